@@ -1,0 +1,183 @@
+"""Build a ``ChangeSet`` from git: the staged index, a base..head range, a pull request, or paths.
+
+Content always comes from git's objects (the index for ``--staged``, commits for ranges), never from
+the working tree, so a partially staged file is judged on exactly what will be committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from gates.diff import DIFF_ARGS, DIFF_CONFIG, decode_path, parse, resolve_link
+from gates.errors import GitError, UsageError
+from gates.gitrepo import GitRepo
+from gates.hunks import whole_file_patch
+from gates.model import (
+    MODE_EXECUTABLE,
+    MODE_SYMLINK,
+    ChangedFile,
+    ChangeSet,
+    FileStatus,
+    Source,
+    SourceKind,
+)
+
+# Which files need their full text on both sides (for Python symbol scopes); decided by the policy.
+WantText = Callable[[ChangedFile], bool]
+
+_BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
+
+
+def staged(repo: GitRepo, want_text: WantText | None = None) -> ChangeSet:
+    """The index against HEAD (against the empty tree before the first commit)."""
+    head = repo.resolve("HEAD")
+    files = _diff(repo, ["--cached", head or repo.empty_tree()])
+    source = Source(SourceKind.STAGED, base=head, head=None, branch=repo.branch())
+    return ChangeSet(_with_text(repo, files, want_text), source)
+
+
+def commit_range(repo: GitRepo, base: str, head: str = "HEAD", *,
+                 want_text: WantText | None = None, kind: SourceKind = SourceKind.RANGE,
+                 branch: str | None = None, pr_number: int | None = None) -> ChangeSet:
+    """What merging ``head`` into ``base`` would bring: merge-base(base, head)..head."""
+    base_sha, head_sha = repo.commit(base), repo.commit(head)
+    merge_base = repo.text("merge-base", base_sha, head_sha, ok_codes=(0, 1))
+    if not merge_base:
+        if repo.is_shallow():
+            raise GitError(
+                f"the merge base of {base} and {head} is not in this shallow clone: fetch more "
+                "history (actions/checkout with 'fetch-depth: 0', or 'git fetch --unshallow')")
+        raise GitError(f"{base} and {head} have no common history")
+    files = _diff(repo, [merge_base, head_sha])
+    if branch is None and head != "HEAD" and repo.resolve(f"refs/heads/{head}"):
+        branch = head
+    elif branch is None and head == "HEAD":
+        branch = repo.branch()
+    source = Source(kind, base=base_sha, head=head_sha, merge_base=merge_base, branch=branch,
+                    pr_number=pr_number)
+    return ChangeSet(_with_text(repo, files, want_text), source, repo.commits(merge_base, head_sha))
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestEvent:
+    """The parts of GitHub's pull_request event payload the gate uses."""
+
+    base: str
+    head: str
+    branch: str | None
+    number: int | None
+
+
+def read_event(event_path: str | None) -> PullRequestEvent:
+    """Read ``GITHUB_EVENT_PATH`` (pull_request and pull_request_target events)."""
+    if not event_path:
+        raise UsageError("--pr needs GITHUB_EVENT_PATH (set by GitHub Actions)")
+    try:
+        event = json.loads(Path(event_path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the event payload {event_path}: {exc}") from None
+    pr = event.get("pull_request") if isinstance(event, dict) else None
+    try:
+        base, head = pr["base"]["sha"], pr["head"]["sha"]  # type: ignore[index]
+        branch = pr["head"].get("ref")  # type: ignore[index]
+        number = pr.get("number")  # type: ignore[union-attr]
+    except (TypeError, KeyError, AttributeError):
+        raise UsageError(f"{event_path} is not a pull_request or pull_request_target event "
+                         "(no pull_request.base.sha / head.sha)") from None
+    if not (isinstance(base, str) and isinstance(head, str)):
+        raise UsageError(f"{event_path}: pull_request.base.sha and head.sha must be strings")
+    return PullRequestEvent(base, head, branch if isinstance(branch, str) else None,
+                            number if isinstance(number, int) else None)
+
+
+def pull_request(repo: GitRepo, event_path: str | None,
+                 want_text: WantText | None = None) -> ChangeSet:
+    """The change of the pull request described by GitHub's event payload."""
+    event = read_event(event_path)
+    for sha, side in ((event.base, "base"), (event.head, "head")):
+        if repo.resolve(sha) is None:
+            raise GitError(f"the pull request's {side} commit {sha} is not in this clone: fetch "
+                           "it (actions/checkout with 'fetch-depth: 0')")
+    return commit_range(repo, event.base, event.head, want_text=want_text,
+                        kind=SourceKind.PULL_REQUEST, branch=event.branch, pr_number=event.number)
+
+
+def paths(root: Path, targets: Iterable[str], repo: GitRepo | None = None) -> ChangeSet:
+    """Whole files as they are on disk, every line counted as added."""
+    files = []
+    for relative in _expand(root, targets, repo):
+        files.append(_whole_file(root, relative))
+    return ChangeSet(tuple(files), Source(SourceKind.PATHS, branch=repo.branch() if repo else None))
+
+
+def _diff(repo: GitRepo, revs: list[str]) -> tuple[ChangedFile, ...]:
+    return parse(repo.run(*DIFF_CONFIG, "diff", *DIFF_ARGS, *revs, "--"))
+
+
+def _with_text(repo: GitRepo, files: tuple[ChangedFile, ...],
+               want_text: WantText | None) -> tuple[ChangedFile, ...]:
+    """Attach both sides' full text to the files the policy needs it for, in one git process."""
+    if want_text is None:
+        return files
+    chosen = [f for f in files if f.has_text and want_text(f)]
+    blobs = repo.blobs(b for f in chosen for b in (f.old_blob, f.new_blob) if b)
+    if not blobs:
+        return files
+    chosen_ids = {id(f) for f in chosen}
+    return tuple(
+        replace(f, old_text=blobs.get(f.old_blob or ""), new_text=blobs.get(f.new_blob or ""))
+        if id(f) in chosen_ids else f
+        for f in files
+    )
+
+
+def _expand(root: Path, targets: Iterable[str], repo: GitRepo | None) -> list[str]:
+    out: list[str] = []
+    for target in targets:
+        full = Path(target).absolute()
+        try:
+            relative = full.relative_to(root.absolute()).as_posix()
+        except ValueError:
+            raise UsageError(f"{target} is outside the repository {root}") from None
+        if full.is_symlink() or full.is_file():
+            out.append(relative)
+        elif full.is_dir():
+            out.extend(_list_dir(root, full, repo))
+        else:
+            raise UsageError(f"no such file: {target}")
+    return list(dict.fromkeys(out))
+
+
+def _list_dir(root: Path, directory: Path, repo: GitRepo | None) -> list[str]:
+    if repo is not None:
+        listed = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
+                          str(directory))
+        return [decode_path(p) for p in listed.split(b"\0") if p]
+    found: list[str] = []
+    for parent, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        found.extend((Path(parent) / n).relative_to(root).as_posix() for n in names)
+    return sorted(found)
+
+
+def _whole_file(root: Path, relative: str) -> ChangedFile:
+    full = root / relative
+    if full.is_symlink():
+        target = os.readlink(full)
+        return ChangedFile(path=relative, status=FileStatus.ADDED, new_mode=MODE_SYMLINK,
+                           link_targets=(resolve_link(relative, target),))
+    try:
+        content = full.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {relative}: {exc.strerror}") from None
+    mode = MODE_EXECUTABLE if os.access(full, os.X_OK) else "100644"
+    if b"\0" in content[:_BINARY_SNIFF]:
+        return ChangedFile(path=relative, status=FileStatus.ADDED, new_mode=mode, binary=True)
+    patch = whole_file_patch(content)
+    return ChangedFile(path=relative, status=FileStatus.ADDED, new_mode=mode, patch=patch,
+                       added=patch.count(b"\n+"), new_text=content)
+

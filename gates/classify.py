@@ -1,0 +1,246 @@
+"""ChangeSet + policy -> a tier for each file and for the change, with every reason.
+
+Pure and fast: no I/O. Path globs are tested against one combined expression first; content patterns
+run as one RE2 pass over each file's raw hunks (gates.patterns); symbol scopes are computed only for
+files whose declared names match (gates.symbols). Line numbers are worked out only for hits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from gates.globs import GlobSet
+from gates.hunks import ADDED, line_number
+from gates.model import (
+    ChangedFile,
+    ChangeSet,
+    Classification,
+    Escalation,
+    Evidence,
+    FileClass,
+    FileStatus,
+    Match,
+    MatchKind,
+    Provenance,
+    Side,
+)
+from gates.patterns import ContentMatcher, compile_regex
+from gates.policy import Policy
+from gates.symbols import SymbolMatcher, is_python, symbol_hits
+
+EVIDENCE_PER_RULE = 5  # lines kept per (category, pattern) in a file; the rest are counted.
+SNIPPET_WIDTH = 120
+
+
+class Rules:
+    """A policy's matchers, compiled once per run."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.categories = policy.categories
+        self.paths = tuple(GlobSet(c.paths) for c in self.categories)
+        self.excludes = tuple(GlobSet(c.exclude) for c in self.categories)
+        self.any_path = GlobSet(p for c in self.categories for p in c.paths)
+        self.content_owner = [i for i, c in enumerate(self.categories) for _ in c.content]
+        self.content = ContentMatcher([p for c in self.categories for p in c.content])
+        self.symbol_owner = [i for i, c in enumerate(self.categories) for _ in c.symbols]
+        self.symbols = SymbolMatcher([p for c in self.categories for p in c.symbols])
+        self.trailers = tuple((t.key.lower(), compile_regex(t.pattern))
+                              for t in policy.provenance.trailers)
+        self.branches = tuple((b, compile_regex(b)) for b in policy.provenance.branches)
+
+    def wants_text(self, file: ChangedFile) -> bool:
+        """Whether classifying ``file`` needs both sides' full text (Python symbol scopes)."""
+        return is_python(file.path) and any(
+            c.symbols and self.text_applies(i, file.path) for i, c in enumerate(self.categories))
+
+    def text_applies(self, index: int, path: str) -> bool:
+        """Whether category ``index``'s content and symbol rules apply to ``path``."""
+        category = self.categories[index]
+        return category.applies_to_text(path) and not self.excludes[index].matches(path)
+
+
+def classify(rules: Rules, change: ChangeSet) -> Classification:
+    """Classify every file, then apply the change-level size and provenance rules."""
+    policy = rules.policy
+    files = tuple(classify_file(rules, f) for f in change.files)
+    tier = policy.max_tier(*(f.tier for f in files))
+    escalations = []
+    for escalation in _size(policy, change):
+        if policy.rank(escalation.to_tier) > policy.rank(tier):
+            escalations.append(Escalation(escalation.rule, tier, escalation.to_tier,
+                                          escalation.reason))
+            tier = escalation.to_tier
+    provenance = detect_provenance(rules, change)
+    if provenance.ai_drafted:
+        for source, target in policy.provenance.escalate:
+            if tier == source and target != source:
+                escalations.append(Escalation("provenance.escalate", tier, target,
+                                              "the change looks AI-drafted"))
+                tier = target
+                break
+    return Classification(tier, files, provenance, tuple(escalations))
+
+
+def _size(policy: Policy, change: ChangeSet) -> Iterator[Escalation]:
+    size = policy.size
+    count = len(change.files)
+    lines = change.added + change.removed
+    if size.max_files is not None and count > size.max_files:
+        yield Escalation("size.max_files", "", size.tier,
+                         f"{count} files changed (more than {size.max_files})")
+    if size.max_lines is not None and lines > size.max_lines:
+        yield Escalation("size.max_lines", "", size.tier,
+                         f"{lines} lines changed (more than {size.max_lines})")
+
+
+def detect_provenance(rules: Rules, change: ChangeSet) -> Provenance:
+    """Trailers and branch names that mark the change as AI-drafted."""
+    evidence = []
+    for commit in change.commits:
+        for key, value in commit.trailers:
+            for wanted, pattern in rules.trailers:
+                if key.lower() == wanted and pattern.search(value):
+                    evidence.append(f"commit {commit.sha[:12]}: {key}: {value}")
+                    break
+    branch = change.source.branch
+    if branch:
+        for text, pattern in rules.branches:
+            if pattern.search(branch):
+                evidence.append(f"branch {branch!r} matches {text!r}")
+                break
+    return Provenance(bool(evidence), tuple(evidence))
+
+
+def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
+    """One file's tier and every match, in category order."""
+    matches: list[Match] = []
+    matches.extend(_path_matches(rules, file))
+    matches.extend(_kind_matches(rules, file))
+    truncated = 0
+    if file.has_text and file.patch:
+        found, dropped = _content_matches(rules, file)
+        matches.extend(found)
+        truncated += dropped
+        found, dropped = _symbol_matches(rules, file)
+        matches.extend(found)
+        truncated += dropped
+    order = {c.name: i for i, c in enumerate(rules.categories)}
+    matches.sort(key=lambda m: (order[m.category], m.kind.value))
+    tier = rules.policy.max_tier(*(m.tier for m in matches)) if matches \
+        else rules.policy.default_tier
+    return FileClass(file, tier, tuple(matches), truncated)
+
+
+def _judged_paths(file: ChangedFile) -> Iterator[tuple[Side, str]]:
+    yield Side.PATH, file.path
+    if file.old_path and file.old_path != file.path:
+        yield Side.OLD_PATH, file.old_path
+    for target in file.link_targets:
+        yield Side.LINK_TARGET, target
+
+
+def _path_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
+    for side, path in _judged_paths(file):
+        if not rules.any_path.matches(path):
+            continue
+        for i, category in enumerate(rules.categories):
+            if not rules.paths[i].matches(path) or rules.excludes[i].matches(path):
+                continue
+            for glob in rules.paths[i].which(path):
+                yield Match(f"{category.name}.path", category.name, MatchKind.PATH, category.tier,
+                            glob, Evidence(side, text=path))
+
+
+def file_kinds(file: ChangedFile) -> list[str]:
+    """The file-kind labels a category's ``kinds:`` can select."""
+    kinds = []
+    if file.binary:
+        kinds.append("binary")
+    if file.symlink:
+        kinds.append("symlink")
+    if file.submodule:
+        kinds.append("submodule")
+    if file.executable and (file.status is FileStatus.ADDED or file.mode_changed):
+        kinds.append("executable")
+    if file.mode_changed:
+        kinds.append("mode-change")
+    return kinds
+
+
+def _kind_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
+    kinds = file_kinds(file)
+    for i, category in enumerate(rules.categories):
+        if rules.excludes[i].matches(file.path):
+            continue
+        for kind in kinds:
+            if kind in category.kinds:
+                yield Match(f"{category.name}.kind", category.name, MatchKind.KIND, category.tier,
+                            kind, Evidence(Side.PATH, text=file.path))
+
+
+def _applicable(rules: Rules, file: ChangedFile, owners: list[int]) -> set[int]:
+    return {i for i in set(owners) if rules.text_applies(i, file.path)}
+
+
+def _content_matches(rules: Rules, file: ChangedFile) -> tuple[list[Match], int]:
+    categories = _applicable(rules, file, rules.content_owner)
+    if not categories:
+        return [], 0
+    seen: Counter[int] = Counter()
+    out: list[Match] = []
+    dropped = 0
+    for hit in rules.content.scan(file.patch):
+        for index in hit.patterns:
+            owner = rules.content_owner[index]
+            if owner not in categories:
+                continue
+            seen[index] += 1
+            if seen[index] > EVIDENCE_PER_RULE:
+                dropped += 1
+                continue
+            category = rules.categories[owner]
+            side = Side.ADDED if hit.marker == ADDED else Side.REMOVED
+            text = snippet(hit.text, rules.content.span(index, hit.text))
+            out.append(Match(f"{category.name}.content", category.name, MatchKind.CONTENT,
+                             category.tier, rules.content.patterns[index],
+                             Evidence(side, line_number(file.patch, hit.offset), text)))
+    return out, dropped
+
+
+def _symbol_matches(rules: Rules, file: ChangedFile) -> tuple[list[Match], int]:
+    categories = _applicable(rules, file, rules.symbol_owner)
+    if not categories or not rules.symbols:
+        return [], 0
+    seen: Counter[tuple[int, str]] = Counter()
+    out: list[Match] = []
+    dropped = 0
+    for hit in symbol_hits(file, rules.symbols, file.old_text, file.new_text):
+        owner = rules.symbol_owner[hit.pattern]
+        if owner not in categories:
+            continue
+        seen[(hit.pattern, hit.name)] += 1
+        if seen[(hit.pattern, hit.name)] > EVIDENCE_PER_RULE:
+            dropped += 1
+            continue
+        category = rules.categories[owner]
+        out.append(Match(f"{category.name}.symbol", category.name, MatchKind.SYMBOL, category.tier,
+                         rules.symbols.patterns[hit.pattern],
+                         Evidence(hit.side, hit.line, f"in {hit.name}: {snippet(hit.text, None)}")))
+    return out, dropped
+
+
+def snippet(raw: bytes, span: tuple[int, int] | None, width: int = SNIPPET_WIDTH) -> str:
+    """A changed line for display: decoded, trimmed, and cut around the match when it is long."""
+    text = raw.decode("utf-8", "replace").expandtabs(4)
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    if len(text) <= width:
+        return text
+    start = 0
+    if span is not None:
+        middle = (span[0] + span[1]) // 2 - lead
+        start = max(0, min(len(text) - width, middle - width // 2))
+    cut = text[start:start + width]
+    return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")

@@ -1,0 +1,152 @@
+"""The ``gate`` command line: parse options, call the library, map the Decision to an exit code.
+
+No logic lives here. The one boundary where errors become exit codes is ``main``: a ``GateError``
+prints one line and exits with its code; anything unexpected is a tool failure (exit 4), never a
+pass.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from gates import __version__
+from gates.errors import GateError, UsageError
+from gates.model import SourceKind
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="draftgate")
+def cli() -> None:
+    """draftgate: hold AI-drafted changes to the checks their risk calls for."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--staged", is_flag=True, help="Check the index against HEAD (the default).")
+@click.option("--base", metavar="REF", help="Check what HEAD (or --head) adds since merge-base.")
+@click.option("--head", metavar="REF", default="HEAD", show_default=True, help="Head of the range.")
+@click.option("--pr", "pull_request", is_flag=True,
+              help="Check the pull request in GITHUB_EVENT_PATH (GitHub Actions).")
+@click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: .gate.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
+              show_default=True, help="Report format.")
+@click.option("--explain", is_flag=True, help="List every file and every rule that matched.")
+def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
+          pull_request: bool, policy_file: str | None, fmt: str, explain: bool) -> int:
+    """Classify a change, run its lane, and exit with the decision's code.
+
+    Exit codes: 0 pass, 1 blocked, 2 usage or policy error, 3 awaiting human approval,
+    4 a check could not run.
+    """
+    from gates import engine
+    from gates.report import render
+
+    chosen = [name for name, on in (("PATHS", bool(paths)), ("--staged", staged),
+                                    ("--base", base is not None), ("--pr", pull_request)) if on]
+    if len(chosen) > 1:
+        raise UsageError(f"choose one change source, not {' and '.join(chosen)}")
+    if head != "HEAD" and base is None:
+        raise UsageError("--head needs --base")
+    if paths:
+        kind = SourceKind.PATHS
+    elif pull_request:
+        kind = SourceKind.PULL_REQUEST
+    elif base is not None:
+        kind = SourceKind.RANGE
+    else:
+        kind = SourceKind.STAGED
+    request = engine.Request(kind=kind, base=base, head=head, paths=paths,
+                             policy_file=policy_file,
+                             event_path=os.environ.get("GITHUB_EVENT_PATH"))
+    decision = engine.check(request)
+    render(fmt, decision, sys.stdout, explain=explain)
+    return decision.exit_code
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: .gate.yaml).")
+def explain(paths: tuple[str, ...], policy_file: str | None) -> int:
+    """Show each file's tier and every rule that matched it, with the pattern and the line."""
+    from gates import engine
+    from gates.report.terminal import render_explain
+
+    request = engine.Request(kind=SourceKind.PATHS, paths=paths, policy_file=policy_file)
+    render_explain(engine.explain(request), sys.stdout)
+    return 0
+
+
+@cli.group()
+def policy() -> None:
+    """Validate or show the policy."""
+
+
+@policy.command("validate")
+@click.argument("file", required=False, type=click.Path())
+def policy_validate(file: str | None) -> int:
+    """Check a policy file (default: .gate.yaml here) and say what is wrong, with file and line."""
+    from gates import config
+
+    target = file or _local_policy()
+    loaded = config.from_file(target)
+    click.echo(f"{target}: valid ({len(loaded.categories)} categories, "
+               f"tiers {' < '.join(loaded.tiers)})")
+    return 0
+
+
+@policy.command("show")
+@click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: .gate.yaml).")
+def policy_show(policy_file: str | None) -> int:
+    """Print the effective policy, after ``extends:`` is merged, as YAML."""
+    import yaml
+
+    from gates import config
+
+    target = policy_file or _local_policy(required=False)
+    loaded = config.from_file(target) if target else config.default()
+    click.echo(f"# effective policy from {loaded.origin} (sha256 {loaded.digest[:16]})")
+    click.echo(yaml.safe_dump(dict(loaded.data), sort_keys=False, allow_unicode=True), nl=False)
+    return 0
+
+
+def _local_policy(*, required: bool = True) -> str:
+    from gates import config
+
+    for name in config.POLICY_NAMES:
+        if Path(name).is_file():
+            return name
+    if required:
+        raise UsageError("no .gate.yaml here: name the policy file to validate")
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn every failure into one line and an exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="gate", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("gate: aborted", err=True)
+        return 130
+    except GateError as exc:
+        label = "tool failure" if exc.exit_code == 4 else "error"
+        click.echo(f"gate: {label}: {exc}", err=True)
+        return exc.exit_code
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (| head): nothing left to say
+        return 0
+    except Exception as exc:
+        if os.environ.get("GATE_DEBUG"):
+            raise
+        click.echo(f"gate: tool failure: internal error: {type(exc).__name__}: {exc} "
+                   "(set GATE_DEBUG=1 for a traceback)", err=True)
+        return 4
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,87 @@
+"""The library entry point: from a request (what to check, with which policy) to a Decision.
+
+The CLI only builds a ``Request`` and renders what comes back; tests drive the same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gates import changes, config, pipeline
+from gates.classify import Rules, classify
+from gates.errors import GitError, UsageError
+from gates.gitrepo import GitRepo
+from gates.model import ChangeSet, Decision, SourceKind
+from gates.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What to check: a change source and, optionally, an explicit policy file."""
+
+    kind: SourceKind
+    cwd: Path = field(default_factory=Path.cwd)
+    base: str | None = None
+    head: str = "HEAD"
+    paths: tuple[str, ...] = ()
+    policy_file: str | None = None
+    event_path: str | None = None
+
+
+def check(request: Request) -> Decision:
+    """Collect the change, classify it, run its lane and decide."""
+    policy, change = collect(request)
+    rules = Rules(policy)
+    return pipeline.run(policy, change, classify(rules, change))
+
+
+def explain(request: Request) -> Decision:
+    """Collect and classify only: the Decision lists the lane but runs none of it."""
+    policy, change = collect(request)
+    classification = classify(Rules(policy), change)
+    lane = pipeline.lane_for(policy, classification, change)
+    return pipeline.decide(policy, change, classification, lane, ())
+
+
+def collect(request: Request) -> tuple[Policy, ChangeSet]:
+    """The policy that judges the change, and the change itself."""
+    repo = _open(request)
+    root = repo.root if repo is not None else request.cwd
+    revision = _trusted_revision(repo, request)
+    policy = config.from_file(request.policy_file) if request.policy_file \
+        else config.discover(repo, root, revision)
+    want_text = Rules(policy).wants_text
+    if request.kind is SourceKind.PATHS:
+        return policy, changes.paths(root, request.paths, repo)
+    if repo is None:
+        raise UsageError("not a git repository (only explicit paths can be checked outside one)")
+    if request.kind is SourceKind.STAGED:
+        return policy, changes.staged(repo, want_text)
+    if request.kind is SourceKind.PULL_REQUEST:
+        return policy, changes.pull_request(repo, request.event_path, want_text)
+    if request.base is None:
+        raise UsageError("--base is required for a range")
+    return policy, changes.commit_range(repo, request.base, request.head, want_text=want_text)
+
+
+def _open(request: Request) -> GitRepo | None:
+    try:
+        return GitRepo(request.cwd)
+    except GitError:
+        if request.kind is SourceKind.PATHS:
+            return None
+        raise
+
+
+def _trusted_revision(repo: GitRepo | None, request: Request) -> str | None:
+    """The revision the change cannot edit, from which ``.gate.yaml`` is read."""
+    if repo is None or request.kind is SourceKind.PATHS:
+        return None
+    if request.kind is SourceKind.STAGED:
+        return repo.resolve("HEAD")
+    if request.kind is SourceKind.PULL_REQUEST:
+        event = changes.read_event(request.event_path)
+        return repo.commit(event.base)
+    return repo.commit(request.base) if request.base else None
+

@@ -1,0 +1,145 @@
+"""The gate's only door to git: GitPython's repository discovery and command runner.
+
+Every call passes an argv list (never a shell) and the configuration that makes git's output
+machine-readable whatever the user's config says (colour, prefixes, external diff, blank lines).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from gates.errors import GitError
+from gates.model import Commit
+
+# git's built-in diff drivers make hunk headers name the enclosing function (see the file).
+_ATTRIBUTES = resources.files("gates").joinpath("diff-drivers.gitattributes")
+
+EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
+
+
+class GitRepo:
+    """A repository, opened once per run."""
+
+    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
+        try:
+            self.repo = git.Repo(path, search_parent_directories=True)
+        except (InvalidGitRepositoryError, NoSuchPathError):
+            raise GitError(f"not a git repository: {os.path.abspath(path)}") from None
+        if self.repo.bare:
+            self.root = Path(self.repo.git_dir)
+        else:
+            self.root = Path(str(self.repo.working_tree_dir))
+
+    @property
+    def git_dir(self) -> Path:
+        """The repository's git directory (``.git`` or the worktree's own)."""
+        return Path(self.repo.git_dir)
+
+    def run(self, *args: str, ok_codes: Sequence[int] = (0,), stdin: bytes | None = None) -> bytes:
+        """Run ``git args...`` and return its stdout as bytes, exactly as printed."""
+        command = ["git", "-c", "core.quotePath=false", "-c", "color.ui=false",
+                   "-c", f"core.attributesFile={_ATTRIBUTES}", *args]
+        try:
+            if stdin is None:
+                status, out, err = self.repo.git.execute(
+                    command, with_extended_output=True, with_exceptions=False,
+                    stdout_as_string=False, strip_newline_in_stdout=False)
+            else:
+                with tempfile.TemporaryFile() as feed:
+                    feed.write(stdin)
+                    feed.seek(0)
+                    status, out, err = self.repo.git.execute(
+                        command, istream=feed, with_extended_output=True, with_exceptions=False,
+                        stdout_as_string=False, strip_newline_in_stdout=False)
+        except GitCommandError as exc:  # git itself could not be started
+            raise GitError(f"git failed: {exc}") from None
+        if status not in ok_codes:
+            message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+            first = message.strip().splitlines()[0] if message.strip() else f"exit {status}"
+            raise GitError(f"git {args[0]} failed: {first.removeprefix('fatal: ')}")
+        return out if isinstance(out, bytes) else str(out).encode()
+
+    def text(self, *args: str, ok_codes: Sequence[int] = (0,)) -> str:
+        """Like :meth:`run`, decoded and stripped: for short answers such as SHAs and names."""
+        return self.run(*args, ok_codes=ok_codes).decode("utf-8", "surrogateescape").strip()
+
+    def resolve(self, rev: str) -> str | None:
+        """The commit SHA ``rev`` names, or None when it names no commit."""
+        if rev.startswith("-"):
+            return None
+        sha = self.text("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}",
+                        ok_codes=(0, 1, 128))
+        return sha or None
+
+    def commit(self, rev: str) -> str:
+        """The commit SHA ``rev`` names; an unknown revision is a usage error."""
+        sha = self.resolve(rev)
+        if sha is None:
+            hint = " (is the history shallow? fetch more history)" if self.is_shallow() else ""
+            raise GitError(f"unknown revision {rev!r}{hint}")
+        return sha
+
+    def is_shallow(self) -> bool:
+        """True in a shallow clone, where history (and merge bases) may be missing."""
+        return (self.git_dir / "shallow").exists() or (
+            Path(self.repo.common_dir) / "shallow").exists()
+
+    def empty_tree(self) -> str:
+        """The id of the empty tree in this repository's hash format."""
+        fmt = self.text("rev-parse", "--show-object-format", ok_codes=(0, 128)) or "sha1"
+        return EMPTY_TREE_SHA256 if fmt == "sha256" else EMPTY_TREE_SHA1
+
+    def branch(self) -> str | None:
+        """The checked-out branch's short name (None on a detached HEAD)."""
+        return self.text("symbolic-ref", "--quiet", "--short", "HEAD", ok_codes=(0, 1)) or None
+
+    def show(self, rev: str, path: str) -> bytes | None:
+        """The content of ``path`` at ``rev`` (None when it does not exist there)."""
+        try:
+            return self.run("cat-file", "blob", f"{rev}:{path}")
+        except GitError:
+            return None
+
+    def blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """Read many blobs with one ``git cat-file --batch`` process."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch", stdin="\n".join(wanted).encode() + b"\n")
+        found: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            eol = out.index(b"\n", pos)
+            header = out[pos:eol].split(b" ")
+            pos = eol + 1
+            if len(header) != 3:  # "<sha> missing"
+                continue
+            size = int(header[2])
+            found[sha] = out[pos:pos + size]
+            pos += size + 1
+        return found
+
+    def commits(self, base: str, head: str) -> tuple[Commit, ...]:
+        """Non-merge commits in ``base..head`` with their trailers, newest first."""
+        fmt = "%H%x1f%s%x1f%(trailers:only=true,unfold=true)%x1e"
+        out = self.run("log", "--no-merges", f"--format={fmt}", f"{base}..{head}", "--")
+        commits = []
+        for record in out.decode("utf-8", "replace").split("\x1e"):
+            parts = record.strip("\n").split("\x1f")
+            if len(parts) != 3:
+                continue
+            trailers = []
+            for line in parts[2].splitlines():
+                key, sep, value = line.partition(":")
+                if sep and key.strip():
+                    trailers.append((key.strip(), value.strip()))
+            commits.append(Commit(parts[0], parts[1], tuple(trailers)))
+        return tuple(commits)

@@ -1,0 +1,118 @@
+"""Path globs with gitignore semantics, translated to regular expressions once.
+
+Rules (as in ``gitignore(5)``):
+- a pattern without a slash (other than a trailing one) matches a name at any depth: ``*.pem``;
+- a pattern with a slash is anchored at the repository root: ``config/settings.py``, ``/setup.py``;
+- a trailing slash matches directories only: ``migrations/`` matches every file below such a
+  directory;
+- a pattern that matches a directory matches every file below it: ``auth`` matches
+  ``src/auth/x.py``;
+- ``**/`` (any leading directories), ``/**`` (everything inside), ``/**/`` (zero or more
+  directories); ``*`` and ``?`` never cross a ``/``; ``[...]`` classes, ``[!...]`` negation, ``\\``
+  escapes.
+
+Matching ignores case: ``Auth/`` is as sensitive as ``auth/`` on the file systems most people
+use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+
+class GlobError(ValueError):
+    """A glob that cannot be translated (an unterminated character class)."""
+
+
+def glob_to_regex(pattern: str) -> str:
+    """Return a regular expression (Python ``re`` syntax) matching the paths the glob selects."""
+    body = pattern
+    dir_only = body.endswith("/")
+    body = body.rstrip("/")
+    if not body:
+        raise GlobError("empty pattern")
+    anchored = "/" in body
+    body = body.removeprefix("/")
+    if body.startswith("**/"):
+        prefix, body, anchored = "(?:.*/)?", body[3:], True
+    else:
+        prefix = "" if anchored else "(?:.*/)?"
+    translated = _translate(body)
+    tail = "/.*" if dir_only else "(?:/.*)?"
+    return f"{prefix}{translated}{tail}"
+
+
+def _translate(body: str) -> str:
+    out: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        c = body[i]
+        if body.startswith("/**/", i):
+            out.append("/(?:.*/)?")
+            i += 4
+        elif body.startswith("/**", i) and i + 3 == n:
+            out.append("/.*")
+            i += 3
+        elif c == "*":
+            while i < n and body[i] == "*":
+                i += 1
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            i = _char_class(body, i, out)
+        elif c == "\\" and i + 1 < n:
+            out.append(re.escape(body[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return "".join(out)
+
+
+def _char_class(body: str, start: int, out: list[str]) -> int:
+    i = start + 1
+    negate = i < len(body) and body[i] in "!^"
+    if negate:
+        i += 1
+    members: list[str] = []
+    first = True
+    while i < len(body) and (first or body[i] != "]"):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            members.append("\\" + body[i + 1])
+            i += 2
+        else:
+            # "-" stays a range operator; the rest is literal inside the class.
+            members.append("\\" + c if c in "[]^\\" else c)
+            i += 1
+        first = False
+    if i >= len(body):
+        raise GlobError(f"unterminated character class in {body!r}")
+    inner = "".join(members)
+    out.append(f"[^/{inner}]" if negate else f"(?:(?!/)[{inner}])")
+    return i + 1
+
+
+class GlobSet:
+    """Several globs compiled into one expression, with the single globs kept for explanations."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = tuple(patterns)
+        self._each = tuple(re.compile(glob_to_regex(p), re.IGNORECASE | re.DOTALL)
+                           for p in self.patterns)
+        joined = "|".join(f"(?:{glob_to_regex(p)})" for p in self.patterns)
+        self._any = re.compile(joined, re.IGNORECASE | re.DOTALL) if self.patterns else None
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def matches(self, path: str) -> bool:
+        """True when any glob selects ``path`` (a repository-relative POSIX path)."""
+        return self._any is not None and self._any.fullmatch(path) is not None
+
+    def which(self, path: str) -> list[str]:
+        """Every glob that selects ``path``, in policy order."""
+        return [p for p, rx in zip(self.patterns, self._each, strict=True) if rx.fullmatch(path)]

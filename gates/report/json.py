@@ -1,0 +1,115 @@
+"""JSON report, schema version 1 (documented in README.md, "JSON output").
+
+Later versions only add keys; a consumer should check ``schema_version`` and ignore keys it does not
+know.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from gates import __version__
+from gates.model import Decision, FileClass
+
+SCHEMA_VERSION = 1
+
+
+def render(decision: Decision, out: TextIO, *, explain: bool = False) -> None:
+    """Write the decision as one JSON document (``explain`` changes nothing: JSON has it all)."""
+    json.dump(to_dict(decision), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _text(value: str | None) -> str | None:
+    # Paths may carry undecodable bytes as surrogates; JSON gets U+FFFD in their place.
+    return None if value is None else value.encode("utf-8", "replace").decode("utf-8")
+
+
+def to_dict(decision: Decision) -> dict[str, Any]:
+    """The JSON document as plain data."""
+    change, classification = decision.change, decision.classification
+    by_tier: dict[str, int] = {}
+    for f in classification.files:
+        by_tier[f.tier] = by_tier.get(f.tier, 0) + 1
+    source = change.source
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "draftgate", "version": __version__},
+        "outcome": decision.outcome.value,
+        "exit_code": decision.exit_code,
+        "tier": classification.tier,
+        "lane": list(decision.lane),
+        "source": {
+            "kind": source.kind.value,
+            "base": source.base,
+            "head": source.head,
+            "merge_base": source.merge_base,
+            "branch": _text(source.branch),
+            "pr_number": source.pr_number,
+        },
+        "policy": {"origin": decision.policy.origin, "digest": decision.policy.digest},
+        "summary": {
+            "files": len(change.files),
+            "added": change.added,
+            "removed": change.removed,
+            "by_tier": by_tier,
+        },
+        "provenance": {
+            "ai_drafted": classification.provenance.ai_drafted,
+            "evidence": [_text(e) for e in classification.provenance.evidence],
+        },
+        "commits": [{"sha": c.sha, "summary": _text(c.summary)} for c in change.commits],
+        "escalations": [
+            {"rule": e.rule, "from": e.from_tier, "to": e.to_tier, "reason": e.reason}
+            for e in classification.escalations
+        ],
+        "files": [_file(f) for f in classification.files],
+        "stages": [
+            {
+                "name": r.stage,
+                "status": r.status.value,
+                "message": r.message,
+                "duration": round(r.duration, 4),
+                "findings": [
+                    {"tool": x.tool, "rule": x.rule, "severity": x.severity, "path": _text(x.path),
+                     "line": x.line, "message": x.message, "fingerprint": x.fingerprint}
+                    for x in r.findings
+                ],
+            }
+            for r in decision.results
+        ],
+        "required_actions": list(decision.required_actions),
+    }
+
+
+def _file(fc: FileClass) -> dict[str, Any]:
+    f = fc.file
+    return {
+        "path": _text(f.path),
+        "old_path": _text(f.old_path),
+        "status": f.status.value,
+        "tier": fc.tier,
+        "old_mode": f.old_mode or None,
+        "new_mode": f.new_mode or None,
+        "binary": f.binary,
+        "symlink": f.symlink,
+        "submodule": f.submodule,
+        "link_targets": [_text(t) for t in f.link_targets],
+        "added": f.added,
+        "removed": f.removed,
+        "matches": [
+            {
+                "rule": m.rule,
+                "category": m.category,
+                "kind": m.kind.value,
+                "tier": m.tier,
+                "pattern": m.pattern,
+                "side": m.evidence.side.value,
+                "line": m.evidence.line,
+                "text": _text(m.evidence.text),
+            }
+            for m in fc.matches
+        ],
+        "more_matches": fc.truncated,
+    }

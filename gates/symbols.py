@@ -1,0 +1,185 @@
+"""Names of the functions and classes that enclose each changed line.
+
+A change inside ``def verify_signature`` is sensitive wherever the file lives. For Python the gate
+reads the whole file (both sides) and uses ``ast`` scopes, so a method edit is attributed to its
+class too, however far the ``class`` line is from the hunk; a file that does not parse (a
+half-finished draft) falls back to indentation. Other languages use git's hunk-header function
+context (the nearest declaration above the hunk, found with git's built-in diff drivers) plus
+declarations inside the hunk.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from gates.hunks import ADDED, CONTEXT, NO_NEWLINE, REMOVED, changed_lines, hunks
+from gates.model import ChangedFile, Side
+from gates.patterns import compile_regex
+
+PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+
+_PY_DECL = re.compile(rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
+_KEYWORD_DECL = re.compile(
+    r"(?:^|[\s(])(?:async\s+)?(?:def|class|func|function|fn|sub|interface|struct|trait|enum|module"
+    r"|impl|procedure|record|object)\s+(?:\([^)]*\)\s*)?\*?\s*([A-Za-z_$][\w$]*)"
+)
+_KEYWORD_DECL_BYTES = re.compile(_KEYWORD_DECL.pattern.encode())
+_CALL_LIKE = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolHit:
+    """A changed line enclosed by (or declaring) a name that a symbol pattern matched."""
+
+    side: Side
+    line: int
+    name: str
+    pattern: int
+    text: bytes
+
+
+class SymbolMatcher:
+    """The policy's symbol patterns, matched against declared names."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = tuple(patterns)
+        self._each = tuple(compile_regex(p) for p in self.patterns)
+        self._cache: dict[str, tuple[int, ...]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def match(self, name: str) -> tuple[int, ...]:
+        """Indices of the patterns that match ``name`` (memoised: names repeat a lot)."""
+        found = self._cache.get(name)
+        if found is None:
+            found = tuple(i for i, rx in enumerate(self._each) if rx.search(name))
+            self._cache[name] = found
+        return found
+
+    def any(self, names: Iterable[str]) -> bool:
+        """True when at least one of ``names`` matches a pattern."""
+        return any(self.match(n) for n in names)
+
+
+def is_python(path: str) -> bool:
+    """True for the files whose scopes are read with ``ast``."""
+    return path.endswith(PYTHON_SUFFIXES)
+
+
+def declared_name(line: str) -> str | None:
+    """The name a source line declares, for the languages git's diff drivers know."""
+    m = _KEYWORD_DECL.search(line)
+    return m.group(1) if m else None
+
+
+def context_name(context: str) -> str | None:
+    """The name in a hunk header's function context (``def f(x):``, ``int main(void) {``)."""
+    name = declared_name(context)
+    if name:
+        return name
+    m = _CALL_LIKE.search(context)
+    return m.group(1) if m else None
+
+
+def symbol_hits(file: ChangedFile, matcher: SymbolMatcher,
+                old_text: bytes | None, new_text: bytes | None) -> list[SymbolHit]:
+    """Every changed line of ``file`` inside, or declaring, a matching name."""
+    if not matcher or not file.patch:
+        return []
+    if is_python(file.path) and (old_text is not None or new_text is not None):
+        return _python_hits(file, matcher, old_text, new_text)
+    return list(_hunk_hits(file.patch, matcher)) if _may_hit(file.patch, matcher) else []
+
+
+def _may_hit(patch: bytes, matcher: SymbolMatcher) -> bool:
+    """Cheap test before walking hunks: does any name in headers or declarations match?"""
+    names = [context_name(h.context) for h in hunks(patch)]
+    names.extend(n.decode("utf-8", "replace") for n in _KEYWORD_DECL_BYTES.findall(patch))
+    return matcher.any(n for n in names if n)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    start: int
+    end: int
+    name: str
+
+
+def _python_hits(file: ChangedFile, matcher: SymbolMatcher,
+                 old_text: bytes | None, new_text: bytes | None) -> list[SymbolHit]:
+    scopes: dict[Side, list[_Scope]] = {}
+    for side, text in ((Side.REMOVED, old_text), (Side.ADDED, new_text)):
+        if text and matcher.any(n.decode("ascii") for n in _PY_DECL.findall(text)):
+            scopes[side] = [s for s in python_scopes(text) if matcher.match(s.name)]
+    if not scopes:
+        return []
+    hits: list[SymbolHit] = []
+    for side, line, text in changed_lines(file.patch):
+        for scope in scopes.get(side, ()):
+            if scope.start <= line <= scope.end:
+                hits.extend(SymbolHit(side, line, scope.name, i, text)
+                            for i in matcher.match(scope.name))
+    return hits
+
+
+def python_scopes(source: bytes) -> list[_Scope]:
+    """Every ``def`` and ``class`` with the lines it spans (decorators included)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return _indent_scopes(source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            found.append(_Scope(start, node.end_lineno or node.lineno, node.name))
+    return found
+
+
+def _indent_scopes(source: bytes) -> list[_Scope]:
+    """Scopes by indentation, for a file that does not parse."""
+    lines = source.split(b"\n")
+    open_scopes: list[tuple[int, int, str]] = []
+    found: list[_Scope] = []
+    last = 0
+    for number, raw in enumerate(lines, 1):
+        stripped = raw.lstrip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        indent = len(raw) - len(stripped)
+        while open_scopes and indent <= open_scopes[-1][1]:
+            start, _, name = open_scopes.pop()
+            found.append(_Scope(start, last, name))
+        m = _PY_DECL.match(raw)
+        if m:
+            open_scopes.append((number, indent, m.group(1).decode("ascii")))
+        last = number
+    found.extend(_Scope(start, last, name) for start, _, name in open_scopes)
+    return found
+
+
+def _hunk_hits(patch: bytes, matcher: SymbolMatcher) -> Iterator[SymbolHit]:
+    for hunk in hunks(patch):
+        current = context_name(hunk.context)
+        old, new = hunk.old_start, hunk.new_start
+        body = patch[hunk.body_start:hunk.end]
+        for raw in body.split(b"\n")[: body.count(b"\n")]:
+            marker = raw[0] if raw else CONTEXT
+            text = raw[1:]
+            if marker == NO_NEWLINE:
+                continue
+            name = declared_name(text.decode("utf-8", "replace"))
+            if name:
+                current = name
+            if marker in (ADDED, REMOVED) and current:
+                side, number = (Side.ADDED, new) if marker == ADDED else (Side.REMOVED, old)
+                for i in matcher.match(current):
+                    yield SymbolHit(side, number, current, i, text)
+            if marker != ADDED:
+                old += 1
+            if marker != REMOVED:
+                new += 1

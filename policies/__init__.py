@@ -1,0 +1,1 @@
+"""Policies and rules shipped with draftgate (installed as ``gates.policies``)."""
