@@ -42,6 +42,8 @@ class Rules:
         self.paths = tuple(GlobSet(c.paths) for c in self.categories)
         self.excludes = tuple(GlobSet(c.exclude) for c in self.categories)
         self.any_path = GlobSet(p for c in self.categories for p in c.paths)
+        self.any_exclude = GlobSet(p for c in self.categories for p in c.exclude)
+        self.order = {c.name: i for i, c in enumerate(self.categories)}
         self.content_owner = [i for i, c in enumerate(self.categories) for _ in c.content]
         self.content = ContentMatcher([p for c in self.categories for p in c.content])
         self.symbol_owner = [i for i, c in enumerate(self.categories) for _ in c.symbols]
@@ -50,15 +52,23 @@ class Rules:
                               for t in policy.provenance.trailers)
         self.branches = tuple((b, compile_regex(b)) for b in policy.provenance.branches)
 
-    def wants_text(self, file: ChangedFile) -> bool:
-        """Whether classifying ``file`` needs both sides' full text (Python symbol scopes)."""
-        return is_python(file.path) and any(
-            c.symbols and self.text_applies(i, file.path) for i, c in enumerate(self.categories))
+    def wants_text(self, path: str) -> bool:
+        """Whether classifying ``path`` needs both sides' full text (Python symbol scopes)."""
+        return is_python(path) and any(
+            self.categories[i].symbols for i in self.text_categories(path))
 
-    def text_applies(self, index: int, path: str) -> bool:
-        """Whether category ``index``'s content and symbol rules apply to ``path``."""
-        category = self.categories[index]
-        return category.applies_to_text(path) and not self.excludes[index].matches(path)
+    def excluded(self, path: str) -> frozenset[int]:
+        """The categories whose ``exclude:`` globs select ``path``."""
+        if not self.any_exclude.matches(path):
+            return frozenset()
+        return frozenset(i for i, g in enumerate(self.excludes) if g.matches(path))
+
+    def text_categories(self, path: str) -> frozenset[int]:
+        """The categories whose content and symbol rules apply to ``path``."""
+        excluded = self.excluded(path)
+        return frozenset(i for i, c in enumerate(self.categories)
+                         if (c.content or c.symbols) and i not in excluded
+                         and c.applies_to_text(path))
 
 
 def classify(rules: Rules, change: ChangeSet) -> Classification:
@@ -120,14 +130,14 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
     matches.extend(_kind_matches(rules, file))
     truncated = 0
     if file.has_text and file.patch:
-        found, dropped = _content_matches(rules, file)
+        categories = rules.text_categories(file.path)
+        found, dropped = _content_matches(rules, file, categories)
         matches.extend(found)
         truncated += dropped
-        found, dropped = _symbol_matches(rules, file)
+        found, dropped = _symbol_matches(rules, file, categories)
         matches.extend(found)
         truncated += dropped
-    order = {c.name: i for i, c in enumerate(rules.categories)}
-    matches.sort(key=lambda m: (order[m.category], m.kind.value))
+    matches.sort(key=lambda m: (rules.order[m.category], m.kind.value))
     tier = rules.policy.max_tier(*(m.tier for m in matches)) if matches \
         else rules.policy.default_tier
     return FileClass(file, tier, tuple(matches), truncated)
@@ -171,8 +181,11 @@ def file_kinds(file: ChangedFile) -> list[str]:
 
 def _kind_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
     kinds = file_kinds(file)
+    if not kinds:
+        return
+    excluded = rules.excluded(file.path)
     for i, category in enumerate(rules.categories):
-        if rules.excludes[i].matches(file.path):
+        if i in excluded:
             continue
         for kind in kinds:
             if kind in category.kinds:
@@ -180,13 +193,9 @@ def _kind_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
                             kind, Evidence(Side.PATH, text=file.path))
 
 
-def _applicable(rules: Rules, file: ChangedFile, owners: list[int]) -> set[int]:
-    return {i for i in set(owners) if rules.text_applies(i, file.path)}
-
-
-def _content_matches(rules: Rules, file: ChangedFile) -> tuple[list[Match], int]:
-    categories = _applicable(rules, file, rules.content_owner)
-    if not categories:
+def _content_matches(rules: Rules, file: ChangedFile,
+                     categories: frozenset[int]) -> tuple[list[Match], int]:
+    if not any(rules.categories[i].content for i in categories):
         return [], 0
     seen: Counter[int] = Counter()
     out: list[Match] = []
@@ -209,9 +218,9 @@ def _content_matches(rules: Rules, file: ChangedFile) -> tuple[list[Match], int]
     return out, dropped
 
 
-def _symbol_matches(rules: Rules, file: ChangedFile) -> tuple[list[Match], int]:
-    categories = _applicable(rules, file, rules.symbol_owner)
-    if not categories or not rules.symbols:
+def _symbol_matches(rules: Rules, file: ChangedFile,
+                    categories: frozenset[int]) -> tuple[list[Match], int]:
+    if not any(rules.categories[i].symbols for i in categories):
         return [], 0
     seen: Counter[tuple[int, str]] = Counter()
     out: list[Match] = []

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from gates.errors import ToolFailure
 from gates.model import MODE_SYMLINK, ChangedFile, FileStatus
 
+RAW_ARGS = ("--raw", "-z", "-M", "-C", "--no-abbrev", "--no-relative", "--ita-invisible-in-index")
 DIFF_ARGS = ("--raw", "-p", "-z", "-M", "-C", "--no-abbrev", "--full-index", "--no-color",
              "--no-ext-diff", "--no-textconv", "--no-relative", "--src-prefix=a/",
              "--dst-prefix=b/", "--ita-invisible-in-index")
+# Copy detection (-C) past git's default rename limit costs seconds on a 10,000-file change; like
+# `git diff -M -C`, the gate lets git fall back to rename-only detection on very large changes.
 DIFF_CONFIG = ("-c", "diff.suppressBlankEmpty=false", "-c", "diff.noprefix=false",
-               "-c", "diff.mnemonicPrefix=false", "-c", "diff.renameLimit=20000")
+               "-c", "diff.mnemonicPrefix=false")
 
 _STATUS = {
     ord("A"): FileStatus.ADDED, ord("M"): FileStatus.MODIFIED, ord("D"): FileStatus.DELETED,
@@ -30,7 +33,9 @@ _NULL_SHA = frozenset({"0" * 40, "0" * 64})
 
 
 @dataclass(frozen=True, slots=True)
-class _Record:
+class Record:
+    """One ``--raw`` record: modes, blob ids, status and verbatim paths."""
+
     old_mode: str
     new_mode: str
     old_blob: str | None
@@ -39,10 +44,20 @@ class _Record:
     path: str
     old_path: str | None
 
+    @property
+    def text_kind(self) -> bool:
+        """True when both sides are regular files or absent (not links, not submodules)."""
+        return {self.old_mode, self.new_mode} <= {"100644", "100755", "000000"}
+
 
 def decode_path(raw: bytes) -> str:
     """Paths stay round-trippable to the file system: undecodable bytes become surrogates."""
     return raw.decode("utf-8", "surrogateescape")
+
+
+def parse_records(output: bytes) -> list[Record]:
+    """The raw records alone (of ``git diff --raw -z``)."""
+    return _records(output)[0]
 
 
 def parse(output: bytes) -> tuple[ChangedFile, ...]:
@@ -69,7 +84,7 @@ def parse(output: bytes) -> tuple[ChangedFile, ...]:
     return tuple(files)
 
 
-def _records(output: bytes) -> tuple[list[_Record], int]:
+def _records(output: bytes) -> tuple[list[Record], int]:
     records = []
     pos = 0
     while output.startswith(b":", pos):
@@ -85,7 +100,7 @@ def _records(output: bytes) -> tuple[list[_Record], int]:
             second = decode_path(output[pos:second_end])
             pos = second_end + 1
         kind = _STATUS.get(ord(status[0]), FileStatus.MODIFIED)
-        records.append(_Record(
+        records.append(Record(
             old_mode=old_mode, new_mode=new_mode,
             old_blob=None if old_sha in _NULL_SHA else old_sha,
             new_blob=None if new_sha in _NULL_SHA else new_sha,
@@ -112,7 +127,7 @@ def _chunk_starts(patch: bytes) -> list[int]:
     return starts
 
 
-def _file(record: _Record, chunks: list[bytes]) -> ChangedFile:
+def _file(record: Record, chunks: list[bytes]) -> ChangedFile:
     binary = False
     bodies = []
     for chunk in chunks:
@@ -141,7 +156,7 @@ def _file(record: _Record, chunks: list[bytes]) -> ChangedFile:
     )
 
 
-def _link_targets(record: _Record, body: bytes) -> tuple[str, ...]:
+def _link_targets(record: Record, body: bytes) -> tuple[str, ...]:
     """Where a symlink points, before and after, as repository paths when they are relative."""
     targets = []
     old_link = record.old_path or record.path

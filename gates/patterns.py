@@ -30,8 +30,8 @@ class PatternError(ValueError):
     """A pattern RE2 cannot compile, or one that uses an anchor we cannot honour."""
 
 
-def compile_regex(pattern: str) -> re2._Regexp:
-    """Compile one RE2 pattern (str), turning RE2's error into a readable ``PatternError``."""
+def compile_regex(pattern: str | bytes) -> re2._Regexp:
+    """Compile one RE2 pattern, turning RE2's error into a readable ``PatternError``."""
     try:
         return re2.compile(pattern, options=_OPTIONS)
     except re2.error as exc:
@@ -60,12 +60,38 @@ def split_anchor(pattern: str) -> tuple[str, bool]:
 
 
 def _refuse_inner_anchors(pattern: str) -> None:
+    for anchor in _anchors(pattern):
+        if anchor != "$":
+            raise PatternError(f"{anchor!r} is only supported at the start of a content pattern")
+
+
+def replace_anchors(pattern: str, replacement: str) -> str:
+    """``pattern`` with every anchor (``^ $ \\A \\z`` outside classes) replaced.
+
+    Used to embed a name pattern inside a larger expression, where the name's start and end are word
+    boundaries: replacing anchors with ``\\b`` gives an expression that matches at least as much.
+    """
+    out, last = [], 0
+    for start, anchor in _anchor_positions(pattern):
+        out.append(pattern[last:start])
+        out.append(replacement)
+        last = start + len(anchor)
+    out.append(pattern[last:])
+    return "".join(out)
+
+
+def _anchors(pattern: str) -> list[str]:
+    return [anchor for _, anchor in _anchor_positions(pattern)]
+
+
+def _anchor_positions(pattern: str) -> Iterator[tuple[int, str]]:
+    """Where ``^``, ``$``, ``\\A`` and ``\\z`` stand as anchors (not escaped, not in a class)."""
     i, in_class = 0, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
             if pattern[i + 1:i + 2] in ("A", "z") and not in_class:
-                raise PatternError(f"\\{pattern[i + 1]} is not supported in a content pattern")
+                yield i, pattern[i:i + 2]
             i += 2
             continue
         if in_class:
@@ -76,8 +102,8 @@ def _refuse_inner_anchors(pattern: str) -> None:
                 i += 1
             if pattern[i + 1:i + 2] == "]":
                 i += 1
-        elif c == "^":
-            raise PatternError("'^' is only supported at the start of a content pattern")
+        elif c in "^$":
+            yield i, c
         i += 1
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from gates.hunks import ADDED, CONTEXT, NO_NEWLINE, REMOVED, changed_lines, hunks
 from gates.model import ChangedFile, Side
-from gates.patterns import compile_regex
+from gates.patterns import compile_regex, replace_anchors
 
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 
@@ -27,6 +27,7 @@ _KEYWORD_DECL = re.compile(
     r"|impl|procedure|record|object)\s+(?:\([^)]*\)\s*)?\*?\s*([A-Za-z_$][\w$]*)"
 )
 _KEYWORD_DECL_BYTES = re.compile(_KEYWORD_DECL.pattern.encode())
+_WORD_BOUNDARY = r"\b"
 _CALL_LIKE = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
 
 
@@ -48,6 +49,16 @@ class SymbolMatcher:
         self.patterns = tuple(patterns)
         self._each = tuple(compile_regex(p) for p in self.patterns)
         self._cache: dict[str, tuple[int, ...]] = {}
+        # One pass over a whole Python file finds whether any def/class name *could* match: each
+        # pattern is embedded after "def " with its anchors widened to word boundaries (a superset).
+        embedded = "|".join(f"(?:{replace_anchors(p, _WORD_BOUNDARY)})" for p in self.patterns)
+        self._python_decl = compile_regex(
+            rf"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w*?(?:{embedded})".encode()
+        ) if self.patterns else None
+
+    def may_declare(self, source: bytes) -> bool:
+        """False only when no def/class name in the Python ``source`` can match a pattern."""
+        return self._python_decl is not None and self._python_decl.search(source) is not None
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
@@ -113,7 +124,8 @@ def _python_hits(file: ChangedFile, matcher: SymbolMatcher,
                  old_text: bytes | None, new_text: bytes | None) -> list[SymbolHit]:
     scopes: dict[Side, list[_Scope]] = {}
     for side, text in ((Side.REMOVED, old_text), (Side.ADDED, new_text)):
-        if text and matcher.any(n.decode("ascii") for n in _PY_DECL.findall(text)):
+        if text and matcher.may_declare(text) and matcher.any(
+                n.decode("ascii") for n in set(_PY_DECL.findall(text))):
             scopes[side] = [s for s in python_scopes(text) if matcher.match(s.name)]
     if not scopes:
         return []
@@ -133,10 +145,15 @@ def python_scopes(source: bytes) -> list[_Scope]:
     except (SyntaxError, ValueError):
         return _indent_scopes(source)
     found = []
-    for node in ast.walk(tree):
+    # Only statements can hold a def or class: walking bodies skips every expression node.
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             found.append(_Scope(start, node.end_lineno or node.lineno, node.name))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            stack.extend(getattr(node, name, ()))
     return found
 
 
