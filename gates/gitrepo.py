@@ -64,7 +64,7 @@ class GitRepo:
         if status not in ok_codes:
             message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
             first = message.strip().splitlines()[0] if message.strip() else f"exit {status}"
-            raise GitError(f"git {args[0]} failed: {first.removeprefix('fatal: ')}")
+            raise GitError(f"git {_subcommand(args)} failed: {first.removeprefix('fatal: ')}")
         return out if isinstance(out, bytes) else str(out).encode()
 
     def text(self, *args: str, ok_codes: Sequence[int] = (0,)) -> str:
@@ -143,3 +143,11 @@ class GitRepo:
                     trailers.append((key.strip(), value.strip()))
             commits.append(Commit(parts[0], parts[1], tuple(trailers)))
         return tuple(commits)
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """The git sub-command in ``args``, past any leading ``-c key=value`` pairs."""
+    i = 0
+    while i < len(args) and args[i] == "-c":
+        i += 2
+    return args[i] if i < len(args) else "git"

@@ -23,7 +23,8 @@ def render(decision: Decision, out: TextIO, *, explain: bool = False) -> None:
 
 def _text(value: str | None) -> str | None:
     # Paths may carry undecodable bytes as surrogates; JSON gets U+FFFD in their place.
-    return None if value is None else value.encode("utf-8", "replace").decode("utf-8")
+    return None if value is None else \
+        value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def to_dict(decision: Decision) -> dict[str, Any]:

@@ -1,0 +1,101 @@
+"""Shared fixtures: real git repositories in tmp dirs, and the real ``gate`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Commits made by tests need an identity, and the developer's own git config must not leak in.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@dataclass
+class Repo:
+    """A scratch git repository with small helpers for building histories."""
+
+    root: Path
+
+    def git(self, *args: str, check: bool = True) -> str:
+        done = subprocess.run(["git", *args], cwd=self.root, capture_output=True, check=False)
+        if check and done.returncode != 0:
+            raise AssertionError(f"git {args} failed: {done.stderr.decode()}")
+        return done.stdout.decode("utf-8", "replace")
+
+    def write(self, path: str, content: str | bytes, *, stage: bool = True) -> Path:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            target.write_text(content)
+        else:
+            target.write_bytes(content)
+        if stage:
+            self.git("add", "--", path)
+        return target
+
+    def commit(self, message: str = "change") -> str:
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def gate(self, *args: str, env: dict[str, str] | None = None,
+             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the real ``gate`` CLI (``python -m gates``) in this repository."""
+        return subprocess.run([sys.executable, "-m", "gates", *args], cwd=cwd or self.root,
+                              capture_output=True, text=True, env={**os.environ, **(env or {})},
+                              check=False)
+
+    def gate_json(self, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+        done = self.gate("check", "--format", "json", *args, env=env)
+        assert done.stdout, done.stderr
+        data: dict[str, Any] = json.loads(done.stdout)
+        assert data["exit_code"] == done.returncode
+        return data
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repo]:
+    """An empty repository on branch ``main`` (no commits yet)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    r = Repo(root)
+    r.git("init", "-q", "-b", "main")
+    yield r
+
+
+@pytest.fixture
+def seeded(repo: Repo) -> Repo:
+    """A repository with one commit holding a small application."""
+    repo.write("app/main.py", "def main():\n    return 1\n")
+    repo.write("README.md", "# app\n")
+    repo.commit("initial")
+    return repo
+
+
+def file_entry(data: dict[str, Any], path: str) -> dict[str, Any]:
+    """The JSON report's entry for ``path``."""
+    for entry in data["files"]:
+        if entry["path"] == path:
+            return entry
+    raise AssertionError(f"{path} not in report: {[f['path'] for f in data['files']]}")

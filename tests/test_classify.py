@@ -1,0 +1,204 @@
+"""Classification: tiers with reasons, on real changes in real repositories."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from gates import changes, config
+from gates.classify import Rules, classify
+from gates.gitrepo import GitRepo
+from gates.model import Classification, MatchKind, Side
+from gates.policy import Policy
+
+from .conftest import Repo
+
+
+def run(repo: Repo, policy: Policy | None = None) -> Classification:
+    rules = Rules(policy or config.default())
+    return classify(rules, changes.staged(GitRepo(repo.root), rules.wants_text))
+
+
+def custom(tmp_path: Path, text: str) -> Policy:
+    path = tmp_path / "policy.yaml"
+    path.write_text(textwrap.dedent(text))
+    return config.from_file(path)
+
+
+AUTH_MODULE = textwrap.dedent('''\
+    import hmac
+
+
+    class SessionStore:
+        def get(self, key):
+            return self.data[key]
+
+
+    def verify_signature(payload, signature, key):
+        """Check the payload's signature."""
+        expected = sign(payload, key)
+        # many lines of logic
+        a = 1
+        b = 2
+        c = 3
+        d = 4
+        return hmac.compare_digest(expected, signature)
+
+
+    def unrelated():
+        return 42
+    ''')
+
+
+def test_change_inside_a_sensitive_function_is_high_wherever_it_lives(seeded: Repo) -> None:
+    seeded.write("lib/util.py", AUTH_MODULE)
+    seeded.commit("util")
+    seeded.write("lib/util.py", AUTH_MODULE.replace("d = 4", "d = 5"))
+    (fc,) = run(seeded).files
+    assert fc.tier == "high"
+    symbols = [m for m in fc.matches if m.kind is MatchKind.SYMBOL]
+    assert symbols and all("verify_signature" in (m.evidence.text or "") for m in symbols)
+    assert {(m.evidence.side, m.evidence.line) for m in symbols} == {(Side.REMOVED, 16),
+                                                                      (Side.ADDED, 16)}
+
+
+def test_change_outside_sensitive_functions_stays_low(seeded: Repo) -> None:
+    seeded.write("lib/util.py", AUTH_MODULE)
+    seeded.commit("util")
+    seeded.write("lib/util.py", AUTH_MODULE.replace("return 42", "return 43"))
+    (fc,) = run(seeded).files
+    assert fc.tier == "low", fc.matches
+
+
+def test_method_change_is_attributed_to_its_class_far_above(seeded: Repo) -> None:
+    body = "\n".join(f"        x{i} = {i}" for i in range(60))
+    source = f"class TokenValidator:\n    def check(self):\n{body}\n        return x0\n"
+    seeded.write("lib/tokens.py", source)
+    seeded.commit("tokens")
+    seeded.write("lib/tokens.py", source.replace("x50 = 50", "x50 = 51"))
+    (fc,) = run(seeded).files
+    assert fc.tier == "high"
+    assert any("TokenValidator" in (m.evidence.text or "") for m in fc.matches)
+
+
+def test_python_file_that_does_not_parse_uses_indentation(seeded: Repo) -> None:
+    broken = "def authenticate(user):\n    if user:\n        return True\n    x = (\n"
+    seeded.write("lib/broken.py", broken)
+    seeded.commit("broken")
+    seeded.write("lib/broken.py", broken.replace("return True", "return False"))
+    (fc,) = run(seeded).files
+    assert fc.tier == "high"
+
+
+def test_other_languages_use_the_hunk_header_function(seeded: Repo) -> None:
+    body = "\n".join(f"\tx{i} := {i}" for i in range(30))
+    source = f"package auth\n\nfunc VerifyToken(t string) bool {{\n{body}\n\treturn true\n}}\n"
+    seeded.write("svc/handler.go", source)
+    seeded.commit("go")
+    seeded.write("svc/handler.go", source.replace("return true", "return false"))
+    policy_dir = seeded.root.parent
+    policy = custom(policy_dir, """
+        extends: default
+        categories:
+          go-auth:
+            tier: high
+            symbols: ['^Verify']
+    """)
+    (fc,) = run(seeded, policy).files
+    assert fc.tier == "high"
+    (match,) = [m for m in fc.matches if m.kind is MatchKind.SYMBOL and m.category == "go-auth"
+                and m.evidence.side is Side.ADDED]
+    assert "VerifyToken" in (match.evidence.text or "")
+
+
+def test_content_evidence_has_line_number_and_text(seeded: Repo) -> None:
+    seeded.write("app/settings.py", "A = 1\nB = 2\n")
+    seeded.commit("settings")
+    seeded.write("app/settings.py", "A = 1\nB = 2\nDEBUG = True\nSESSION_COOKIE_SECURE = False\n")
+    (fc,) = run(seeded).files
+    lines = {(m.rule, m.evidence.line, m.evidence.text) for m in fc.matches}
+    assert ("web-security.content", 3, "DEBUG = True") in lines
+    assert ("web-security.content", 4, "SESSION_COOKIE_SECURE = False") in lines
+
+
+def test_excluded_paths_skip_the_category(seeded: Repo) -> None:
+    seeded.write("docs/auth.md", "Use @login_required on every view.\n")
+    (fc,) = run(seeded).files
+    assert fc.tier == "low"
+
+
+def test_extension_filter_limits_content_rules(seeded: Repo, tmp_path: Path) -> None:
+    policy = custom(tmp_path, """
+        extends: default
+        categories:
+          shell-calls:
+            tier: high
+            content: ['subprocess\\.']
+            extensions: [py]
+    """)
+    seeded.write("notes.txt", "subprocess.run is used\n")
+    seeded.write("tool.py", "subprocess.run(['ls'])\n")
+    tiers = {f.file.path: f.tier for f in run(seeded, policy).files}
+    assert tiers == {"notes.txt": "low", "tool.py": "high"}
+
+
+def test_size_rule_raises_the_change(seeded: Repo) -> None:
+    for i in range(26):
+        seeded.write(f"app/m{i}.py", "x = 1\n")
+    result = run(seeded)
+    assert {f.tier for f in result.files} == {"low"}
+    assert result.tier == "high"
+    (escalation,) = result.escalations
+    assert escalation.rule == "size.max_files" and escalation.from_tier == "low"
+
+
+def test_size_rule_on_lines(seeded: Repo) -> None:
+    seeded.write("app/big.py", "".join(f"v{i} = {i}\n" for i in range(801)))
+    result = run(seeded)
+    assert result.tier == "high"
+    assert [e.rule for e in result.escalations] == ["size.max_lines"]
+
+
+def test_provenance_trailer_raises_medium_to_high(seeded: Repo) -> None:
+    seeded.git("checkout", "-q", "-b", "feature")
+    seeded.write("requirements.txt", "requests==2.31.0\n")
+    seeded.commit("pin requests\n\nGenerated-by: some-agent 1.0")
+    rules = Rules(config.default())
+    change = changes.commit_range(GitRepo(seeded.root), "main", "feature")
+    result = classify(rules, change)
+    assert result.files[0].tier == "medium"
+    assert result.provenance.ai_drafted
+    assert result.tier == "high"
+    assert result.escalations[0].rule == "provenance.escalate"
+
+
+def test_human_commit_stays_medium(seeded: Repo) -> None:
+    seeded.git("checkout", "-q", "-b", "feature")
+    seeded.write("requirements.txt", "requests==2.31.0\n")
+    seeded.commit("pin requests\n\nCo-authored-by: Jane Doe <jane@example.com>")
+    change = changes.commit_range(GitRepo(seeded.root), "main", "feature")
+    result = classify(Rules(config.default()), change)
+    assert not result.provenance.ai_drafted
+    assert result.tier == "medium"
+
+
+def test_branch_name_marks_ai_drafts(seeded: Repo) -> None:
+    seeded.git("checkout", "-q", "-b", "codex/upgrade")
+    seeded.write("requirements.txt", "requests==2.31.0\n")
+    result = run(seeded)
+    assert result.provenance.ai_drafted
+    assert "codex/upgrade" in result.provenance.evidence[0]
+    assert result.tier == "high"
+
+
+def test_every_matching_rule_is_reported(seeded: Repo) -> None:
+    seeded.write("auth/keys.py", "PRIVATE = '''-----BEGIN RSA PRIVATE KEY-----'''\n")
+    (fc,) = run(seeded).files
+    assert {m.rule for m in fc.matches} >= {"auth.path", "secrets.content"}
+
+
+def test_evidence_is_capped_and_counted(seeded: Repo) -> None:
+    seeded.write("app/many.py", "".join(f"h{i} = hashlib.md5(x)\n" for i in range(12)))
+    (fc,) = run(seeded).files
+    assert len([m for m in fc.matches if m.rule == "crypto.content"]) == 5
+    assert fc.truncated == 7

@@ -1,0 +1,179 @@
+"""Loading, merging and validating policies; every error names file, line and key."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gates import config
+from gates.errors import PolicyError
+from gates.policy import default_text, load_policy
+
+from .conftest import Repo
+
+
+def load(text: str, tmp_path: Path, name: str = "policy.yaml") -> object:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return config.from_file(path)
+
+
+def error(text: str, tmp_path: Path) -> PolicyError:
+    with pytest.raises(PolicyError) as caught:
+        load(text, tmp_path)
+    return caught.value
+
+
+def test_default_policy_has_the_required_categories() -> None:
+    policy = config.default()
+    names = {c.name for c in policy.categories}
+    assert {"auth", "crypto", "secrets", "migrations", "ci", "gate-policy", "dependencies",
+            "infrastructure"} <= names
+    assert policy.tiers == ("low", "medium", "high")
+    assert policy.size.max_files == 25 and policy.size.max_lines == 800
+    assert policy.size.tier == "high"
+    assert ("medium", "high") in policy.provenance.escalate
+    assert policy.lanes["high"] == ("sast", "deps", "review", "approval")
+
+
+def test_extends_default_overrides_and_adds(tmp_path: Path) -> None:
+    policy = config.from_file(_write(tmp_path, """
+        extends: default
+        size:
+          max_files: 5
+        categories:
+          auth:
+            tier: medium
+          payments:
+            tier: high
+            paths: ['billing/']
+    """))
+    categories = {c.name: c for c in policy.categories}
+    assert categories["auth"].tier == "medium"
+    assert categories["auth"].paths  # the default's paths are kept: mappings merge key by key
+    assert categories["payments"].paths == ("billing/",)
+    assert policy.size.max_files == 5 and policy.size.max_lines == 800
+
+
+def test_a_category_can_be_disabled(tmp_path: Path) -> None:
+    policy = config.from_file(_write(tmp_path, """
+        extends: default
+        categories:
+          infrastructure: {enabled: false}
+    """))
+    assert "infrastructure" not in {c.name for c in policy.categories}
+
+
+def test_extends_a_relative_file(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text("extends: default\nsize: {max_lines: 10}\n")
+    policy = config.from_file(_write(tmp_path, "extends: base.yaml\nsize: {max_files: 3}\n"))
+    assert (policy.size.max_files, policy.size.max_lines) == (3, 10)
+
+
+def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
+    with pytest.raises(PolicyError, match="extends itself"):
+        config.from_file(tmp_path / "a.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "says"),
+    [
+        ("tiers: [low, high]\nlanes: {low: [], high: []}\nbogus: 1\n", 3, "bogus", "unknown key"),
+        ("extends: default\ncategories:\n  auth:\n    tier: critical\n", 4, "categories.auth.tier",
+         "unknown tier 'critical'"),
+        ("extends: default\ncategories:\n  auth:\n    content:\n      - ok\n      - 'a(b'\n", 6,
+         "categories.auth.content[1]", "bad regular expression"),
+        ("extends: default\ncategories:\n  x:\n    tier: high\n    paths: ['[ab']\n", 5,
+         "categories.x.paths[0]", "bad glob"),
+        ("extends: default\ncategories:\n  x:\n    tier: high\n    pathz: []\n", 5,
+         "categories.x.pathz", "unknown key"),
+        ("extends: default\nsize:\n  max_files: -3\n", 3, "size.max_files", "positive"),
+        ("extends: default\nlanes:\n  high: [sast, lint]\n", 3, "lanes.high[1]",
+         "unknown stage 'lint'"),
+        ("extends: default\nprovenance:\n  escalate:\n    high: low\n", 4, "provenance.escalate.high",
+         "cannot lower"),
+        ("extends: default\nsize: {}\nsize: {}\n", 3, "size", "duplicate key"),
+        ("extends: default\ncategories:\n  x:\n    description: no tier\n", 3, "categories.x",
+         "needs a tier"),
+        ("version: 2\n", 1, "version", "unsupported policy version"),
+        ("extends: default\ncategories:\n  x:\n    tier: high\n    kinds: [socket]\n", 5,
+         "categories.x.kinds[0]", "unknown file kind"),
+    ],
+)
+def test_invalid_policies_name_file_line_and_key(tmp_path: Path, text: str, line: int, key: str,
+                                                 says: str) -> None:
+    problem = error(text, tmp_path)
+    assert problem.path == str(tmp_path / "policy.yaml")
+    assert problem.line == line
+    assert problem.key == key
+    assert says in str(problem)
+    assert str(problem).startswith(f"{tmp_path / 'policy.yaml'}:{line}: {key}: ")
+
+
+def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
+    problem = error("extends: default\ncategories:\n  auth: [unclosed\n", tmp_path)
+    assert problem.line is not None and problem.line >= 3
+    assert "invalid YAML" in str(problem)
+
+
+def test_an_error_in_an_extended_file_names_that_file(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text("extends: default\ncategories:\n  auth: {tier: nope}\n")
+    with pytest.raises(PolicyError) as caught:
+        config.from_file(_write(tmp_path, "extends: base.yaml\n"))
+    assert caught.value.path == str(tmp_path / "base.yaml")
+    assert caught.value.line == 3
+
+
+def test_yaml_tags_are_never_constructed(tmp_path: Path) -> None:
+    # A safe loader refuses python tags: a policy can never run code.
+    problem = error("extends: default\nsize: !!python/object/apply:os.system ['true']\n", tmp_path)
+    assert problem.line == 2
+
+
+def test_policy_digest_changes_with_the_text() -> None:
+    a = load_policy(default_text(), "a")
+    b = load_policy(default_text() + "\n# comment\n", "b")
+    assert a.digest != b.digest
+
+
+def test_policy_show_round_trips(seeded: Repo) -> None:
+    done = seeded.gate("policy", "show")
+    assert done.returncode == 0, done.stderr
+    data = yaml.safe_load(done.stdout)
+    assert data["size"]["max_files"] == 25
+    assert "auth" in data["categories"]
+
+
+def test_policy_validate_cli(seeded: Repo) -> None:
+    seeded.write(".gate.yaml", "extends: default\ncategories:\n  auth: {tier: severe}\n",
+                 stage=False)
+    done = seeded.gate("policy", "validate")
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0, "one line, no traceback"
+    assert ".gate.yaml:3: categories.auth.tier: unknown tier 'severe'" in done.stderr
+    good = seeded.root / "good.yaml"
+    good.write_text("extends: default\n")
+    done = seeded.gate("policy", "validate", str(good))
+    assert done.returncode == 0
+    assert "valid" in done.stdout
+
+
+def test_check_with_an_invalid_policy_exits_2(seeded: Repo) -> None:
+    bad = seeded.root / "bad.yaml"
+    bad.write_text("tiers: [low]\nlanes: {low: []}\ncategories: {x: {tier: low, content: ['(']}}\n")
+    seeded.write("app/x.py", "x = 1\n")
+    done = seeded.gate("check", "--policy", str(bad))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "bad regular expression" in done.stderr
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
