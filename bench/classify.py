@@ -2,11 +2,11 @@
 
     python bench/classify.py [--files 10000] [--runs 3] [--keep DIR]
 
-Builds a scratch repository with ``--files`` Python modules, commits them, then stages a change that
-rewrites ~55 lines per file (about 550,000 changed lines and 26 MB of patch at the default size), with
-renames, deletions, new files and a realistic sprinkling of sensitive paths and lines. It times
-``git diff --cached -p -M`` (output read into memory) and the gate's collect + classify with the default
-policy, in the same run, and prints the ratio. Target: gate <= 4x git diff.
+Builds a scratch repository with ``--files`` Python modules, commits them, then stages a change
+that rewrites ~55 lines per file (about 550,000 changed lines and 26 MB of patch at the default
+size), with renames, deletions, new files and a sprinkling of sensitive paths and lines. It times
+``git diff --cached -p -M`` (output read into memory) and the gate's collect + classify with the
+default policy, in the same run, and prints the ratio. Target: gate <= 4x git diff.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import git, init, machine, median, timed  # noqa: E402
+from common import git, init, machine, median, timed
 
-WORDS = ("value result items config request response handler record buffer index "
-         "payload session cache queue worker client server parser loader metric").split()
+WORDS = [
+    "value", "result", "items", "config", "request", "response", "handler", "record", "buffer",
+    "index", "payload", "session", "cache", "queue", "worker", "client", "server", "parser",
+    "loader", "metric",
+]
 
 
 def module(rng: random.Random, n: int, version: int, sensitive: bool) -> str:

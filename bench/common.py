@@ -54,6 +54,7 @@ def median(values: list[float]) -> float:
 
 def machine() -> str:
     """One line describing where the numbers came from."""
-    git_version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    git_version = subprocess.run(["git", "--version"], capture_output=True, text=True,
+                                 check=True).stdout.strip()
     return (f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {git_version}, "
             f"{shutil.disk_usage('/').free // 2**30} GiB free disk")

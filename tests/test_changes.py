@@ -33,7 +33,8 @@ def test_first_commit_is_judged_against_the_empty_tree(repo: Repo) -> None:
 def test_staged_content_comes_from_the_index_not_the_worktree(seeded: Repo) -> None:
     seeded.write("app/main.py", "def main():\n    return 2\n")
     # Unstaged edit adds a secret: the gate must judge only what is staged.
-    (seeded.root / "app/main.py").write_text("def main():\n    return 2\npassword = 'hunter2hunter2'\n")
+    (seeded.root / "app/main.py").write_text(
+        "def main():\n    return 2\npassword = 'hunter2hunter2'\n")
     data = seeded.gate_json()
     entry = file_entry(data, "app/main.py")
     assert entry["tier"] == "low" and entry["added"] == 1
@@ -226,7 +227,8 @@ def test_submodule_pointer_change(seeded: Repo, tmp_path: Path) -> None:
     first = lib.commit("one")
     lib.write("lib.py", "x = 2\n")
     second = lib.commit("two")
-    seeded.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root), "vendored")
+    seeded.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root),
+               "vendored")
     seeded.git("-C", "vendored", "checkout", "-q", first)
     seeded.git("add", "vendored")
     seeded.commit("add submodule")
@@ -257,7 +259,8 @@ def test_awkward_file_names(seeded: Repo, name: str) -> None:
 
 def test_non_utf8_name_and_content(seeded: Repo) -> None:
     raw_name = b"latin1-\xe9.py"
-    (seeded.root / os.fsdecode(raw_name)).write_bytes(b"pass\xe9word = 'hunter2hunter2'\nx = '\xff'\n")
+    (seeded.root / os.fsdecode(raw_name)).write_bytes(
+        b"pass\xe9word = 'hunter2hunter2'\nx = '\xff'\n")
     seeded.git("add", "-A")
     (changed,) = changes.staged(GitRepo(seeded.root)).files
     assert os.fsencode(changed.path) == raw_name

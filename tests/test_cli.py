@@ -86,7 +86,8 @@ def test_repository_policy_is_read_from_head_not_the_index(seeded: Repo) -> None
 
 
 def test_pr_policy_comes_from_the_base_commit(seeded: Repo) -> None:
-    seeded.write(".gate.yaml", "extends: default\ncategories:\n  app: {tier: high, paths: [app/]}\n")
+    seeded.write(".gate.yaml",
+                 "extends: default\ncategories:\n  app: {tier: high, paths: [app/]}\n")
     seeded.commit("policy")
     seeded.git("checkout", "-q", "-b", "feature")
     seeded.write(".gate.yaml", "extends: default\ncategories:\n  auth: {enabled: false}\n")
