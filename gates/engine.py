@@ -13,7 +13,6 @@ from gates.classify import Rules, classify
 from gates.errors import GitError, UsageError
 from gates.gitrepo import GitRepo
 from gates.model import ChangeSet, Decision, SourceKind
-from gates.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,38 +30,42 @@ class Request:
 
 def check(request: Request) -> Decision:
     """Collect the change, classify it, run its lane and decide."""
-    policy, change = collect(request)
-    rules = Rules(policy)
-    return pipeline.run(policy, change, classify(rules, change))
+    rules, change = collect(request)
+    return pipeline.run(rules.policy, change, classify(rules, change))
 
 
 def explain(request: Request) -> Decision:
     """Collect and classify only: the Decision lists the lane but runs none of it."""
-    policy, change = collect(request)
-    classification = classify(Rules(policy), change)
-    lane = pipeline.lane_for(policy, classification, change)
-    return pipeline.decide(policy, change, classification, lane, ())
+    rules, change = collect(request)
+    classification = classify(rules, change)
+    lane = pipeline.lane_for(rules.policy, classification, change)
+    return pipeline.decide(rules.policy, change, classification, lane, ())
 
 
-def collect(request: Request) -> tuple[Policy, ChangeSet]:
-    """The policy that judges the change, and the change itself."""
+def collect(request: Request) -> tuple[Rules, ChangeSet]:
+    """The policy that judges the change (compiled), and the change itself."""
     repo = _open(request)
     root = repo.root if repo is not None else request.cwd
     revision = _trusted_revision(repo, request)
     policy = config.from_file(request.policy_file) if request.policy_file \
         else config.discover(repo, root, revision)
-    want_text = Rules(policy).wants_text
+    rules = Rules(policy)
+    return rules, _change(request, repo, root, rules)
+
+
+def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) -> ChangeSet:
+    want_text = rules.wants_text
     if request.kind is SourceKind.PATHS:
-        return policy, changes.paths(root, request.paths, repo)
+        return changes.paths(root, request.paths, repo)
     if repo is None:
         raise UsageError("not a git repository (only explicit paths can be checked outside one)")
     if request.kind is SourceKind.STAGED:
-        return policy, changes.staged(repo, want_text)
+        return changes.staged(repo, want_text)
     if request.kind is SourceKind.PULL_REQUEST:
-        return policy, changes.pull_request(repo, request.event_path, want_text)
+        return changes.pull_request(repo, request.event_path, want_text)
     if request.base is None:
         raise UsageError("--base is required for a range")
-    return policy, changes.commit_range(repo, request.base, request.head, want_text=want_text)
+    return changes.commit_range(repo, request.base, request.head, want_text=want_text)
 
 
 def _open(request: Request) -> GitRepo | None:
