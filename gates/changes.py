@@ -27,6 +27,7 @@ from gates.gitrepo import GitRepo
 from gates.hunks import whole_file_patch
 from gates.model import (
     MODE_EXECUTABLE,
+    MODE_SUBMODULE,
     MODE_SYMLINK,
     ChangedFile,
     ChangeSet,
@@ -39,12 +40,18 @@ from gates.model import (
 WantText = Callable[[str], bool]
 
 _BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
+TEXT_LIMIT = 1 << 20  # blobs git calls binary but that may be text are re-checked up to this size
 
 
 def staged(repo: GitRepo, want_text: WantText | None = None) -> ChangeSet:
     """The index against HEAD (against the empty tree before the first commit)."""
     head = repo.resolve("HEAD")
     files = _diff(repo, ["--cached", head or repo.empty_tree()], want_text)
+    unmerged = [f.path for f in files if f.status is FileStatus.UNMERGED]
+    if unmerged:
+        # git refuses to commit in this state too; judging half a merge would be a guess.
+        raise GitError(f"the index has unmerged paths ({', '.join(unmerged[:3])}"
+                       f"{', …' if len(unmerged) > 3 else ''}): resolve the conflict first")
     source = Source(SourceKind.STAGED, base=head, head=None, branch=repo.branch())
     return ChangeSet(files, source)
 
@@ -132,14 +139,14 @@ def _diff(repo: GitRepo, revs: list[str],
     """
     full = [*DIFF_CONFIG, "diff", *DIFF_ARGS, *revs, "--"]
     if want_text is None:
-        return parse(repo.run(*full))
+        return _text_not_binary(repo, revs, parse(repo.run(*full)))
     raw = repo.run(*DIFF_CONFIG, "diff", *RAW_ARGS, *revs, "--")
     wanted = [blob for record in parse_records(raw)
               if record.text_kind and want_text(record.path)
               for blob in (record.old_blob, record.new_blob) if blob]
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(repo.blobs, wanted)
-        files = parse(repo.run(*full))
+        files = _text_not_binary(repo, revs, parse(repo.run(*full)))
         blobs = reading.result()
     if not blobs:
         return files
@@ -148,6 +155,35 @@ def _diff(repo: GitRepo, revs: list[str],
         if f.has_text and want_text(f.path) else f
         for f in files
     )
+
+
+def _text_not_binary(repo: GitRepo, revs: list[str],
+                     files: tuple[ChangedFile, ...]) -> tuple[ChangedFile, ...]:
+    """Second-guess git's "binary" verdicts, which the repository can steer.
+
+    A ``-diff`` or ``binary`` attribute, a diff driver marked binary, or ``core.bigFileThreshold``
+    makes git print "Binary files differ" for plain text, which would hide its lines from every
+    content rule. The gate applies git's own content test instead (a NUL byte in the first 8000
+    bytes) to blobs up to ``TEXT_LIMIT`` and re-diffs the ones that are really text with ``--text``.
+    """
+    suspects = [f for f in files if f.binary]
+    if not suspects:
+        return files
+    ids = [b for f in suspects for b in (f.old_blob, f.new_blob) if b]
+    sizes = repo.sizes(ids)
+    small = [f for f in suspects
+             if all(sizes.get(b, TEXT_LIMIT + 1) <= TEXT_LIMIT for b in (f.old_blob, f.new_blob)
+                    if b)]
+    blobs = repo.blobs(b for f in small for b in (f.old_blob, f.new_blob) if b)
+    texts = [f for f in small
+             if not any(b"\0" in blobs.get(b, b"\0")[:_BINARY_SNIFF]
+                        for b in (f.old_blob, f.new_blob) if b)]
+    if not texts:
+        return files
+    specs = [f":(literal){p}" for f in texts for p in (f.old_path, f.path) if p]
+    redone = {f.path: f for f in parse(repo.run(*DIFF_CONFIG, "diff", *DIFF_ARGS, "--text", *revs,
+                                                "--", *specs))}
+    return tuple(redone.get(f.path, f) if f in texts else f for f in files)
 
 
 def _expand(root: Path, targets: Iterable[str], repo: GitRepo | None) -> list[str]:
@@ -171,7 +207,10 @@ def _list_dir(root: Path, directory: Path, repo: GitRepo | None) -> list[str]:
     if repo is not None:
         listed = repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
                           str(directory))
-        return [decode_path(p) for p in listed.split(b"\0") if p]
+        # The index also lists files deleted from disk (nothing to read: skip them) and
+        # submodules (directories: judged as submodules by _whole_file).
+        return [p for p in (decode_path(raw) for raw in listed.split(b"\0") if raw)
+                if (root / p).exists() or (root / p).is_symlink()]
     found: list[str] = []
     for parent, dirs, names in os.walk(directory):
         dirs[:] = [d for d in dirs if d != ".git"]
@@ -181,6 +220,8 @@ def _list_dir(root: Path, directory: Path, repo: GitRepo | None) -> list[str]:
 
 def _whole_file(root: Path, relative: str) -> ChangedFile:
     full = root / relative
+    if full.is_dir() and not full.is_symlink():
+        return ChangedFile(path=relative, status=FileStatus.ADDED, new_mode=MODE_SUBMODULE)
     if full.is_symlink():
         target = os.readlink(full)
         return ChangedFile(path=relative, status=FileStatus.ADDED, new_mode=MODE_SYMLINK,

@@ -25,10 +25,11 @@ from gates.model import (
     Provenance,
     Side,
 )
-from gates.patterns import ContentMatcher, compile_regex
+from gates.patterns import ContentMatcher, compile_regex, utf8
 from gates.policy import Policy
 from gates.symbols import SymbolMatcher, is_python, symbol_hits
 
+_INSIDE = "\x00"  # a name no real file has: stands for "anything inside this directory"
 EVIDENCE_PER_RULE = 5  # lines kept per (category, pattern) in a file; the rest are counted.
 SNIPPET_WIDTH = 120
 
@@ -143,24 +144,30 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
     return FileClass(file, tier, tuple(matches), truncated)
 
 
-def _judged_paths(file: ChangedFile) -> Iterator[tuple[Side, str]]:
-    yield Side.PATH, file.path
+def _judged_paths(file: ChangedFile) -> Iterator[tuple[Side, str, str]]:
+    """(side, path to match, path to show) for every path a file's change touches."""
+    yield Side.PATH, file.path, file.path
     if file.old_path and file.old_path != file.path:
-        yield Side.OLD_PATH, file.old_path
+        yield Side.OLD_PATH, file.old_path, file.old_path
     for target in file.link_targets:
-        yield Side.LINK_TARGET, target
+        yield Side.LINK_TARGET, target, target
+        # A link to a directory exposes what is inside it: judge it as a file in that directory.
+        yield Side.LINK_TARGET, f"{target}/{_INSIDE}", target
 
 
 def _path_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
-    for side, path in _judged_paths(file):
+    seen: set[tuple[int, str, Side]] = set()
+    for side, path, shown in _judged_paths(file):
         if not rules.any_path.matches(path):
             continue
         for i, category in enumerate(rules.categories):
             if not rules.paths[i].matches(path) or rules.excludes[i].matches(path):
                 continue
             for glob in rules.paths[i].which(path):
-                yield Match(f"{category.name}.path", category.name, MatchKind.PATH, category.tier,
-                            glob, Evidence(side, text=path))
+                if (i, glob, side) not in seen:
+                    seen.add((i, glob, side))
+                    yield Match(f"{category.name}.path", category.name, MatchKind.PATH,
+                                category.tier, glob, Evidence(side, text=shown))
 
 
 def file_kinds(file: ChangedFile) -> list[str]:
@@ -200,7 +207,8 @@ def _content_matches(rules: Rules, file: ChangedFile,
     seen: Counter[int] = Counter()
     out: list[Match] = []
     dropped = 0
-    for hit in rules.content.scan(file.patch):
+    patch = utf8(file.patch)
+    for hit in rules.content.scan(patch):
         for index in hit.patterns:
             owner = rules.content_owner[index]
             if owner not in categories:
@@ -214,7 +222,7 @@ def _content_matches(rules: Rules, file: ChangedFile,
             text = snippet(hit.text, rules.content.span(index, hit.text))
             out.append(Match(f"{category.name}.content", category.name, MatchKind.CONTENT,
                              category.tier, rules.content.patterns[index],
-                             Evidence(side, line_number(file.patch, hit.offset), text)))
+                             Evidence(side, line_number(patch, hit.offset), text)))
     return out, dropped
 
 
@@ -222,15 +230,15 @@ def _symbol_matches(rules: Rules, file: ChangedFile,
                     categories: frozenset[int]) -> tuple[list[Match], int]:
     if not any(rules.categories[i].symbols for i in categories):
         return [], 0
-    seen: Counter[tuple[int, str]] = Counter()
+    seen: Counter[int] = Counter()
     out: list[Match] = []
     dropped = 0
     for hit in symbol_hits(file, rules.symbols, file.old_text, file.new_text):
         owner = rules.symbol_owner[hit.pattern]
         if owner not in categories:
             continue
-        seen[(hit.pattern, hit.name)] += 1
-        if seen[(hit.pattern, hit.name)] > EVIDENCE_PER_RULE:
+        seen[hit.pattern] += 1
+        if seen[hit.pattern] > EVIDENCE_PER_RULE:
             dropped += 1
             continue
         category = rules.categories[owner]

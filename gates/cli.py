@@ -62,8 +62,20 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
     request = engine.Request(kind=kind, base=base, head=head, paths=paths,
                              policy_file=policy_file,
                              event_path=os.environ.get("GITHUB_EVENT_PATH"))
-    decision = engine.check(request)
-    render(fmt, decision, sys.stdout, explain=explain)
+    try:
+        decision = engine.check(request)
+    except GateError as exc:
+        if fmt == "json":  # a consumer of --format json always gets a document
+            from gates.report.json import error_document
+
+            _emit(error_document(exc))
+        raise
+    try:
+        render(fmt, decision, sys.stdout, explain=explain)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (| head): the decision stands; say it with the exit code.
+        _silence_stdout()
     return decision.exit_code
 
 
@@ -88,10 +100,14 @@ def policy() -> None:
 @policy.command("validate")
 @click.argument("file", required=False, type=click.Path())
 def policy_validate(file: str | None) -> int:
-    """Check a policy file (default: .gate.yaml here) and say what is wrong, with file and line."""
+    """Check a policy file and say what is wrong, with file, line and key.
+
+    Without FILE: the .gate.yaml at the root of this repository, as it is on disk (the file you are
+    editing; gate check reads the committed one).
+    """
     from gates import config
 
-    target = file or _local_policy()
+    target = file or _root_policy_file()
     loaded = config.from_file(target)
     click.echo(f"{target}: valid ({len(loaded.categories)} categories, "
                f"tiers {' < '.join(loaded.tiers)})")
@@ -99,29 +115,53 @@ def policy_validate(file: str | None) -> int:
 
 
 @policy.command("show")
-@click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: .gate.yaml).")
+@click.option("--policy", "policy_file", metavar="FILE", help="Show this file's effective policy.")
 def policy_show(policy_file: str | None) -> int:
-    """Print the effective policy, after ``extends:`` is merged, as YAML."""
+    """Print the effective policy (after extends:) as YAML.
+
+    Without --policy: the policy `gate check --staged` would use here, that is the .gate.yaml
+    committed at HEAD, or the default.
+    """
     import yaml
 
-    from gates import config
+    from gates import config, engine
+    from gates.model import SourceKind
 
-    target = policy_file or _local_policy(required=False)
-    loaded = config.from_file(target) if target else config.default()
+    if policy_file:
+        loaded = config.from_file(policy_file)
+    else:
+        loaded = engine.policy_for(engine.Request(kind=SourceKind.STAGED))
     click.echo(f"# effective policy from {loaded.origin} (sha256 {loaded.digest[:16]})")
     click.echo(yaml.safe_dump(dict(loaded.data), sort_keys=False, allow_unicode=True), nl=False)
     return 0
 
 
-def _local_policy(*, required: bool = True) -> str:
+def _root_policy_file() -> str:
     from gates import config
+    from gates.gitrepo import GitRepo
 
+    try:
+        root = GitRepo(Path.cwd()).root
+    except GateError:
+        root = Path.cwd()
     for name in config.POLICY_NAMES:
-        if Path(name).is_file():
-            return name
-    if required:
-        raise UsageError("no .gate.yaml here: name the policy file to validate")
-    return ""
+        if (root / name).is_file():
+            return str(root / name)
+    raise UsageError(f"no .gate.yaml at {root}: name the policy file to validate")
+
+
+def _emit(document: str) -> None:
+    try:
+        sys.stdout.write(document)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    # Point stdout at /dev/null so Python's own flush at exit does not fail a second time.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,22 +171,29 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as exc:
-        exc.show()
+        _error(f"gate: error: {exc.format_message()}")
         return 2
     except click.exceptions.Abort:
         click.echo("gate: aborted", err=True)
         return 130
     except GateError as exc:
         label = "tool failure" if exc.exit_code == 4 else "error"
-        click.echo(f"gate: {label}: {exc}", err=True)
+        _error(f"gate: {label}: {exc}")
         return exc.exit_code
     except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (| head): nothing left to say
-        return 0
+        _silence_stdout()
+        return 4  # output was cut before a decision could be given
     except Exception as exc:
         if os.environ.get("GATE_DEBUG"):
             raise
-        click.echo(f"gate: tool failure: internal error: {type(exc).__name__}: {exc} "
-                   "(set GATE_DEBUG=1 for a traceback)", err=True)
+        _error(f"gate: tool failure: internal error: {type(exc).__name__}: {exc} "
+               "(set GATE_DEBUG=1 for a traceback)")
         return 4
     return result if isinstance(result, int) else 0
+
+
+def _error(line: str) -> None:
+    """One line on stderr; paths and git messages in it are untrusted, so escape control codes."""
+    from gates.report.safe import clean
+
+    click.echo(clean(line), err=True)

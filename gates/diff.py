@@ -15,14 +15,19 @@ from dataclasses import dataclass
 from gates.errors import ToolFailure
 from gates.model import MODE_SYMLINK, ChangedFile, FileStatus
 
-RAW_ARGS = ("--raw", "-z", "-M", "-C", "--no-abbrev", "--no-relative", "--ita-invisible-in-index")
-DIFF_ARGS = ("--raw", "-p", "-z", "-M", "-C", "--no-abbrev", "--full-index", "--no-color",
-             "--no-ext-diff", "--no-textconv", "--no-relative", "--src-prefix=a/",
-             "--dst-prefix=b/", "--ita-invisible-in-index")
+# --find-copies-harder: a copy of an unchanged auth/views.py is still a copy (git finds exact copies
+# cheaply and skips inexact ones past its rename limit). --ignore-submodules=none: a repository's
+# .gitmodules or config must not hide a submodule bump.
+_COMMON = ("-z", "-M", "-C", "--find-copies-harder", "--no-abbrev", "--no-relative",
+           "--ita-invisible-in-index", "--ignore-submodules=none")
+RAW_ARGS = ("--raw", *_COMMON)
+DIFF_ARGS = ("--raw", "-p", *_COMMON, "--full-index", "--no-color", "--no-ext-diff",
+             "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/")
 # Copy detection (-C) past git's default rename limit costs seconds on a 10,000-file change; like
 # `git diff -M -C`, the gate lets git fall back to rename-only detection on very large changes.
 DIFF_CONFIG = ("-c", "diff.suppressBlankEmpty=false", "-c", "diff.noprefix=false",
-               "-c", "diff.mnemonicPrefix=false")
+               "-c", "diff.mnemonicPrefix=false", "-c", "core.bigFileThreshold=512m",
+               "-c", "diff.ignoreSubmodules=none")
 
 _STATUS = {
     ord("A"): FileStatus.ADDED, ord("M"): FileStatus.MODIFIED, ord("D"): FileStatus.DELETED,
@@ -46,8 +51,8 @@ class Record:
 
     @property
     def text_kind(self) -> bool:
-        """True when both sides are regular files or absent (not links, not submodules)."""
-        return {self.old_mode, self.new_mode} <= {"100644", "100755", "000000"}
+        """True when at least one side is a regular file."""
+        return bool({self.old_mode, self.new_mode} & {"100644", "100755"})
 
 
 def decode_path(raw: bytes) -> str:

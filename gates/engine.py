@@ -5,7 +5,7 @@ The CLI only builds a ``Request`` and renders what comes back; tests drive the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gates import changes, config, pipeline
@@ -13,6 +13,7 @@ from gates.classify import Rules, classify
 from gates.errors import GitError, UsageError
 from gates.gitrepo import GitRepo
 from gates.model import ChangeSet, Decision, SourceKind
+from gates.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,27 +31,34 @@ class Request:
 
 def check(request: Request) -> Decision:
     """Collect the change, classify it, run its lane and decide."""
-    rules, change = collect(request)
-    return pipeline.run(rules.policy, change, classify(rules, change))
+    rules, change, notes = collect(request)
+    decision = pipeline.run(rules.policy, change, classify(rules, change))
+    return replace(decision, notes=notes)
 
 
 def explain(request: Request) -> Decision:
     """Collect and classify only: the Decision lists the lane but runs none of it."""
-    rules, change = collect(request)
+    rules, change, notes = collect(request)
     classification = classify(rules, change)
     lane = pipeline.lane_for(rules.policy, classification, change)
-    return pipeline.decide(rules.policy, change, classification, lane, ())
+    return replace(pipeline.decide(rules.policy, change, classification, lane, ()), notes=notes)
 
 
-def collect(request: Request) -> tuple[Rules, ChangeSet]:
-    """The policy that judges the change (compiled), and the change itself."""
+def policy_for(request: Request) -> Policy:
+    """The policy that would judge ``request``'s change."""
+    repo = _open(request)
+    root = repo.root if repo is not None else request.cwd
+    return config.choose(repo, root, _trusted_revision(repo, request), request.policy_file)[0]
+
+
+def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
+    """The policy that judges the change (compiled), the change, and notes for the report."""
     repo = _open(request)
     root = repo.root if repo is not None else request.cwd
     revision = _trusted_revision(repo, request)
-    policy = config.from_file(request.policy_file) if request.policy_file \
-        else config.discover(repo, root, revision)
+    policy, notes = config.choose(repo, root, revision, request.policy_file)
     rules = Rules(policy)
-    return rules, _change(request, repo, root, rules)
+    return rules, _change(request, repo, root, rules), notes
 
 
 def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) -> ChangeSet:

@@ -108,6 +108,19 @@ class GitRepo:
         except GitError:
             return None
 
+    def sizes(self, ids: Iterable[str]) -> dict[str, int]:
+        """Object sizes with one ``git cat-file --batch-check`` process."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch-check", stdin="\n".join(wanted).encode() + b"\n")
+        sizes = {}
+        for line in out.decode().splitlines():
+            parts = line.split(" ")
+            if len(parts) == 3:
+                sizes[parts[0]] = int(parts[2])
+        return sizes
+
     def blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
         """Read many blobs with one ``git cat-file --batch`` process."""
         wanted = list(dict.fromkeys(ids))
@@ -128,9 +141,9 @@ class GitRepo:
         return found
 
     def commits(self, base: str, head: str) -> tuple[Commit, ...]:
-        """Non-merge commits in ``base..head`` with their trailers, newest first."""
+        """The commits in ``base..head`` (merges too) with their trailers, newest first."""
         fmt = "%H%x1f%s%x1f%(trailers:only=true,unfold=true)%x1e"
-        out = self.run("log", "--no-merges", f"--format={fmt}", f"{base}..{head}", "--")
+        out = self.run("log", f"--format={fmt}", f"{base}..{head}", "--")
         commits = []
         for record in out.decode("utf-8", "replace").split("\x1e"):
             parts = record.strip("\n").split("\x1f")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
 MODE_EXECUTABLE = "100755"
+_REGULAR = frozenset({"100644", MODE_EXECUTABLE})
 
 
 class FileStatus(enum.Enum):
@@ -141,8 +142,12 @@ class ChangedFile:
 
     @property
     def has_text(self) -> bool:
-        """True when content rules can apply: a text file, not a link, pointer or binary."""
-        return not (self.binary or self.symlink or self.submodule)
+        """True when content rules apply: not binary, and a regular file on at least one side.
+
+        A symlink that becomes a file (or a file that becomes a submodule) still has a file side
+        whose lines must be judged.
+        """
+        return not self.binary and bool({self.old_mode, self.new_mode} & _REGULAR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +292,7 @@ class Decision:
     results: tuple[StageResult, ...]
     policy: PolicyRef
     required_actions: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def exit_code(self) -> int:

@@ -24,6 +24,7 @@ _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 logs parse errors to stderr; we report them ourselves.
 
 _LEADING_FLAGS = re.compile(r"^((?:\(\?[imsU-]+\))*)")
+_FLAG_GROUP = re.compile(r"\(\?[imsU-]+\)")
 
 
 class PatternError(ValueError):
@@ -43,20 +44,60 @@ def _reason(exc: Exception) -> str:
     return arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
 
 
-def split_anchor(pattern: str) -> tuple[str, bool]:
-    """Return the pattern without a leading ``^`` (after inline flags) and whether it had one.
+def branches(pattern: str) -> list[tuple[str, bool]]:
+    """Split a content pattern into its top-level alternatives, each with "anchored at line start".
 
-    A ``^``, ``\\A`` or ``\\z`` anywhere else is refused: the prefilter runs over many lines at
-    once, where those anchors would silently mean something else.
+    ``^DEBUG = True|app\\.run\\(debug=True`` is two branches: the first anchored, the second
+    searched anywhere in the line. Leading inline flags (``(?i)``) apply to every branch. A ``^``,
+    ``\\A`` or ``\\z`` anywhere but at the start of a top-level branch is refused: the prefilter
+    runs over many lines at once, where those anchors would silently mean something else.
     """
     flags = _LEADING_FLAGS.match(pattern)
     head = flags.group(1) if flags else ""
     rest = pattern[len(head):]
-    anchored = rest.startswith("^")
-    if anchored:
-        rest = rest[1:]
-    _refuse_inner_anchors(rest)
-    return head + rest, anchored
+    parts = _top_level_split(rest)
+    if parts is None:  # not safely splittable: one floating branch, and no anchors allowed
+        _refuse_inner_anchors(rest)
+        return [(pattern, False)]
+    out = []
+    for part in parts:
+        anchored = part.startswith("^")
+        body = part[1:] if anchored else part
+        _refuse_inner_anchors(body)
+        out.append((head + body, anchored))
+    return out
+
+
+def _top_level_split(pattern: str) -> list[str] | None:
+    """The pattern's top-level ``|`` alternatives, or None when splitting is unsafe.
+
+    An inline flag group that is not at the start (``a(?i)b|c``) changes the branches after it, so
+    such patterns are kept whole.
+    """
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            i += 1 if pattern[i + 1:i + 2] == "^" else 0
+            i += 1 if pattern[i + 1:i + 2] == "]" else 0
+        elif c == "(":
+            if depth == 0 and _FLAG_GROUP.match(pattern, i):
+                return None
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
 
 
 def _refuse_inner_anchors(pattern: str) -> None:
@@ -126,8 +167,8 @@ class ContentMatcher:
         anchored: list[str] = []
         floating: list[str] = []
         for p in self.patterns:
-            body, is_anchored = split_anchor(p)
-            (anchored if is_anchored else floating).append(f"(?:{body})")
+            for body, is_anchored in branches(p):
+                (anchored if is_anchored else floating).append(f"(?:{body})")
         alternatives = list(anchored)
         if floating:
             alternatives.append("[^\\n]*?(?:" + "|".join(floating) + ")")
@@ -144,7 +185,10 @@ class ContentMatcher:
         return self._prefilter is not None
 
     def scan(self, patch: bytes) -> Iterator[LineHit]:
-        """Yield each added or removed line of ``patch`` that matches, with the matching indices."""
+        """Yield each added or removed line of ``patch`` that matches, with the matching indices.
+
+        ``patch`` must be valid UTF-8 (see ``utf8``): RE2 cannot step over invalid bytes.
+        """
         prefilter = self._prefilter
         if prefilter is None:
             return
@@ -166,3 +210,18 @@ class ContentMatcher:
         """Where pattern ``index`` matches ``text`` (for cutting a long line around the match)."""
         m = self._each[index].search(text.decode("utf-8", "replace"))
         return (m.start(), m.end()) if m else None
+
+
+def utf8(data: bytes) -> bytes:
+    """``data`` as valid UTF-8: invalid bytes become U+FFFD, newlines stay where they were.
+
+    In UTF-8 mode RE2 matches no character class against a stray Latin-1 byte, so one such byte
+    before a secret on the same line would hide it from every content pattern.
+    """
+    if data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace").encode("utf-8")
+    return data

@@ -15,13 +15,14 @@ from typing import Any
 
 from gates.errors import PolicyError
 from gates.globs import GlobError, glob_to_regex
-from gates.patterns import PatternError, compile_regex, split_anchor
+from gates.patterns import PatternError, branches, compile_regex
 from gates.yamldoc import Key, Locations, dotted, load
 
 SCHEMA_VERSION = 1
 BUILTIN_STAGES = ("sast", "deps", "review", "approval")
 FILE_KINDS = ("binary", "symlink", "submodule", "executable", "mode-change")
 DEFAULT_NAME = "default"
+DEFAULT_ORIGIN = "<default policy>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,8 @@ class Policy:
 
 
 # A policy document, and how to read the documents it extends.
-Reader = Callable[[str], tuple[str, str]]
+# (path named by extends:, origin of the file that names it) -> (text, origin of that text)
+Reader = Callable[[str, str], tuple[str, str]]
 
 
 def default_text() -> str:
@@ -124,13 +126,13 @@ def _resolve(text: str, origin: str, reader: Reader | None,
     if not isinstance(parent, str) or not parent:
         raise PolicyError("must be 'default' or a path", path=origin, line=where, key="extends")
     if parent == DEFAULT_NAME:
-        parent_text, parent_origin = default_text(), "<default policy>"
+        parent_text, parent_origin = default_text(), DEFAULT_ORIGIN
     elif reader is None:
         raise PolicyError(f"cannot read {parent!r} from here", path=origin, line=where,
                           key="extends")
     else:
         try:
-            parent_text, parent_origin = reader(parent)
+            parent_text, parent_origin = reader(parent, origin)
         except OSError as exc:
             raise PolicyError(f"cannot read {parent!r}: {exc.strerror or exc}", path=origin,
                               line=where, key="extends") from None
@@ -172,6 +174,13 @@ class _Validator:
         while probe and probe not in self.locations:
             probe = probe[:-1]
         path, line = self.locations.get(probe, (self.origin, None))
+        if path == DEFAULT_ORIGIN and self.origin != DEFAULT_ORIGIN:
+            # The bad value came from the shipped default, but what must change is the user's
+            # file (say, new tiers without matching lanes): point there, and say where it came from.
+            message = f"{message} (inherited from {DEFAULT_ORIGIN}, line {line})"
+            own = [k for k in self.locations if self.locations[k][0] != DEFAULT_ORIGIN
+                   and k == probe[:len(k)]]
+            path, line = self.locations[max(own, key=len)] if own else (self.origin, None)
         return PolicyError(message, path=path, line=line, key=dotted(key))
 
     def policy(self, digest: str) -> Policy:
@@ -248,7 +257,7 @@ class _Validator:
             try:
                 compile_regex(pattern)
                 if content:
-                    split_anchor(pattern)
+                    branches(pattern)
             except PatternError as exc:
                 raise self.fail((*key, i), f"bad regular expression {pattern!r}: {exc}") from None
         return patterns

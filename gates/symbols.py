@@ -11,7 +11,6 @@ declarations inside the hunk.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -21,14 +20,16 @@ from gates.patterns import compile_regex, replace_anchors
 
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 
-_PY_DECL = re.compile(rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
-_KEYWORD_DECL = re.compile(
+# RE2, not re: these run over untrusted patches and must stay linear on hostile input.
+_PY_DECL = compile_regex(rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
+_KEYWORD_DECL_TEXT = (
     r"(?:^|[\s(])(?:async\s+)?(?:def|class|func|function|fn|sub|interface|struct|trait|enum|module"
     r"|impl|procedure|record|object)\s+(?:\([^)]*\)\s*)?\*?\s*([A-Za-z_$][\w$]*)"
 )
-_KEYWORD_DECL_BYTES = re.compile(_KEYWORD_DECL.pattern.encode())
+_KEYWORD_DECL = compile_regex(_KEYWORD_DECL_TEXT)
+_KEYWORD_DECL_BYTES = compile_regex(_KEYWORD_DECL_TEXT.encode())
 _WORD_BOUNDARY = r"\b"
-_CALL_LIKE = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
+_CALL_LIKE = compile_regex(r"([A-Za-z_$][\w$]*)\s*\(")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,20 +130,44 @@ def _python_hits(file: ChangedFile, matcher: SymbolMatcher,
             scopes[side] = [s for s in python_scopes(text) if matcher.match(s.name)]
     if not scopes:
         return []
-    hits: list[SymbolHit] = []
+    lines: dict[Side, list[tuple[int, bytes]]] = {Side.ADDED: [], Side.REMOVED: []}
     for side, line, text in changed_lines(file.patch):
-        for scope in scopes.get(side, ()):
-            if scope.start <= line <= scope.end:
-                hits.extend(SymbolHit(side, line, scope.name, i, text)
-                            for i in matcher.match(scope.name))
+        if side in scopes:
+            lines[side].append((line, text))
+    hits: list[SymbolHit] = []
+    for side, side_scopes in scopes.items():
+        for line, text, chain in _enclosing(side_scopes, lines[side]):
+            hits.extend(SymbolHit(side, line, scope.name, i, text)
+                        for scope in chain for i in matcher.match(scope.name))
     return hits
+
+
+def _enclosing(scopes: list[_Scope], lines: list[tuple[int, bytes]]
+               ) -> Iterator[tuple[int, bytes, list[_Scope]]]:
+    """For ascending ``lines``, the scopes enclosing each: one sweep, O(scopes + lines x depth).
+
+    Scopes nest (they come from a syntax tree or from indentation), so the scopes still open at a
+    line are exactly the ones that enclose it.
+    """
+    order = sorted(scopes, key=lambda s: (s.start, -s.end))
+    open_scopes: list[_Scope] = []
+    i = 0
+    for line, text in lines:
+        while i < len(order) and order[i].start <= line:
+            open_scopes.append(order[i])
+            i += 1
+        open_scopes = [s for s in open_scopes if s.end >= line]
+        if open_scopes:
+            yield line, text, open_scopes
 
 
 def python_scopes(source: bytes) -> list[_Scope]:
     """Every ``def`` and ``class`` with the lines it spans (decorators included)."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # A draft that does not parse, or one nested too deep for the parser: indentation still
+        # tells where each def and class ends.
         return _indent_scopes(source)
     found = []
     # Only statements can hold a def or class: walking bodies skips every expression node.

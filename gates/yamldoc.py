@@ -35,14 +35,21 @@ def load(text: str, origin: str) -> tuple[Any, Locations]:
     locations: Locations = {}
     if node is None:
         return {}, locations
-    return _convert(node, (), origin, locations), locations
+    return _convert(node, (), origin, locations, set()), locations
 
 
 _constructor = yaml.constructor.SafeConstructor()
 
 
-def _convert(node: yaml.Node, key: Key, origin: str, locations: Locations) -> Any:
+def _convert(node: yaml.Node, key: Key, origin: str, locations: Locations,
+             seen: set[int]) -> Any:
     locations.setdefault(key, (origin, node.start_mark.line + 1))
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        # An alias makes two keys share one node: a cycle, or an exponential "billion laughs".
+        if id(node) in seen:
+            raise PolicyError("YAML aliases (*name) are not supported in a policy", path=origin,
+                              line=node.start_mark.line + 1, key=dotted(key))
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -54,10 +61,11 @@ def _convert(node: yaml.Node, key: Key, origin: str, locations: Locations) -> An
             if name in out:
                 raise PolicyError("duplicate key", path=origin, line=line, key=dotted((*key, name)))
             locations[(*key, name)] = (origin, line)
-            out[name] = _convert(value_node, (*key, name), origin, locations)
+            out[name] = _convert(value_node, (*key, name), origin, locations, seen)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*key, i), origin, locations) for i, item in enumerate(node.value)]
+        return [_convert(item, (*key, i), origin, locations, seen)
+                for i, item in enumerate(node.value)]
     try:
         return _constructor.construct_object(node)
     except yaml.YAMLError as exc:

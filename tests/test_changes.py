@@ -156,6 +156,17 @@ def test_rename_keeps_the_old_path_judged(seeded: Repo) -> None:
     assert entry["matches"][0]["side"] == Side.OLD_PATH.value
 
 
+def test_copy_of_an_unchanged_file_is_detected(seeded: Repo) -> None:
+    seeded.write("auth/views.py", "".join(f"line_{i} = {i}\n" for i in range(40)))
+    seeded.commit("views")
+    (seeded.root / "misc").mkdir()
+    (seeded.root / "misc/x.py").write_bytes((seeded.root / "auth/views.py").read_bytes())
+    seeded.git("add", "misc/x.py")
+    entry = file_entry(seeded.gate_json(), "misc/x.py")
+    assert (entry["status"], entry["old_path"], entry["tier"]) == \
+        ("copied", "auth/views.py", "high")
+
+
 def test_copy_is_detected_and_both_paths_judged(seeded: Repo) -> None:
     body = "".join(f"line_{i} = {i}\n" for i in range(40))
     seeded.write("auth/rules.py", body)
@@ -284,7 +295,7 @@ def test_empty_change_says_nothing_to_check(seeded: Repo) -> None:
     assert "nothing to check" in done.stdout
 
 
-def test_unmerged_paths_are_listed(seeded: Repo) -> None:
+def test_unmerged_paths_fail_closed(seeded: Repo) -> None:
     seeded.git("checkout", "-q", "-b", "other")
     seeded.write("app/main.py", "def main():\n    return 'other'\n")
     seeded.commit("other")
@@ -292,8 +303,109 @@ def test_unmerged_paths_are_listed(seeded: Repo) -> None:
     seeded.write("app/main.py", "def main():\n    return 'main'\n")
     seeded.commit("main")
     seeded.git("merge", "-q", "other", check=False)
-    change = changes.staged(GitRepo(seeded.root))
-    assert [f.status for f in change.files] == [FileStatus.UNMERGED]
+    with pytest.raises(GitError, match="unmerged paths"):
+        changes.staged(GitRepo(seeded.root))
+    done = seeded.gate("check")
+    assert done.returncode == 2 and "resolve the conflict" in done.stderr
+
+
+def test_merge_commit_after_conflict_is_judged(seeded: Repo) -> None:
+    seeded.git("checkout", "-q", "-b", "other")
+    seeded.write("auth/keys.py", "KEY = 1\n")
+    seeded.write("app/main.py", "def main():\n    return 'other'\n")
+    seeded.commit("other")
+    seeded.git("checkout", "-q", "main")
+    seeded.write("app/main.py", "def main():\n    return 'main'\n")
+    seeded.commit("main")
+    seeded.git("merge", "-q", "other", check=False)
+    seeded.write("app/main.py", "def main():\n    return 'both'\n")
+    data = seeded.gate_json()  # what `git commit` of the resolved merge would record
+    assert {f["path"] for f in data["files"]} == {"app/main.py", "auth/keys.py"}
+    assert data["tier"] == "high"
+
+
+def test_type_changes_keep_the_file_side_judged(seeded: Repo) -> None:
+    os.symlink("main.py", seeded.root / "app/link.py")
+    seeded.git("add", "app/link.py")
+    seeded.commit("link")
+    (seeded.root / "app/link.py").unlink()
+    seeded.write("app/link.py", 'AWS = "AKIAABCDEFGHIJKLMNOP"\n')
+    entry = file_entry(seeded.gate_json(), "app/link.py")
+    assert entry["status"] == "type-changed"
+    assert entry["tier"] == "high"
+    seeded.commit("now a file")
+    seeded.write("app/views.py", "@login_required\ndef view():\n    pass\n")
+    seeded.commit("view")
+    seeded.git("rm", "-q", "app/views.py")
+    os.symlink("main.py", seeded.root / "app/views.py")
+    seeded.git("add", "app/views.py")
+    entry = file_entry(seeded.gate_json(), "app/views.py")
+    assert entry["tier"] == "high"
+    assert any(m["side"] == "removed" and m["line"] == 1 for m in entry["matches"])
+
+
+@pytest.mark.parametrize(
+    "blind",
+    [
+        ["config", "diff.python.binary", "true"],
+        ["config", "core.bigFileThreshold", "10"],
+        ["config", "diff.ignoreSubmodules", "all"],
+    ],
+)
+def test_repository_config_cannot_blind_the_gate(seeded: Repo, blind: list[str]) -> None:
+    seeded.git(*blind)
+    seeded.write("app/views.py", 'AWS = "AKIAABCDEFGHIJKLMNOP"\n')
+    entry = file_entry(seeded.gate_json(), "app/views.py")
+    assert entry["binary"] is False and entry["tier"] == "high"
+
+
+@pytest.mark.parametrize("where", [".gitattributes", ".git/info/attributes"])
+def test_attributes_cannot_hide_text_as_binary(seeded: Repo, where: str) -> None:
+    (seeded.root / where).write_text("* -diff\n")
+    seeded.write("app/views.py", 'password = "hunter2hunter2"\n')
+    entry = file_entry(seeded.gate_json(), "app/views.py")
+    assert entry["binary"] is False and entry["tier"] == "high"
+    assert entry["matches"][0]["line"] == 1
+
+
+def test_real_binaries_stay_binary_under_attributes(seeded: Repo) -> None:
+    (seeded.root / ".gitattributes").write_text("* -diff\n")
+    seeded.write("app/blob.bin", b"\x00\x01password = 'hunter2hunter2'\n")
+    assert file_entry(seeded.gate_json(), "app/blob.bin")["binary"] is True
+
+
+def test_symlink_to_a_sensitive_directory(seeded: Repo) -> None:
+    seeded.write(".github/workflows/ci.yml", "on: push\n")
+    seeded.write("src/auth/x.py", "x = 1\n")
+    seeded.commit("dirs")
+    (seeded.root / "misc").mkdir()
+    os.symlink("../src/auth", seeded.root / "misc/a")
+    os.symlink("../.github/workflows", seeded.root / "misc/wf")
+    seeded.git("add", "misc")
+    data = seeded.gate_json()
+    for path, target in (("misc/a", "src/auth"), ("misc/wf", ".github/workflows")):
+        entry = file_entry(data, path)
+        assert entry["tier"] == "high", entry
+        assert {(m["side"], m["text"]) for m in entry["matches"]} == {("link-target", target)}
+
+
+def test_submodule_ignore_setting_cannot_hide_a_bump(seeded: Repo, tmp_path: Path) -> None:
+    lib = Repo(tmp_path / "lib")
+    lib.root.mkdir()
+    lib.git("init", "-q", "-b", "main")
+    lib.write("lib.py", "x = 1\n")
+    first = lib.commit("one")
+    lib.write("lib.py", "x = 2\n")
+    second = lib.commit("two")
+    seeded.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root),
+               "vendored")
+    seeded.git("-C", "vendored", "checkout", "-q", first)
+    seeded.git("config", "-f", ".gitmodules", "submodule.vendored.ignore", "all")
+    seeded.git("add", "vendored", ".gitmodules")
+    seeded.commit("add submodule")
+    seeded.git("-C", "vendored", "checkout", "-q", second)
+    seeded.git("add", "vendored")
+    assert [f["path"] for f in seeded.gate_json()["files"]] == ["vendored"]
 
 
 def test_worktree_and_path_with_spaces(seeded: Repo, tmp_path: Path) -> None:
@@ -303,3 +415,21 @@ def test_worktree_and_path_with_spaces(seeded: Repo, tmp_path: Path) -> None:
     wt.write("auth/x.py", "x = 1\n")
     data = wt.gate_json()
     assert data["tier"] == "high" and data["source"]["branch"] == "wt"
+
+
+def test_paths_mode_skips_deleted_files_and_judges_submodules(seeded: Repo, tmp_path: Path) -> None:
+    lib = Repo(tmp_path / "lib")
+    lib.root.mkdir()
+    lib.git("init", "-q", "-b", "main")
+    lib.write("lib.py", "x = 1\n")
+    lib.commit("one")
+    seeded.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root),
+               "vendored")
+    seeded.write("auth/views.py", "x = 1\n")
+    seeded.commit("sub")
+    (seeded.root / "auth/views.py").unlink()  # deleted on disk, still in the index
+    data = seeded.gate_json(".")
+    paths = {f["path"]: f for f in data["files"]}
+    assert "auth/views.py" not in paths
+    assert paths["vendored"]["submodule"] is True
+    assert paths["vendored"]["tier"] == "medium"

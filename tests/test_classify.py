@@ -202,3 +202,39 @@ def test_evidence_is_capped_and_counted(seeded: Repo) -> None:
     (fc,) = run(seeded).files
     assert len([m for m in fc.matches if m.rule == "crypto.content"]) == 5
     assert fc.truncated == 7
+
+
+def test_camel_case_names_in_other_languages(seeded: Repo) -> None:
+    body = "\n".join(f"        int x{i} = {i};" for i in range(30))
+    source = (f"class Guard {{\n    boolean verifyToken(String t) {{\n{body}\n"
+              "        return true;\n    }\n}\n")
+    seeded.write("svc/Guard.java", source)
+    seeded.commit("java")
+    seeded.write("svc/Guard.java", source.replace("return true", "return false"))
+    (fc,) = run(seeded).files
+    assert fc.tier == "high"
+    assert any("verifyToken" in (m.evidence.text or "") for m in fc.matches)
+
+
+def test_alternatives_after_an_anchored_branch_match_mid_line(seeded: Repo) -> None:
+    seeded.write("server.py",
+                 'if __name__ == "__main__":\n    app.run(host="0.0.0.0", debug=True)\n')
+    (fc,) = run(seeded).files
+    assert fc.tier == "high"
+    assert [m.evidence.line for m in fc.matches if m.rule == "web-security.content"] == [2]
+
+
+def test_a_stray_latin1_byte_does_not_hide_a_secret(seeded: Repo) -> None:
+    seeded.write("app/keys.py", b'AWS = "\xe9 AKIAABCDEFGHIJKLMNOP"\npassword = "h\xe9llo12345"\n')
+    (fc,) = run(seeded).files
+    assert fc.tier == "high"
+    assert {m.evidence.line for m in fc.matches if m.rule == "secrets.content"} == {1, 2}
+
+
+def test_python_too_deep_for_the_parser_falls_back_to_indentation(seeded: Repo) -> None:
+    deep = "def authenticate(user):\n    x = " + "1+" * 100_000 + "1\n    return x\n"
+    seeded.write("lib/deep.py", deep)
+    seeded.commit("deep")
+    seeded.write("lib/deep.py", deep.replace("return x", "return 0"))
+    (fc,) = run(seeded).files
+    assert fc.tier == "high"

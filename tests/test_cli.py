@@ -178,3 +178,27 @@ def test_python_dash_m(seeded: Repo) -> None:
     done = subprocess.run([sys.executable, "-m", "gates", "--help"], capture_output=True,
                           text=True, check=False, env={**os.environ})
     assert done.returncode == 0 and "check" in done.stdout
+
+
+def test_json_format_prints_a_document_on_errors(seeded: Repo) -> None:
+    done = seeded.gate("check", "--base", "nope", "--format", "json")
+    assert done.returncode == 2
+    data = json.loads(done.stdout)
+    assert data["outcome"] == "error" and data["exit_code"] == 2
+    assert "unknown revision" in data["error"]
+
+
+def test_closed_pipe_keeps_the_decision_exit_code(seeded: Repo) -> None:
+    for i in range(40):
+        seeded.write(f"auth/m{i}.py", "x = 1\n")
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; '{sys.executable}' -m gates check --explain | head -1"],
+        cwd=seeded.root, capture_output=True, text=True, check=False)
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_error_lines_escape_control_characters(seeded: Repo) -> None:
+    done = seeded.gate("check", "zz\x1b]0;pwn\x07")
+    assert done.returncode == 2
+    assert "\x1b" not in done.stderr and "\\x1b" in done.stderr

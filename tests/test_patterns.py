@@ -9,7 +9,7 @@ import re2
 
 from gates.hunks import changed_lines, line_number, whole_file_patch
 from gates.model import Side
-from gates.patterns import ContentMatcher, PatternError, replace_anchors, split_anchor
+from gates.patterns import ContentMatcher, PatternError, branches, replace_anchors, utf8
 
 PATTERNS = [
     r"(?i)passw(?:or)?d",
@@ -71,15 +71,31 @@ def test_anchored_pattern_matches_at_line_start_only() -> None:
     assert [h.text for h in hits] == [b"import pickle"]
 
 
-@pytest.mark.parametrize("bad", [r"a^b", r"(?:x|^y)", r"\Afoo", r"foo\z"])
+@pytest.mark.parametrize("bad", [r"a^b", r"(?:x|^y)", r"\Afoo", r"foo\z", r"^a(?i)b|c"])
 def test_inner_anchors_are_refused(bad: str) -> None:
     with pytest.raises(PatternError):
-        split_anchor(bad)
+        branches(bad)
 
 
 def test_anchors_in_classes_and_escapes_are_fine() -> None:
-    assert split_anchor(r"[^a]\^x$") == (r"[^a]\^x$", False)
-    assert split_anchor(r"(?i)^abc") == ("(?i)abc", True)
+    assert branches(r"[^a]\^x$") == [(r"[^a]\^x$", False)]
+    assert branches(r"(?i)^abc") == [("(?i)abc", True)]
+
+
+def test_top_level_branches_are_anchored_separately() -> None:
+    assert branches(r"(?i)^\s*DEBUG|app\.run\((?:a|b)\)|[|^]x") == [
+        (r"(?i)\s*DEBUG", True), (r"(?i)app\.run\((?:a|b)\)", False), (r"(?i)[|^]x", False)]
+    matcher = ContentMatcher([r"^\s*DEBUG = True|app\.run\(debug=True\)"])
+    patch = b"@@ -0,0 +1,3 @@\n+DEBUG = True\n+    app.run(debug=True)\n+x = 1; DEBUG = True\n"
+    assert [h.text for h in matcher.scan(patch)] == [b"DEBUG = True", b"    app.run(debug=True)"]
+
+
+def test_invalid_utf8_before_a_match_does_not_hide_it() -> None:
+    matcher = ContentMatcher([r"AKIA[0-9A-Z]{16}", r"password = \"[^\"]{8,}\""])
+    patch = b'@@ -0,0 +1,2 @@\n+k = "\xe9 AKIAABCDEFGHIJKLMNOP"\n+password = "h\xe9llo12345"\n'
+    assert list(matcher.scan(patch)) == []  # raw: RE2 cannot step over the stray byte
+    assert [h.patterns for h in matcher.scan(utf8(patch))] == [(0,), (1,)]
+    assert utf8(b"plain") == b"plain" and utf8("é".encode()) == "é".encode()
 
 
 def test_replace_anchors_widens_to_word_boundaries() -> None:

@@ -177,3 +177,54 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "policy.yaml"
     path.write_text(textwrap.dedent(text))
     return path
+
+
+def test_nested_extends_are_relative_to_each_file(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "mid.yaml").write_text("extends: base.yaml\nsize: {max_files: 7}\n")
+    (tmp_path / "b" / "base.yaml").write_text("extends: default\nsize: {max_lines: 70}\n")
+    top = tmp_path / "top.yaml"
+    top.write_text("extends: b/mid.yaml\n")
+    policy = config.from_file(top)
+    assert (policy.size.max_files, policy.size.max_lines) == (7, 70)
+
+
+@pytest.mark.parametrize("text", [
+    "extends: default\ncategories: &a\n  x: *a\n",
+    "extends: default\nx: &a [1, 2]\ny: &b [*a, *a]\nz: [*b, *b]\n",
+])
+def test_yaml_aliases_are_refused(tmp_path: Path, text: str) -> None:
+    problem = error(text, tmp_path)
+    assert "aliases" in str(problem)
+    assert problem.line is not None
+
+
+def test_an_error_inherited_from_the_default_points_at_the_users_file(tmp_path: Path) -> None:
+    problem = error("extends: default\ntiers: [low, high]\n", tmp_path)
+    assert problem.path == str(tmp_path / "policy.yaml")
+    assert problem.key == "lanes.medium"
+    assert "inherited from <default policy>" in str(problem)
+
+
+def test_repository_policy_wins_over_the_command_line(seeded: Repo, tmp_path: Path) -> None:
+    seeded.write(".gate.yaml",
+                 "extends: default\ncategories:\n  billing: {tier: high, paths: [billing/]}\n")
+    seeded.commit("policy")
+    lax = tmp_path / "lax.yaml"
+    lax.write_text("tiers: [low]\nlanes: {low: []}\n")
+    seeded.write("billing/charge.py", "AMOUNT = 1\n")
+    data = seeded.gate_json("--policy", str(lax))
+    assert data["tier"] == "high" and data["exit_code"] == 3
+    assert data["policy"]["origin"].endswith(":.gate.yaml")
+    assert any("--policy" in n and "ignored" in n for n in data["notes"])
+
+
+def test_policy_commands_work_from_a_subdirectory(seeded: Repo) -> None:
+    seeded.write(".gate.yaml", "extends: default\nsize: {max_files: 3}\n")
+    seeded.commit("policy")
+    sub = seeded.root / "app"
+    shown = seeded.gate("policy", "show", cwd=sub)
+    assert shown.returncode == 0 and ":.gate.yaml" in shown.stdout.splitlines()[0]
+    assert yaml.safe_load(shown.stdout)["size"]["max_files"] == 3
+    valid = seeded.gate("policy", "validate", cwd=sub)
+    assert valid.returncode == 0 and str(seeded.root / ".gate.yaml") in valid.stdout

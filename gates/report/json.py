@@ -81,6 +81,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
             for r in decision.results
         ],
         "required_actions": list(decision.required_actions),
+        "notes": list(decision.notes),
     }
 
 
@@ -114,3 +115,13 @@ def _file(fc: FileClass) -> dict[str, Any]:
         ],
         "more_matches": fc.truncated,
     }
+
+
+def error_document(error: Exception) -> str:
+    """The document ``--format json`` prints when no decision could be made."""
+    exit_code = getattr(error, "exit_code", 4)
+    outcome = "tool-failure" if exit_code == 4 else "error"
+    return json.dumps({"schema_version": SCHEMA_VERSION,
+                       "tool": {"name": "draftgate", "version": __version__},
+                       "outcome": outcome, "exit_code": exit_code, "error": str(error)},
+                      indent=2, ensure_ascii=False) + "\n"

@@ -34,9 +34,16 @@ _STATUS_STYLE = {
 }
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 here; the CLI must still exit with the decision's code.
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console_for(out: TextIO) -> Console:
     """A console on ``out`` that wraps nothing (logs and CI keep whole lines)."""
-    return Console(file=out, highlight=False, soft_wrap=True, emoji=False)
+    return _Console(file=out, highlight=False, soft_wrap=True, emoji=False)
 
 
 def render(decision: Decision, out: TextIO, *, explain: bool = False) -> None:
@@ -61,6 +68,8 @@ def render_explain(decision: Decision, out: TextIO) -> None:
 
 def _summary(console: Console, decision: Decision, *, explain: bool) -> None:
     change, classification = decision.change, decision.classification
+    for note in decision.notes:
+        console.print(Text(f"note: {clean(note)}", style="yellow"))
     header = Text("draftgate ", style="bold")
     header.append(f"· {change.source.kind.value} · {len(change.files)} file"
                   f"{'s' if len(change.files) != 1 else ''} (+{change.added} -{change.removed})"
