@@ -12,7 +12,8 @@ from pathlib import Path
 
 from gates.errors import PolicyError, UsageError
 from gates.gitrepo import GitRepo
-from gates.policy import DEFAULT_ORIGIN, Policy, Reader, default_text, load_policy
+from gates.policy import DEFAULT_ORIGIN, Policy
+from gates.policyload import Reader, default_text, load_policy
 
 POLICY_NAMES = (".gate.yaml", ".gate.yml")
 

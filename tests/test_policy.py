@@ -10,7 +10,7 @@ import yaml
 
 from gates import config
 from gates.errors import PolicyError
-from gates.policy import default_text, load_policy
+from gates.policyload import default_text, load_policy
 
 from .conftest import Repo
 
