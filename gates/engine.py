@@ -5,15 +5,20 @@ The CLI only builds a ``Request`` and renders what comes back; tests drive the s
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gates import changes, config, pipeline
+from gates.cache import Cache
 from gates.classify import Rules, classify
 from gates.errors import GitError, UsageError
 from gates.gitrepo import GitRepo
+from gates.manifests import is_manifest
 from gates.model import ChangeSet, Decision, SourceKind
 from gates.policy import Policy
+from gates.stages import StageContext
+from gates.workspace import materialize
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +32,24 @@ class Request:
     paths: tuple[str, ...] = ()
     policy_file: str | None = None
     event_path: str | None = None
+    use_cache: bool = True
 
 
 def check(request: Request) -> Decision:
     """Collect the change, classify it, run its lane and decide."""
-    rules, change, notes = collect(request)
-    decision = pipeline.run(rules.policy, change, classify(rules, change))
+    repo = _open(request)
+    rules, change, notes = _collect(request, repo)
+    classification = classify(rules, change)
+    lane = pipeline.lane_for(rules.policy, classification, change)
+    root = repo.root if repo is not None else request.cwd
+    cache = Cache.in_git_dir(repo.git_dir) if repo is not None and request.use_cache \
+        else Cache.disabled()
+    with tempfile.TemporaryDirectory(prefix="draftgate-") as scratch:
+        workspace = materialize(repo, change, Path(scratch), want_before=is_manifest) \
+            if lane else None
+        ctx = StageContext(rules.policy, change, classification, root=root, workspace=workspace,
+                           cache=cache)
+        decision = pipeline.run(rules.policy, change, classification, ctx)
     return replace(decision, notes=notes)
 
 
@@ -53,7 +70,11 @@ def policy_for(request: Request) -> Policy:
 
 def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     """The policy that judges the change (compiled), the change, and notes for the report."""
-    repo = _open(request)
+    return _collect(request, _open(request))
+
+
+def _collect(request: Request,
+             repo: GitRepo | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     root = repo.root if repo is not None else request.cwd
     revision = _trusted_revision(repo, request)
     policy, notes = config.choose(repo, root, revision, request.policy_file)

@@ -251,7 +251,13 @@ class Classification:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A problem a stage found, normalised across tools."""
+    """A problem a stage found, normalised across tools.
+
+    ``severity`` is on the policy's one scale (low, medium, high, critical). ``blocking`` says
+    whether the policy's thresholds make it stop the change; a ``suppressed`` finding (``# nosec``,
+    ``# nosemgrep``) never blocks but is still reported. ``fingerprint`` is the gate's own (tool,
+    rule, path, line text), stable when code moves.
+    """
 
     tool: str
     rule: str
@@ -260,6 +266,10 @@ class Finding:
     line: int | None
     message: str
     fingerprint: str
+    confidence: str = ""
+    blocking: bool = True
+    suppressed: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
+from gates.errors import GateError
 from gates.model import (
     ChangeSet,
     Classification,
@@ -14,7 +17,7 @@ from gates.model import (
     StageStatus,
 )
 from gates.policy import Policy
-from gates.stages import StageContext, run_stage
+from gates.stages import LATE, StageContext, run_stage
 
 
 def lane_for(policy: Policy, classification: Classification, change: ChangeSet) -> tuple[str, ...]:
@@ -22,17 +25,50 @@ def lane_for(policy: Policy, classification: Classification, change: ChangeSet) 
     return policy.lanes[classification.tier] if change.files else ()
 
 
-def run(policy: Policy, change: ChangeSet, classification: Classification) -> Decision:
-    """Run the lane and decide."""
+def run(policy: Policy, change: ChangeSet, classification: Classification,
+        ctx: StageContext | None = None) -> Decision:
+    """Run the lane and decide.
+
+    Independent stages (SAST, the dependency audit, the policy's commands) run concurrently; the
+    ones that read other results (review, approval) run after them. A stage that raises is an
+    error result, never a pass; an error in a stage the policy marks optional for this tier is
+    reported as skipped.
+    """
     lane = lane_for(policy, classification, change)
-    ctx = StageContext(policy, change, classification)
-    results = []
-    for name in lane:
-        started = time.perf_counter()
+    ctx = ctx or StageContext(policy, change, classification)
+    early = [name for name in lane if name not in LATE]
+    late = [name for name in LATE if name in lane]
+    results: dict[str, StageResult] = {}
+    if len(early) > 1:
+        with ThreadPoolExecutor(max_workers=len(early)) as pool:
+            for name, result in zip(early, pool.map(lambda n: _guarded(n, ctx), early),
+                                    strict=True):
+                results[name] = result
+    else:
+        results.update((name, _guarded(name, ctx)) for name in early)
+    for name in late:
+        results[name] = _guarded(name, ctx)
+    ordered = tuple(_optional(policy, classification.tier, results[name]) for name in lane)
+    return decide(policy, change, classification, lane, ordered)
+
+
+def _guarded(name: str, ctx: StageContext) -> StageResult:
+    started = time.perf_counter()
+    try:
         result = run_stage(name, ctx)
-        results.append(StageResult(result.stage, result.status, result.message, result.findings,
-                                   result.duration or time.perf_counter() - started))
-    return decide(policy, change, classification, lane, tuple(results))
+    except GateError as exc:
+        result = StageResult(name, StageStatus.ERROR, str(exc))
+    except Exception as exc:  # a bug in a stage must fail closed, not crash or pass
+        result = StageResult(name, StageStatus.ERROR,
+                             f"internal error: {type(exc).__name__}: {exc}")
+    return replace(result, duration=result.duration or time.perf_counter() - started)
+
+
+def _optional(policy: Policy, tier: str, result: StageResult) -> StageResult:
+    if result.status is StageStatus.ERROR and policy.is_optional(result.stage, tier):
+        return replace(result, status=StageStatus.SKIPPED,
+                       message=f"could not run (optional for tier {tier}): {result.message}")
+    return result
 
 
 def decide(policy: Policy, change: ChangeSet, classification: Classification,

@@ -38,10 +38,13 @@ class Completed:
     stderr: bytes
     duration: float
 
-    def stderr_line(self) -> str:
-        """The last non-empty line of stderr, for one-line error messages."""
-        lines = [ln for ln in self.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-        return lines[-1].strip()[:300] if lines else f"exit status {self.returncode}"
+    def last_line(self) -> str:
+        """The last non-empty line of stderr (else stdout), for one-line messages."""
+        for stream in (self.stderr, self.stdout):
+            lines = [ln for ln in stream.decode("utf-8", "replace").splitlines() if ln.strip()]
+            if lines:
+                return lines[-1].strip()[:300]
+        return f"exit status {self.returncode}"
 
 
 def run(argv: Sequence[str], *, timeout: float, cwd: str | Path | None = None,

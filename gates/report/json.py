@@ -70,18 +70,21 @@ def to_dict(decision: Decision) -> dict[str, Any]:
             {
                 "name": r.stage,
                 "status": r.status.value,
-                "message": r.message,
+                "message": _text(r.message),
                 "duration": round(r.duration, 4),
                 "findings": [
-                    {"tool": x.tool, "rule": x.rule, "severity": x.severity, "path": _text(x.path),
-                     "line": x.line, "message": x.message, "fingerprint": x.fingerprint}
+                    {"tool": x.tool, "rule": x.rule, "severity": x.severity,
+                     "confidence": x.confidence or None, "path": _text(x.path), "line": x.line,
+                     "message": _text(x.message), "fingerprint": x.fingerprint,
+                     "blocking": x.blocking, "suppressed": x.suppressed,
+                     "note": _text(x.note or None)}
                     for x in r.findings
                 ],
             }
             for r in decision.results
         ],
-        "required_actions": list(decision.required_actions),
-        "notes": list(decision.notes),
+        "required_actions": [_text(a) for a in decision.required_actions],
+        "notes": [_text(n) for n in decision.notes],
     }
 
 
@@ -123,5 +126,6 @@ def error_document(error: Exception) -> str:
     outcome = "tool-failure" if exit_code == 4 else "error"
     return json.dumps({"schema_version": SCHEMA_VERSION,
                        "tool": {"name": "draftgate", "version": __version__},
-                       "outcome": outcome, "exit_code": exit_code, "error": str(error)},
+                       "outcome": outcome, "exit_code": exit_code,
+                       "error": _text(str(error))},
                       indent=2, ensure_ascii=False) + "\n"

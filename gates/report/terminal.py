@@ -12,7 +12,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from gates.model import Decision, FileClass, Match, Outcome, StageStatus
+from gates.model import Decision, FileClass, Finding, Match, Outcome, StageStatus
 from gates.report.safe import clean
 
 MATCHES_SHOWN = 3  # per file without --explain
@@ -100,11 +100,33 @@ def _stages(console: Console, decision: Decision) -> None:
     for result in decision.results:
         if result.status is StageStatus.SKIPPED and result.message:
             console.print(Text(f"  {result.stage}: {result.message}", style="dim"))
+        for finding in result.findings:
+            console.print(finding_line(finding))
+    if any(f.blocking and f.tool in ("bandit", "semgrep") for r in decision.results
+           for f in r.findings):
+        console.print(Text("  a false positive can be suppressed on its line with "
+                           "'# nosec BXXX' (bandit) or '# nosemgrep: RULE' (semgrep); "
+                           "suppressions are counted and shown", style="dim"))
     verdict = Text(f"{decision.outcome.value.upper()}", style=_OUTCOME_STYLE[decision.outcome])
     verdict.append(f" (exit {decision.exit_code})")
     for action in decision.required_actions:
         verdict.append(f"\n  {action}")
     console.print(verdict)
+
+
+def finding_line(finding: Finding) -> Text:
+    """``  BLOCK  path:line  tool rule (severity): message``."""
+    label, style = ("BLOCK", "bold red") if finding.blocking else (
+        ("nosec", "dim") if finding.suppressed else ("note", "yellow"))
+    text = Text(f"  {label:<6}", style=style)
+    where = f"{finding.path}:{finding.line}" if finding.line else finding.path
+    text.append(f"{clean(where)}  ", style="bold")
+    level = finding.severity + (f"/{finding.confidence}" if finding.confidence else "")
+    text.append(f"{finding.tool} {clean(finding.rule)} ({level}): ")
+    text.append(clean(finding.message.splitlines()[0] if finding.message else ""))
+    if finding.note:
+        text.append(f" [{clean(finding.note)}]", style="dim")
+    return text
 
 
 def print_files(console: Console, files: tuple[FileClass, ...], *, explain: bool) -> None:

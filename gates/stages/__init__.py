@@ -1,17 +1,20 @@
 """Stages: the checks a lane runs. One module per stage, each exposing ``run(ctx) -> StageResult``.
 
 Stages are looked up by name and imported only when a lane needs them, so the hook's hot path never
-pays for a stage it does not run.
+pays for a stage it does not run. A name defined under the policy's ``stages:`` runs as a command.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
-from gates.model import ChangeSet, Classification, StageResult, StageStatus
+from gates.cache import Cache
+from gates.model import ChangeSet, Classification, StageResult
 from gates.policy import Policy
+from gates.workspace import Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,9 @@ class StageContext:
     policy: Policy
     change: ChangeSet
     classification: Classification
+    root: Path = field(default_factory=Path.cwd)
+    workspace: Workspace | None = None
+    cache: Cache = field(default_factory=Cache.disabled)
 
 
 class StageRunner(Protocol):
@@ -29,17 +35,25 @@ class StageRunner(Protocol):
     def __call__(self, ctx: StageContext) -> StageResult: ...
 
 
-# Stage name -> module under gates.stages. A stage that is named in the policy but has no module yet
-# is reported as skipped with the reason, never as passed.
+# Stage name -> module under gates.stages.
 MODULES = {
+    "sast": "gates.stages.sast",
     "approval": "gates.stages.approval",
 }
+# Stages that read other stages' results run after the rest, in this order.
+LATE = ("review", "approval")
 
 
 def run_stage(name: str, ctx: StageContext) -> StageResult:
-    """Run one stage by name."""
+    """Run one stage by name (a built-in module, or a command the policy defines)."""
+    if name in ctx.policy.commands:
+        from gates.stages.command import run_command
+
+        return run_command(ctx.policy.commands[name], ctx)
     module = MODULES.get(name)
     if module is None:
+        from gates.model import StageStatus
+
         return StageResult(name, StageStatus.SKIPPED,
                            f"not run: the {name!r} stage is not available in this version")
     runner: StageRunner = importlib.import_module(module).run

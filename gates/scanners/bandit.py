@@ -1,0 +1,71 @@
+"""bandit, run as a subprocess with JSON output and judged by that output.
+
+bandit exits 0 when it cannot parse a file and lists it only under ``errors``: such a file is an
+error here, never clean. It runs with ``--ignore-nosec`` so that suppressed findings come back and
+can be counted and shown; the gate applies ``# nosec`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from gates import proc
+from gates.errors import ToolFailure
+from gates.model import Finding
+from gates.policy import BanditSettings
+from gates.scanners import ScanOutcome, fingerprint, line_text, suppressed, tool_identity
+
+_LEVEL = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "low"}
+
+
+class Bandit:
+    """The bandit scanner."""
+
+    name = "bandit"
+
+    def __init__(self, settings: BanditSettings, executable: str = "bandit") -> None:
+        self.settings = settings
+        self.executable = executable
+
+    def fingerprint(self) -> str:
+        """bandit's version (or its script's identity) and the skipped tests."""
+        return "|".join((tool_identity(self.executable, "bandit"),
+                         ",".join(sorted(self.settings.skip))))
+
+    def scan(self, root: Path, files: Sequence[str], timeout: float) -> ScanOutcome:
+        """Run bandit over ``files`` and parse its JSON."""
+        argv = [self.executable, "-f", "json", "-q", "--ignore-nosec"]
+        if self.settings.skip:
+            argv += ["-s", ",".join(self.settings.skip)]
+        done = proc.run([*argv, "--", *files], timeout=timeout, cwd=root)
+        try:
+            report = json.loads(done.stdout)
+            results, errors = report["results"], report["errors"]
+        except (ValueError, KeyError, TypeError):
+            raise ToolFailure(f"bandit gave no JSON report (exit {done.returncode}): "
+                              f"{done.last_line()}") from None
+        if done.returncode not in (0, 1):
+            raise ToolFailure(f"bandit failed (exit {done.returncode}): {done.last_line()}")
+        findings = []
+        for item in results:
+            path = _relative(item["filename"])
+            line = item.get("line_number")
+            text = line_text(root, path, line)
+            rule = item["test_id"]
+            lines = [line_text(root, path, n) for n in item.get("line_range") or [line]]
+            findings.append(Finding(
+                tool="bandit", rule=rule, severity=_LEVEL.get(item["issue_severity"], "low"),
+                confidence=_LEVEL.get(item["issue_confidence"], "low"), path=path, line=line,
+                message=f"{item['test_name']}: {item['issue_text']}",
+                fingerprint=fingerprint("bandit", rule, path, text),
+                suppressed=any(suppressed("bandit", rule, t) for t in lines),
+            ))
+        problems = tuple((_relative(e.get("filename", "")), e.get("reason", "error"))
+                         for e in errors)
+        return ScanOutcome(tuple(findings), problems)
+
+
+def _relative(name: str) -> str:
+    return name.removeprefix("./")

@@ -1,0 +1,72 @@
+"""Invisible and direction-changing Unicode in added lines (no external tool).
+
+Bidirectional controls reorder what a reviewer sees (Trojan Source, CVE-2021-42574); zero-width
+and other format characters hide text, and carry instructions to models that people never see;
+identifiers that mix scripts (a Cyrillic U+0430 for the "a" of "admin") look like names they
+are not. All of it is blocking by default: legitimate code almost never needs it, and it defeats
+every other review.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from gates.hunks import changed_lines
+from gates.model import ChangedFile, Finding, Side
+from gates.patterns import utf8
+from gates.scanners import fingerprint
+
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_COMMON_SCRIPTS = frozenset({"COMMON", "DIGIT", "LOW", "MODIFIER"})
+
+
+def scan_file(file: ChangedFile) -> Iterator[Finding]:
+    """Findings on the added lines of one file."""
+    if not file.has_text or not file.patch or file.patch.isascii():
+        return
+    for side, number, raw in changed_lines(utf8(file.patch)):
+        if side is not Side.ADDED or raw.isascii():
+            continue
+        text = raw.decode("utf-8", "replace")
+        if number == 1 and text.startswith("\ufeff"):
+            text = text[1:]  # a byte-order mark opening the file is not hiding anything
+        yield from _line(file.path, number, text)
+
+
+def _line(path: str, number: int, text: str) -> Iterator[Finding]:
+    bidi = sorted({f"U+{ord(c):04X}" for c in text if c in BIDI})
+    if bidi:
+        yield _finding("unicode-bidi", path, number, text,
+                       f"bidirectional control character(s) {', '.join(bidi)} can make code read "
+                       "differently from how it runs (Trojan Source, CVE-2021-42574)")
+    hidden = sorted({f"U+{ord(c):04X}" for c in text
+                     if c not in BIDI and unicodedata.category(c) == "Cf"})
+    if hidden:
+        yield _finding("unicode-invisible", path, number, text,
+                       f"invisible format character(s) {', '.join(hidden)} hide text from "
+                       "reviewers (and can carry instructions to models)")
+    for m in _IDENTIFIER.finditer(text):
+        word = m.group()
+        if word.isascii():
+            continue
+        scripts = {_script(c) for c in word} - _COMMON_SCRIPTS
+        if len(scripts) > 1:
+            yield _finding("unicode-mixed-script", path, number, text,
+                           f"identifier {word!r} mixes scripts ({', '.join(sorted(scripts))}): "
+                           "a look-alike of another name")
+
+
+def _script(char: str) -> str:
+    if char.isdigit() or char == "_":
+        return "DIGIT"
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else "COMMON"
+
+
+def _finding(rule: str, path: str, line: int, text: str, message: str) -> Finding:
+    return Finding(tool="draftgate", rule=rule, severity="high", confidence="high", path=path,
+                   line=line, message=message,
+                   fingerprint=fingerprint("draftgate", rule, path, text))
