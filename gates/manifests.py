@@ -6,8 +6,15 @@ review, and nothing in it is ever installed or executed.
 
 from __future__ import annotations
 
+import configparser
+import json
 import posixpath
 import re
+import tomllib
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
 
 _REQUIREMENTS = re.compile(r"(?:^|/)(?:requirements[^/]*|constraints[^/]*)\.txt$|"
                            r"(?:^|/)requirements/[^/]+\.txt$", re.IGNORECASE)
@@ -17,3 +24,148 @@ _NAMED = frozenset({"pyproject.toml", "poetry.lock", "uv.lock", "pipfile.lock", 
 def is_manifest(path: str) -> bool:
     """Whether ``path`` is a dependency manifest the deps stage audits."""
     return posixpath.basename(path).lower() in _NAMED or bool(_REQUIREMENTS.search(path))
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One requirement from a manifest: a pin (``version``) or something that cannot be audited."""
+
+    name: str
+    version: str | None
+    text: str
+    line: int | None
+
+    @property
+    def pinned(self) -> bool:
+        """True when the requirement names exactly one version."""
+        return self.version is not None
+
+
+def normalize(name: str) -> str:
+    """PEP 503 name normalisation (``Foo_Bar`` and ``foo.bar`` are ``foo-bar``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse(path: str, content: bytes) -> list[Requirement]:
+    """The requirements a manifest declares (``ValueError`` when it does not parse)."""
+    text = content.decode("utf-8", "replace")
+    base = posixpath.basename(path).lower()
+    if base == "pyproject.toml":
+        return _pyproject(text)
+    if base in ("poetry.lock", "uv.lock"):
+        return _lock_toml(text, skip_local=base == "uv.lock")
+    if base == "pipfile.lock":
+        return _pipfile_lock(text)
+    if base == "setup.cfg":
+        return _setup_cfg(text)
+    return _requirements_txt(text)
+
+
+def _requirements_txt(text: str) -> list[Requirement]:
+    out = []
+    logical, start = "", 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not logical:
+            start = number
+        if line.endswith("\\"):
+            logical += line[:-1] + " "
+            continue
+        logical += line
+        if logical.strip():
+            out.extend(_requirement_line(logical.strip(), start))
+        logical = ""
+    return out
+
+
+def _requirement_line(line: str, number: int) -> list[Requirement]:
+    if line.startswith(("-e", "--editable")):
+        target = line.split(None, 1)[-1]
+        return [Requirement(target, None, line, number)]
+    if line.startswith("-"):
+        return []  # -r/-c includes, index options: not requirements themselves
+    spec = re.sub(r"\s--hash[= ]\S+", "", line).strip()
+    return [_pep508(spec, number)]
+
+
+def _pep508(spec: str, number: int | None) -> Requirement:
+    try:
+        req = PackagingRequirement(spec)
+    except InvalidRequirement:
+        return Requirement(spec.split(";", maxsplit=1)[0].strip() or spec, None, spec, number)
+    pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+    version = pins[0].version if len(pins) == 1 and len(req.specifier) == 1 and not req.url \
+        else None
+    return Requirement(normalize(req.name), version, spec, number)
+
+
+def _pyproject(text: str) -> list[Requirement]:
+    data = tomllib.loads(text)
+    lines = text.splitlines()
+    out: list[Requirement] = []
+    project = data.get("project", {})
+    specs = list(project.get("dependencies", []))
+    for group in project.get("optional-dependencies", {}).values():
+        specs.extend(group)
+    for group in data.get("dependency-groups", {}).values():
+        specs.extend(s for s in group if isinstance(s, str))
+    out.extend(_pep508(s, _line_of(lines, s)) for s in specs if isinstance(s, str))
+    poetry = data.get("tool", {}).get("poetry", {})
+    tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
+    tables += [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
+    for table in tables:
+        for name, value in table.items():
+            if name.lower() == "python":
+                continue
+            version = value.get("version") if isinstance(value, dict) else value
+            exact = version.lstrip("= ") if isinstance(version, str) and \
+                re.fullmatch(r"=?=?\s*\d[\w.+!-]*", version) else None
+            out.append(Requirement(normalize(name), exact, f"{name} = {version!r}",
+                                   _line_of(lines, name)))
+    return out
+
+
+def _lock_toml(text: str, *, skip_local: bool) -> list[Requirement]:
+    data = tomllib.loads(text)
+    lines = text.splitlines()
+    out = []
+    for package in data.get("package", []):
+        source = package.get("source", {})
+        if skip_local and isinstance(source, dict) and ({"editable", "virtual", "directory"}
+                                                        & set(source)):
+            continue  # the project itself, not a dependency from an index
+        name, version = package.get("name"), package.get("version")
+        if isinstance(name, str) and isinstance(version, str):
+            out.append(Requirement(normalize(name), version, f"{name}=={version}",
+                                   _line_of(lines, f'name = "{name}"')))
+    return out
+
+
+def _pipfile_lock(text: str) -> list[Requirement]:
+    data = json.loads(text)
+    lines = text.splitlines()
+    out = []
+    for section in ("default", "develop"):
+        for name, entry in data.get(section, {}).items():
+            version = entry.get("version", "") if isinstance(entry, dict) else ""
+            pinned = version[2:] if version.startswith("==") else None
+            out.append(Requirement(normalize(name), pinned, f"{name}{version}",
+                                   _line_of(lines, f'"{name}"')))
+    return out
+
+
+def _setup_cfg(text: str) -> list[Requirement]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    raw = parser.get("options", "install_requires", fallback="")
+    lines = text.splitlines()
+    return [_pep508(spec, _line_of(lines, spec)) for spec in
+            (s.strip() for s in raw.splitlines()) if spec and not spec.startswith("#")]
+
+
+def _line_of(lines: list[str], needle: str) -> int | None:
+    lowered = needle.lower()
+    for number, line in enumerate(lines, 1):
+        if lowered in line.lower():
+            return number
+    return None

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +47,19 @@ class Completed:
             if lines:
                 return lines[-1].strip()[:300]
         return f"exit status {self.returncode}"
+
+
+def which(name: str) -> str:
+    """The executable to run for ``name``: PATH first, then the gate's own environment.
+
+    A hook or CI job may call the ``gate`` script of a virtualenv that is not activated; the
+    scanners installed with it then sit beside the interpreter rather than on PATH.
+    """
+    found = shutil.which(name)
+    if found:
+        return found
+    sibling = Path(sys.executable).with_name(name)
+    return str(sibling) if sibling.exists() else name
 
 
 def run(argv: Sequence[str], *, timeout: float, cwd: str | Path | None = None,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -102,8 +101,8 @@ def tool_identity(executable: str, distribution: str) -> str:
         version = metadata.version(distribution)
     except metadata.PackageNotFoundError:
         version = "?"
-    found = shutil.which(executable)
-    if found is None:
+    try:
+        stat = Path(executable).stat()
+    except OSError:
         return f"{version}|missing"
-    stat = Path(found).stat()
-    return f"{version}|{found}|{stat.st_size}|{stat.st_mtime_ns}"
+    return f"{version}|{executable}|{stat.st_size}|{stat.st_mtime_ns}"

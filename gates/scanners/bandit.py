@@ -27,7 +27,7 @@ class Bandit:
 
     def __init__(self, settings: BanditSettings, executable: str = "bandit") -> None:
         self.settings = settings
-        self.executable = executable
+        self.executable = proc.which(executable)
 
     def fingerprint(self) -> str:
         """bandit's version (or its script's identity) and the skipped tests."""

@@ -45,7 +45,7 @@ class Semgrep:
     def __init__(self, settings: SemgrepSettings, repo_root: Path,
                  executable: str = "semgrep") -> None:
         self.settings = settings
-        self.executable = executable
+        self.executable = proc.which(executable)
         self.configs = [str(shipped_rules()) if rule == "default" else _config(rule, repo_root)
                         for rule in settings.rules]
         self._ids = _declared_ids(self.configs)

@@ -38,6 +38,7 @@ class StageRunner(Protocol):
 # Stage name -> module under gates.stages.
 MODULES = {
     "sast": "gates.stages.sast",
+    "deps": "gates.stages.deps",
     "approval": "gates.stages.approval",
 }
 # Stages that read other stages' results run after the rest, in this order.
