@@ -35,8 +35,10 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
               show_default=True, help="Report format.")
 @click.option("--explain", is_flag=True, help="List every file and every rule that matched.")
+@click.option("--no-cache", is_flag=True, help="Scan everything again; ignore cached results.")
 def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
-          pull_request: bool, policy_file: str | None, fmt: str, explain: bool) -> int:
+          pull_request: bool, policy_file: str | None, fmt: str, explain: bool,
+          no_cache: bool) -> int:
     """Classify a change, run its lane, and exit with the decision's code.
 
     Exit codes: 0 pass, 1 blocked, 2 usage or policy error, 3 awaiting human approval,
@@ -60,7 +62,7 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
     else:
         kind = SourceKind.STAGED
     request = engine.Request(kind=kind, base=base, head=head, paths=paths,
-                             policy_file=policy_file,
+                             policy_file=policy_file, use_cache=not no_cache,
                              event_path=os.environ.get("GITHUB_EVENT_PATH"))
     try:
         decision = engine.check(request)

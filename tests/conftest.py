@@ -30,6 +30,12 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    # No network in tests: anything that tries (pip-audit's service) meets a closed local port.
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("SEMGREP_ENABLE_VERSION_CHECK", "0")
 
 
 @dataclass

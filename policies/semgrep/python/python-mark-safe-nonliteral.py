@@ -1,0 +1,44 @@
+from django.template.loader import render_to_string
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from markupsafe import Markup
+
+
+def greeting(user):
+    # ruleid: python-mark-safe-nonliteral
+    return mark_safe(f"<p>Hello, {user.first_name}!</p>")
+
+
+def comment_html(comment):
+    # ruleid: python-mark-safe-nonliteral
+    return Markup("<div class='comment'>" + comment.body + "</div>")
+
+
+def bio(profile):
+    # ruleid: python-mark-safe-nonliteral
+    return mark_safe(profile.bio_html)
+
+
+def greeting_safe(user):
+    # ok: python-mark-safe-nonliteral
+    return format_html("<p>Hello, {}!</p>", user.first_name)
+
+
+def divider():
+    # ok: python-mark-safe-nonliteral
+    return mark_safe("<hr class='divider'>")
+
+
+def comment_html_safe(comment):
+    # ok: python-mark-safe-nonliteral
+    return Markup("<div class='comment'>{}</div>").format(comment.body)
+
+
+def escaped(value):
+    # ok: python-mark-safe-nonliteral
+    return mark_safe(escape(value))
+
+
+def widget(context):
+    # ok: python-mark-safe-nonliteral
+    return mark_safe(render_to_string("widgets/card.html", context))

@@ -1,0 +1,202 @@
+"""The SAST stage with the real bandit and semgrep, on real repositories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .conftest import Repo
+
+VULNERABLE = '''\
+import sqlite3
+
+
+def find(name):
+    conn = sqlite3.connect("app.db")
+    cur = conn.cursor()
+    cur.execute("SELECT * FROM users WHERE name = '%s'" % name)
+    return cur.fetchall()
+'''
+SAFE = VULNERABLE.replace('''"SELECT * FROM users WHERE name = '%s'" % name''',
+                          '"SELECT * FROM users WHERE name = ?", (name,)')
+
+
+def stage(data: dict, name: str) -> dict:
+    return next(s for s in data["stages"] if s["name"] == name)
+
+
+def test_sql_injection_blocks_a_low_risk_change_and_the_fix_passes(seeded: Repo) -> None:
+    seeded.write("app/users.py", VULNERABLE)
+    data = seeded.gate_json()
+    assert data["tier"] == "low"
+    assert data["outcome"] == "block" and data["exit_code"] == 1
+    sast = stage(data, "sast")
+    assert sast["status"] == "failed"
+    blocking = {(f["tool"], f["rule"], f["line"]) for f in sast["findings"] if f["blocking"]}
+    assert ("bandit", "B608", 7) in blocking
+    assert any(tool == "semgrep" and line == 7 for tool, _, line in blocking)
+    seeded.write("app/users.py", SAFE)
+    data = seeded.gate_json()
+    assert stage(data, "sast")["status"] == "passed"
+    assert data["outcome"] == "pass" and data["exit_code"] == 0
+
+
+def test_index_content_is_scanned_not_the_worktree(seeded: Repo) -> None:
+    seeded.write("app/users.py", SAFE)
+    (seeded.root / "app/users.py").write_text(VULNERABLE)  # unstaged: not what will be committed
+    assert stage(seeded.gate_json(), "sast")["status"] == "passed"
+    seeded.write("app/users.py", VULNERABLE, stage=True)
+    (seeded.root / "app/users.py").write_text(SAFE)  # the worktree is fixed, the index is not
+    assert stage(seeded.gate_json(), "sast")["status"] == "failed"
+
+
+def test_range_scans_the_head_version(seeded: Repo) -> None:
+    seeded.git("checkout", "-q", "-b", "feature")
+    seeded.write("app/users.py", VULNERABLE)
+    seeded.commit("vulnerable")
+    seeded.write("app/users.py", SAFE, stage=False)  # worktree differs from head
+    data = seeded.gate_json("--base", "main")
+    assert stage(data, "sast")["status"] == "failed"
+
+
+def test_legacy_findings_outside_changed_lines_do_not_block(seeded: Repo) -> None:
+    seeded.write("app/users.py", VULNERABLE)
+    seeded.commit("legacy")
+    seeded.write("app/users.py", VULNERABLE + "\n\ndef count():\n    return 1\n")
+    data = seeded.gate_json()
+    assert stage(data, "sast")["status"] == "passed"
+    assert stage(data, "sast")["findings"] == []
+
+
+def test_whole_file_reporting(seeded: Repo) -> None:
+    seeded.write("app/users.py", VULNERABLE)
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  report: whole-file\n")
+    seeded.commit("legacy")
+    seeded.write("app/users.py", VULNERABLE + "\n\ndef count():\n    return 1\n")
+    assert stage(seeded.gate_json(), "sast")["status"] == "failed"
+
+
+def test_suppressions_are_honoured_counted_and_shown(seeded: Repo) -> None:
+    seeded.write("app/users.py", VULNERABLE.replace(
+        "% name)", "% name)  # nosec B608  # nosemgrep"))
+    data = seeded.gate_json()
+    sast = stage(data, "sast")
+    assert sast["status"] == "passed"
+    suppressed = [f for f in sast["findings"] if f["suppressed"]]
+    assert {f["tool"] for f in suppressed} == {"bandit", "semgrep"}
+    assert all(not f["blocking"] for f in suppressed)
+    assert "suppressed" in sast["message"]
+
+
+def test_a_suppression_for_another_rule_does_not_hide(seeded: Repo) -> None:
+    seeded.write("app/users.py", VULNERABLE.replace("% name)", "% name)  # nosec B101"))
+    findings = stage(seeded.gate_json(), "sast")["findings"]
+    assert any(f["tool"] == "bandit" and f["rule"] == "B608" and f["blocking"] for f in findings)
+
+
+def test_suppression_added_in_a_high_tier_file_is_reported(seeded: Repo) -> None:
+    seeded.write("auth/tokens.py", "import subprocess\n\n"
+                 "def run(cmd):\n    return subprocess.call(cmd, shell=True)  # nosec\n")
+    data = seeded.gate_json()
+    findings = stage(data, "sast")["findings"]
+    added = [f for f in findings if f["rule"] == "suppression-added"]
+    assert [(f["path"], f["line"]) for f in added] == [("auth/tokens.py", 4)]
+
+
+def test_thresholds_come_from_the_policy(seeded: Repo) -> None:
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  bandit: {severity: high}\n"
+                 "  semgrep: {enabled: false}\n")
+    seeded.commit("policy")
+    seeded.write("app/users.py", VULNERABLE)
+    sast = stage(seeded.gate_json(), "sast")
+    b608 = next(f for f in sast["findings"] if f["rule"] == "B608")
+    assert b608["severity"] == "medium" and b608["blocking"] is False
+    assert sast["status"] == "passed"
+
+
+def test_excluded_paths_are_not_scanned(seeded: Repo) -> None:
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  exclude: ['app/legacy/']\n")
+    seeded.commit("policy")
+    seeded.write("app/legacy/users.py", VULNERABLE)
+    assert stage(seeded.gate_json(), "sast")["findings"] == []
+
+
+def test_trojan_source_and_invisible_characters_block(seeded: Repo) -> None:
+    seeded.write("app/access.py", 'ROLE = "user\u202e \u2066# admin\u2069 \u2066"\n'
+                 'adm\u0456n = True\nnote = "zero\u200bwidth"\n')
+    data = seeded.gate_json()
+    findings = stage(data, "sast")["findings"]
+    rules = {(f["rule"], f["line"]) for f in findings if f["tool"] == "draftgate"}
+    assert rules == {("unicode-bidi", 1), ("unicode-mixed-script", 2), ("unicode-invisible", 3)}
+    assert data["outcome"] == "block"
+
+
+def test_legitimate_unicode_passes(seeded: Repo) -> None:
+    seeded.write("app/i18n.py", 'GREETING = "Grüße, café, 東京"\nnaïve = "ok"\n')
+    assert stage(seeded.gate_json(), "sast")["status"] == "passed"
+
+
+def test_unparsable_python_is_an_error_not_clean(seeded: Repo) -> None:
+    seeded.write("app/broken.py", "def broken(:\n    pass\n")
+    data = seeded.gate_json()
+    sast = stage(data, "sast")
+    assert sast["status"] == "error"
+    assert "app/broken.py" in sast["message"]
+    assert data["exit_code"] == 4
+
+
+def test_user_semgrep_rules(seeded: Repo) -> None:
+    rules = seeded.root / "rules" / "no-print.yaml"
+    rules.parent.mkdir()
+    rules.write_text("rules:\n  - id: no-print\n    languages: [python]\n    severity: ERROR\n"
+                     "    message: no print in library code\n    pattern: print(...)\n")
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  semgrep:\n"
+                 "    rules: [default, rules/no-print.yaml]\n")
+    seeded.git("add", "rules")
+    seeded.commit("policy")
+    seeded.write("app/main.py", "def main():\n    print('hi')\n")
+    findings = stage(seeded.gate_json(), "sast")["findings"]
+    assert [(f["rule"], f["line"], f["blocking"]) for f in findings] == [("no-print", 2, True)]
+
+
+def test_results_are_cached_by_content(seeded: Repo, tmp_path: Path) -> None:
+    # Wrappers log every scanner start, then run the real tool.
+    log = tmp_path / "runs.log"
+    wrappers = tmp_path / "bin"
+    wrappers.mkdir()
+    for tool in ("bandit", "semgrep"):
+        real = shutil.which(tool) or str(Path(sys.executable).with_name(tool))
+        script = wrappers / tool
+        script.write_text(f'#!/bin/sh\necho {tool} "$@" >> "{log}"\nexec "{real}" "$@"\n')
+        script.chmod(0o755)
+    env = {"PATH": f"{wrappers}:{os.environ['PATH']}"}
+    seeded.write("app/users.py", VULNERABLE)
+    seeded.write("app/other.py", "def other():\n    return 2\n")
+    def runs() -> list[str]:
+        return log.read_text().splitlines()
+
+    first = seeded.gate_json(env=env)
+    assert sorted(r.split()[0] for r in runs()) == ["bandit", "semgrep"]
+    assert (seeded.root / ".git" / "draftgate" / "cache.sqlite3").exists()
+    warm = seeded.gate_json(env=env)
+    assert stage(warm, "sast")["findings"] == stage(first, "sast")["findings"]
+    assert len(runs()) == 2, "no scanner ran again"
+    # Fixing one file re-scans that file only; --no-cache re-scans everything.
+    seeded.write("app/users.py", SAFE)
+    assert stage(seeded.gate_json(env=env), "sast")["status"] == "passed"
+    assert len(runs()) == 4
+    assert all("app/users.py" in r and "app/other.py" not in r for r in runs()[2:])
+    seeded.gate("check", "--no-cache", env=env)
+    assert len(runs()) == 6 and all("app/other.py" in r for r in runs()[4:])
+
+
+def test_a_corrupt_cache_is_rebuilt(seeded: Repo) -> None:
+    seeded.write("app/users.py", VULNERABLE)
+    db = seeded.root / ".git" / "draftgate" / "cache.sqlite3"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not a database" * 100)
+    data = seeded.gate_json()
+    assert stage(data, "sast")["status"] == "failed"
+    assert db.read_bytes()[:15] == b"SQLite format 3"
