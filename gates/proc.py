@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,16 +49,12 @@ class Completed:
 
 
 def which(name: str) -> str:
-    """The executable to run for ``name``: PATH first, then the gate's own environment.
+    """The executable PATH gives for ``name``, or the bare name (which then fails to start).
 
-    A hook or CI job may call the ``gate`` script of a virtualenv that is not activated; the
-    scanners installed with it then sit beside the interpreter rather than on PATH.
+    The scanners are installed with draftgate, so an activated environment, or pre-commit's own,
+    has them on PATH.
     """
-    found = shutil.which(name)
-    if found:
-        return found
-    sibling = Path(sys.executable).with_name(name)
-    return str(sibling) if sibling.exists() else name
+    return shutil.which(name) or name
 
 
 def run(argv: Sequence[str], *, timeout: float, cwd: str | Path | None = None,

@@ -1,0 +1,120 @@
+"""The dependency stage on real repositories: offline advisories, introduced vs existing, pins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import Repo
+
+ADVISORY = """\
+id: PYSEC-2099-1
+summary: Request smuggling in demo-lib
+aliases: [CVE-2099-0001, GHSA-aaaa-bbbb-cccc]
+affected:
+- package: {name: demo-lib, ecosystem: PyPI}
+  ranges:
+  - type: ECOSYSTEM
+    events: [{introduced: "0"}, {fixed: "1.4.2"}]
+"""
+OLD_ADVISORY = """\
+id: PYSEC-2098-7
+aliases: [CVE-2098-0007]
+affected:
+- package: {name: legacy_pkg, ecosystem: PyPI}
+  versions: ["0.9.0"]
+"""
+
+
+@pytest.fixture
+def audited(seeded: Repo) -> Repo:
+    """A repository whose policy points at an offline database the test wrote."""
+    db = seeded.root / "advisories" / "vulns"
+    (db / "demo-lib").mkdir(parents=True)
+    (db / "demo-lib" / "PYSEC-2099-1.yaml").write_text(ADVISORY)
+    (db / "legacy-pkg").mkdir()
+    (db / "legacy-pkg" / "PYSEC-2098-7.yaml").write_text(OLD_ADVISORY)
+    seeded.write(".gate.yaml", "extends: default\ndeps:\n  offline_db: advisories\n")
+    seeded.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib==2.0.0\n")
+    seeded.git("add", "advisories")
+    seeded.commit("policy, advisories, requirements")
+    return seeded
+
+
+def deps_stage(data: dict) -> dict:
+    return next(s for s in data["stages"] if s["name"] == "deps")
+
+
+def test_a_known_vulnerable_pin_is_blocked_with_the_advisory(audited: Repo) -> None:
+    audited.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib==2.0.0\ndemo-lib==1.4.1\n")
+    data = audited.gate_json()
+    deps = deps_stage(data)
+    assert deps["status"] == "failed" and data["exit_code"] == 1
+    assert "offline database" in deps["message"]  # pip-audit could not reach PyPI: said so
+    introduced = [f for f in deps["findings"] if f["rule"] == "PYSEC-2099-1"]
+    assert len(introduced) == 1
+    finding = introduced[0]
+    assert finding["blocking"] and finding["line"] == 3
+    assert "CVE-2099-0001" in finding["message"] and "fixed in 1.4.2" in finding["message"]
+    assert finding["note"] == "introduced by this change"
+    existing = [f for f in deps["findings"] if f["rule"] == "PYSEC-2098-7"]
+    assert existing and not existing[0]["blocking"]
+    assert existing[0]["note"] == "already present before this change"
+
+
+def test_the_fixed_version_passes(audited: Repo) -> None:
+    audited.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib==2.0.0\ndemo-lib==1.4.2\n")
+    data = audited.gate_json()
+    assert deps_stage(data)["status"] == "passed"
+    assert data["exit_code"] == 0
+
+
+def test_unpinned_requirements_are_reported_not_audited(audited: Repo) -> None:
+    audited.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib==2.0.0\ndemo-lib>=1.0\n")
+    deps = deps_stage(audited.gate_json())
+    unpinned = [f for f in deps["findings"] if f["rule"] == "unpinned"]
+    assert [f["line"] for f in unpinned] == [3]
+    assert "cannot audit an unpinned requirement" in unpinned[0]["message"]
+
+
+def test_unpinned_severity_comes_from_the_policy(audited: Repo) -> None:
+    audited.write(".gate.yaml", "extends: default\ndeps:\n  offline_db: advisories\n"
+                  "  unpinned: high\n")
+    audited.commit("strict about pins")
+    audited.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib\n")
+    data = audited.gate_json()
+    assert deps_stage(data)["status"] == "failed" and data["exit_code"] == 1
+
+
+def test_no_manifest_change_skips_the_audit(audited: Repo) -> None:
+    audited.write("app/main.py", "def main():\n    return 5\n")
+    deps = deps_stage(audited.gate_json())
+    assert deps["status"] == "skipped" and "no dependency manifest changed" in deps["message"]
+
+
+def test_lock_files_are_audited(audited: Repo) -> None:
+    audited.write("poetry.lock", '[[package]]\nname = "demo-lib"\nversion = "1.0.0"\n')
+    data = audited.gate_json()
+    finding = next(f for f in deps_stage(data)["findings"] if f["rule"] == "PYSEC-2099-1")
+    assert finding["path"] == "poetry.lock" and finding["line"] == 2
+
+
+def test_manifests_are_never_executed(audited: Repo, tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    audited.write("setup.py", f"open({str(marker)!r}, 'w').write('x')\n")
+    audited.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib==2.0.0\n-e .\n")
+    audited.gate_json()
+    assert not marker.exists()
+
+
+def test_shared_advisory_snapshot_if_present(seeded: Repo) -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "advisory-db"
+    if not shared.is_dir():
+        pytest.skip("the shared advisory-db snapshot is not here")
+    seeded.write(".gate.yaml", f"extends: default\ndeps:\n  offline_db: {shared}\n")
+    seeded.commit("policy")
+    seeded.write("requirements.txt", "django==3.2.0\n")
+    deps = deps_stage(seeded.gate_json())
+    ids = {f["rule"] for f in deps["findings"]}
+    assert "PYSEC-2021-7" in ids and deps["status"] == "failed"
