@@ -101,9 +101,11 @@ class GlobSet:
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
-        self._each = tuple(re.compile(glob_to_regex(p), re.IGNORECASE | re.DOTALL)
-                           for p in self.patterns)
-        joined = "|".join(f"(?:{glob_to_regex(p)})" for p in self.patterns)
+        self._sources = tuple(glob_to_regex(p) for p in self.patterns)
+        # One expression answers "any?" for every path; the single globs are compiled only when a
+        # path matched and the report must say which (the hook's start-up time matters).
+        self._each: tuple[re.Pattern[str], ...] | None = None
+        joined = "|".join(f"(?:{source})" for source in self._sources)
         self._any = re.compile(joined, re.IGNORECASE | re.DOTALL) if self.patterns else None
 
     def __bool__(self) -> bool:
@@ -115,4 +117,6 @@ class GlobSet:
 
     def which(self, path: str) -> list[str]:
         """Every glob that selects ``path``, in policy order."""
+        if self._each is None:
+            self._each = tuple(re.compile(s, re.IGNORECASE | re.DOTALL) for s in self._sources)
         return [p for p, rx in zip(self.patterns, self._each, strict=True) if rx.fullmatch(path)]

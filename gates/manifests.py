@@ -48,7 +48,7 @@ def normalize(name: str) -> str:
 
 def parse(path: str, content: bytes) -> list[Requirement]:
     """The requirements a manifest declares (``ValueError`` when it does not parse)."""
-    text = content.decode("utf-8", "replace")
+    text = content.decode("utf-8-sig", "replace")  # pip ignores a byte-order mark too
     base = posixpath.basename(path).lower()
     if base == "pyproject.toml":
         return _pyproject(text)
@@ -120,8 +120,9 @@ def _pyproject(text: str) -> list[Requirement]:
             version = value.get("version") if isinstance(value, dict) else value
             exact = version.lstrip("= ") if isinstance(version, str) and \
                 re.fullmatch(r"=?=?\s*\d[\w.+!-]*", version) else None
+            key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
             out.append(Requirement(normalize(name), exact, f"{name} = {version!r}",
-                                   _line_of(lines, name)))
+                                   _line_matching(lines, key)))
     return out
 
 
@@ -136,8 +137,9 @@ def _lock_toml(text: str, *, skip_local: bool) -> list[Requirement]:
             continue  # the project itself, not a dependency from an index
         name, version = package.get("name"), package.get("version")
         if isinstance(name, str) and isinstance(version, str):
+            declared = rf'\s*name\s*=\s*"{re.escape(name)}"\s*$'
             out.append(Requirement(normalize(name), version, f"{name}=={version}",
-                                   _line_of(lines, f'name = "{name}"')))
+                                   _line_matching(lines, declared)))
     return out
 
 
@@ -156,11 +158,20 @@ def _pipfile_lock(text: str) -> list[Requirement]:
 
 def _setup_cfg(text: str) -> list[Requirement]:
     parser = configparser.ConfigParser(interpolation=None)
-    parser.read_string(text)
+    try:
+        parser.read_string(text)
+    except configparser.Error as exc:
+        raise ValueError(f"setup.cfg does not parse: {exc}") from None
     raw = parser.get("options", "install_requires", fallback="")
     lines = text.splitlines()
     return [_pep508(spec, _line_of(lines, spec)) for spec in
             (s.strip() for s in raw.splitlines()) if spec and not spec.startswith("#")]
+
+
+def _line_matching(lines: list[str], pattern: str) -> int | None:
+    """The first line that matches ``pattern`` (ignoring case) from its start."""
+    rx = re.compile(pattern, re.IGNORECASE)
+    return next((n for n, line in enumerate(lines, 1) if rx.match(line)), None)
 
 
 def _line_of(lines: list[str], needle: str) -> int | None:

@@ -48,7 +48,7 @@ class Semgrep:
         self.executable = proc.which(executable)
         self.configs = [str(shipped_rules()) if rule == "default" else _config(rule, repo_root)
                         for rule in settings.rules]
-        self._ids = _declared_ids(self.configs)
+        self._ids: list[str] | None = None  # read from the rule files only when results come
 
     def fingerprint(self) -> str:
         """semgrep's identity, the engine, the rules' content and the disabled rules."""
@@ -109,6 +109,8 @@ class Semgrep:
 
     def rule_id(self, check_id: str) -> str:
         """The id a rule file declares, without the prefix semgrep derives from its path."""
+        if self._ids is None:
+            self._ids = _declared_ids(self.configs)
         for declared in self._ids:
             if check_id == declared or check_id.endswith(f".{declared}"):
                 return declared

@@ -68,9 +68,11 @@ class OfflineDatabase:
         for folder in (p for p in vulns.iterdir() if p.is_dir()):
             files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
             index.setdefault(normalize(folder.name), []).extend(files)
-        # Flat OSV exports (one JSON file per advisory): index them by the packages they name.
+        # OSV JSON exports (one file per advisory, in any folder structure): index them by the
+        # packages they name, whatever the folder is called.
+        seen = {p for files in index.values() for p in files}
         for path in sorted(vulns.rglob("*.json")):
-            if path.parent != vulns:
+            if path in seen:
                 continue
             data = _load(path)
             for affected in data.get("affected", []) if isinstance(data, dict) else []:

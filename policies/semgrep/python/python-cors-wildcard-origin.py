@@ -25,17 +25,17 @@ def public():
 
 
 api = FastAPI()
+# ruleid: python-cors-wildcard-origin
 api.add_middleware(
     CORSMiddleware,
-    # ruleid: python-cors-wildcard-origin
     allow_origins=["*"],
     allow_credentials=True,
     allow_methods=["*"],
 )
 
+# ok: python-cors-wildcard-origin
 api.add_middleware(
     CORSMiddleware,
-    # ok: python-cors-wildcard-origin
     allow_origins=["https://app.example.com"],
     allow_credentials=True,
     allow_methods=["GET", "POST"],
