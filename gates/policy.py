@@ -101,6 +101,7 @@ class DepsSettings:
 
     offline_db: str | None = None
     unpinned: str = "medium"
+    unaudited: str = "medium"
     existing: str = "medium"
     introduced: str = "high"
     block_on: str = "high"

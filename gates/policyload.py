@@ -295,14 +295,16 @@ class Validator:
     def deps(self) -> DepsSettings:
         key: Key = ("deps",)
         raw = self.keys(key, self.data.get("deps") or {},
-                        ("offline_db", "unpinned", "existing", "introduced", "block_on", "service",
-                         "timeout"))
+                        ("offline_db", "unpinned", "unaudited", "existing", "introduced",
+                         "block_on", "service", "timeout"))
         defaults = DepsSettings()
         offline = raw.get("offline_db")
         return DepsSettings(
             offline_db=None if offline is None else self.string((*key, "offline_db"), offline),
             unpinned=self.choice((*key, "unpinned"), raw.get("unpinned", defaults.unpinned),
                                  SEVERITIES),
+            unaudited=self.choice((*key, "unaudited"), raw.get("unaudited", defaults.unaudited),
+                                  SEVERITIES),
             existing=self.choice((*key, "existing"), raw.get("existing", defaults.existing),
                                  SEVERITIES),
             introduced=self.choice((*key, "introduced"),

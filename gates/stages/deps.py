@@ -52,7 +52,7 @@ def run(ctx: StageContext) -> StageResult:
         if pin not in result.audited:
             why = result.problems.get(pin, "not audited")
             findings.append(Finding(
-                tool="deps", rule="not-audited", severity=settings.unpinned, path=path,
+                tool="deps", rule="not-audited", severity=settings.unaudited, path=path,
                 line=req.line, message=f"{req.name}=={req.version} could not be audited: {why}",
                 fingerprint=fingerprint("deps", "not-audited", path, req.text)))
             continue
@@ -90,17 +90,32 @@ def _audit(pins: list[Pin], settings: DepsSettings, root: Path) -> tuple[AuditRe
         if settings.offline_db else None
     try:
         result = PipAudit(settings.service, settings.timeout).audit(pins)
-        return result, f"audited with pip-audit ({settings.service})"
     except ServiceUnavailable as exc:
         if offline is None:
             raise ToolFailure(f"{exc} (configure deps.offline_db for air-gapped runs)") from None
         return offline.audit(pins), f"pip-audit could not reach its service ({exc}); " \
                                     f"audited against the offline database {settings.offline_db}"
+    note = f"audited with pip-audit ({settings.service})"
+    unresolved = [pin for pin in pins if pin not in result.audited]
+    if unresolved and offline is not None:
+        # What pip-audit could not look up, the offline database may know.
+        extra = offline.audit(unresolved)
+        result = AuditResult(
+            result.source, {**result.advisories, **extra.advisories},
+            result.audited | extra.audited,
+            {pin: why for pin, why in {**result.problems, **extra.problems}.items()
+             if pin not in extra.audited})
+        note += f"; {len(extra.audited)} pin(s) pip-audit could not look up were checked " \
+                f"against the offline database {settings.offline_db}"
+    return result, note
 
 
 def _conclude(findings: list[Finding], settings: DepsSettings, note: str) -> StageResult:
     judged = [replace(f, blocking=at_least(f.severity, settings.block_on)) for f in findings]
     blocking = [f for f in judged if f.blocking]
+    unaudited = sum(1 for f in judged if f.rule in ("unpinned", "not-audited"))
     counts = f"{len(blocking)} blocking, {len(judged) - len(blocking)} reported"
+    if unaudited:
+        counts += f" ({unaudited} requirement{'s' if unaudited != 1 else ''} not audited)"
     status = StageStatus.FAILED if blocking else StageStatus.PASSED
     return StageResult("deps", status, f"{counts}; {note}", tuple(judged))

@@ -49,11 +49,13 @@ class PipAudit:
                                      f"{done.last_line()}") from None
         found: dict[Pin, tuple[Advisory, ...]] = {}
         problems: dict[Pin, str] = {}
+        skipped: dict[str, str] = {}
         for item in dependencies:
-            pin = (normalize(str(item.get("name", ""))), str(item.get("version", "")))
-            if "skip_reason" in item:
-                problems[pin] = str(item["skip_reason"])
+            name = normalize(str(item.get("name", "")))
+            if "skip_reason" in item:  # skipped entries carry no version field
+                skipped[name] = str(item["skip_reason"])
                 continue
+            pin = (name, str(item.get("version", "")))
             found[pin] = tuple(
                 Advisory(str(v.get("id")), tuple(v.get("aliases") or ()),
                          lowest(v.get("fix_versions") or []),
@@ -61,8 +63,8 @@ class PipAudit:
                 for v in item.get("vulns", []))
         audited = frozenset(pin for pin in pins if pin in found)
         for pin in pins:
-            if pin not in found and pin not in problems:
-                problems[pin] = "not in pip-audit's report"
+            if pin not in found:
+                problems[pin] = skipped.get(pin[0], "not in pip-audit's report")
         return AuditResult(self.name, found, audited, problems)
 
 
