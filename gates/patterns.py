@@ -24,6 +24,7 @@ _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 logs parse errors to stderr; we report them ourselves.
 
 _LEADING_FLAGS = re.compile(r"^((?:\(\?[imsU-]+\))*)")
+_ANCHORS = frozenset({"^", "$", "\\A", "\\z"})
 _FLAG_GROUP = re.compile(r"\(\?[imsU-]+\)")
 
 
@@ -74,10 +75,32 @@ def _top_level_split(pattern: str) -> list[str] | None:
     An inline flag group that is not at the start (``a(?i)b|c``) changes the branches after it, so
     such patterns are kept whole.
     """
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    parts, depth, start = [], 0, 0
+    for i, char in _syntax(pattern):
+        if char == "(":
+            if depth == 0 and _FLAG_GROUP.match(pattern, i):
+                return None
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _syntax(pattern: str) -> Iterator[tuple[int, str]]:
+    """The pattern's characters and escapes that stand outside character classes, with offsets.
+
+    Escapes come as two-character tokens (``\\A``); a class (``[^]a-z]``) is skipped whole.
+    """
+    i, in_class = 0, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
+            if not in_class:
+                yield i, pattern[i:i + 2]
             i += 2
             continue
         if in_class:
@@ -86,18 +109,9 @@ def _top_level_split(pattern: str) -> list[str] | None:
             in_class = True
             i += 1 if pattern[i + 1:i + 2] == "^" else 0
             i += 1 if pattern[i + 1:i + 2] == "]" else 0
-        elif c == "(":
-            if depth == 0 and _FLAG_GROUP.match(pattern, i):
-                return None
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
+        else:
+            yield i, c
         i += 1
-    parts.append(pattern[start:])
-    return parts
 
 
 def _refuse_inner_anchors(pattern: str) -> None:
@@ -127,25 +141,9 @@ def _anchors(pattern: str) -> list[str]:
 
 def _anchor_positions(pattern: str) -> Iterator[tuple[int, str]]:
     """Where ``^``, ``$``, ``\\A`` and ``\\z`` stand as anchors (not escaped, not in a class)."""
-    i, in_class = 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            if pattern[i + 1:i + 2] in ("A", "z") and not in_class:
-                yield i, pattern[i:i + 2]
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            if pattern[i + 1:i + 2] == "^":
-                i += 1
-            if pattern[i + 1:i + 2] == "]":
-                i += 1
-        elif c in "^$":
-            yield i, c
-        i += 1
+    for i, token in _syntax(pattern):
+        if token in _ANCHORS:
+            yield i, token
 
 
 @dataclass(frozen=True, slots=True)

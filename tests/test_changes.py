@@ -17,6 +17,20 @@ from gates.model import FileStatus, Side, SourceKind
 from .conftest import Repo, file_entry
 
 
+def add_submodule(repo: Repo, tmp_path: Path) -> tuple[str, str]:
+    """Add a two-commit library as submodule ``vendored`` (checked out at its second commit)."""
+    lib = Repo(tmp_path / "lib")
+    lib.root.mkdir()
+    lib.git("init", "-q", "-b", "main")
+    lib.write("lib.py", "x = 1\n")
+    first = lib.commit("one")
+    lib.write("lib.py", "x = 2\n")
+    second = lib.commit("two")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root),
+             "vendored")
+    return first, second
+
+
 def by_path(change: changes.ChangeSet) -> dict[str, changes.ChangedFile]:
     return {f.path: f for f in change.files}
 
@@ -231,15 +245,7 @@ def test_file_replaced_by_symlink(seeded: Repo) -> None:
 
 
 def test_submodule_pointer_change(seeded: Repo, tmp_path: Path) -> None:
-    lib = Repo(tmp_path / "lib")
-    lib.root.mkdir()
-    lib.git("init", "-q", "-b", "main")
-    lib.write("lib.py", "x = 1\n")
-    first = lib.commit("one")
-    lib.write("lib.py", "x = 2\n")
-    second = lib.commit("two")
-    seeded.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root),
-               "vendored")
+    first, second = add_submodule(seeded, tmp_path)
     seeded.git("-C", "vendored", "checkout", "-q", first)
     seeded.git("add", "vendored")
     seeded.commit("add submodule")
@@ -390,15 +396,7 @@ def test_symlink_to_a_sensitive_directory(seeded: Repo) -> None:
 
 
 def test_submodule_ignore_setting_cannot_hide_a_bump(seeded: Repo, tmp_path: Path) -> None:
-    lib = Repo(tmp_path / "lib")
-    lib.root.mkdir()
-    lib.git("init", "-q", "-b", "main")
-    lib.write("lib.py", "x = 1\n")
-    first = lib.commit("one")
-    lib.write("lib.py", "x = 2\n")
-    second = lib.commit("two")
-    seeded.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root),
-               "vendored")
+    first, second = add_submodule(seeded, tmp_path)
     seeded.git("-C", "vendored", "checkout", "-q", first)
     seeded.git("config", "-f", ".gitmodules", "submodule.vendored.ignore", "all")
     seeded.git("add", "vendored", ".gitmodules")
@@ -418,13 +416,7 @@ def test_worktree_and_path_with_spaces(seeded: Repo, tmp_path: Path) -> None:
 
 
 def test_paths_mode_skips_deleted_files_and_judges_submodules(seeded: Repo, tmp_path: Path) -> None:
-    lib = Repo(tmp_path / "lib")
-    lib.root.mkdir()
-    lib.git("init", "-q", "-b", "main")
-    lib.write("lib.py", "x = 1\n")
-    lib.commit("one")
-    seeded.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root),
-               "vendored")
+    add_submodule(seeded, tmp_path)
     seeded.write("auth/views.py", "x = 1\n")
     seeded.commit("sub")
     (seeded.root / "auth/views.py").unlink()  # deleted on disk, still in the index
