@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
+
+import re2
 
 
 class GlobError(ValueError):
@@ -91,8 +94,8 @@ def _char_class(body: str, start: int, out: list[str]) -> int:
         first = False
     if i >= len(body):
         raise GlobError(f"unterminated character class in {body!r}")
-    inner = "".join(members)
-    out.append(f"[^/{inner}]" if negate else f"(?:(?!/)[{inner}])")
+    inner = "".join(m for m in members if m not in ("/", "\\/"))  # a class never matches "/"
+    out.append(f"[^/{inner}]" if negate else f"[{inner}]")
     return i + 1
 
 
@@ -103,20 +106,37 @@ class GlobSet:
         self.patterns = tuple(patterns)
         self._sources = tuple(glob_to_regex(p) for p in self.patterns)
         # One expression answers "any?" for every path; the single globs are compiled only when a
-        # path matched and the report must say which (the hook's start-up time matters).
-        self._each: tuple[re.Pattern[str], ...] | None = None
+        # path matched and the report must say which. RE2 compiles a 130-glob alternation in well
+        # under a millisecond where Python's re takes ~30 ms of the hook's start-up.
+        self._each: tuple[Any, ...] | None = None
         joined = "|".join(f"(?:{source})" for source in self._sources)
-        self._any = re.compile(joined, re.IGNORECASE | re.DOTALL) if self.patterns else None
+        self._any = _compile(joined) if self.patterns else None
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
     def matches(self, path: str) -> bool:
         """True when any glob selects ``path`` (a repository-relative POSIX path)."""
-        return self._any is not None and self._any.fullmatch(path) is not None
+        return self._any is not None and self._any.fullmatch(_bytes(path)) is not None
 
     def which(self, path: str) -> list[str]:
         """Every glob that selects ``path``, in policy order."""
         if self._each is None:
-            self._each = tuple(re.compile(s, re.IGNORECASE | re.DOTALL) for s in self._sources)
-        return [p for p, rx in zip(self.patterns, self._each, strict=True) if rx.fullmatch(path)]
+            self._each = tuple(_compile(s) for s in self._sources)
+        raw = _bytes(path)
+        return [p for p, rx in zip(self.patterns, self._each, strict=True) if rx.fullmatch(raw)]
+
+
+_LATIN1 = re2.Options()
+_LATIN1.encoding = re2.Options.Encoding.LATIN1  # one byte, one character: any path bytes match
+_LATIN1.log_errors = False
+
+
+def _compile(source: str) -> Any:
+    return re2.compile(f"(?is)(?:{source})".encode(), options=_LATIN1)
+
+
+def _bytes(path: str) -> bytes:
+    # Paths carry undecodable bytes as surrogates; match the bytes git gave us, byte by byte, so a
+    # non-UTF-8 name is still selected by "*.py".
+    return path.encode("utf-8", "surrogateescape")

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
+import re2
+
 from gates.errors import PolicyError
-from gates.globs import GlobError, glob_to_regex
+from gates.globs import GlobError, GlobSet
 from gates.patterns import PatternError, branches, compile_regex
 from gates.policy import (
     BUILTIN_STAGES,
@@ -215,8 +217,8 @@ class Validator:
             if pattern.startswith("!"):
                 raise self.fail((*key, i), "negated globs are not supported: use 'exclude:'")
             try:
-                glob_to_regex(pattern)
-            except GlobError as exc:
+                GlobSet([pattern])
+            except (GlobError, re2.error) as exc:
                 raise self.fail((*key, i), f"bad glob {pattern!r}: {exc}") from None
         return patterns
 

@@ -64,3 +64,10 @@ def test_empty_set_matches_nothing() -> None:
 def test_untranslatable_globs_are_errors(bad: str) -> None:
     with pytest.raises(GlobError):
         glob_to_regex(bad)
+
+
+def test_non_utf8_and_non_ascii_paths_match() -> None:
+    latin1 = b"auth/latin1-\xe9.py".decode("utf-8", "surrogateescape")
+    assert GlobSet(["*.py"]).matches(latin1)
+    assert GlobSet(["auth/"]).which(latin1) == ["auth/"]
+    assert GlobSet(["café/*.py"]).matches("café/x.py")
