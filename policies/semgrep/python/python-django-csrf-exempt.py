@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 
+@require_POST
 # ruleid: python-django-csrf-exempt
 @csrf_exempt
 def transfer(request):

@@ -11,9 +11,9 @@ app.config["WTF_CSRF_ENABLED"] = False
 app.config["WTF_CSRF_ENABLED"] = True
 
 
+@app.route("/transfer", methods=["POST"])
 # ruleid: python-flask-csrf-disabled
 @csrf.exempt
-@app.route("/transfer", methods=["POST"])
 def transfer():
     return "ok"
 
