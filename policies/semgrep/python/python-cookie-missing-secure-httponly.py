@@ -47,3 +47,9 @@ def logout():
     # ok: python-cookie-missing-secure-httponly
     resp.delete_cookie("session_id")
     return resp
+
+
+def copy_cookies(source_jar, target_jar):
+    for cookie in source_jar:
+        # ok: python-cookie-missing-secure-httponly
+        target_jar.set_cookie(cookie)

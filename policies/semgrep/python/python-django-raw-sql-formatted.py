@@ -33,3 +33,17 @@ def products_cheaper_than_safe(limit):
 def annotate_score_safe(qs, weight):
     # ok: python-django-raw-sql-formatted
     return qs.annotate(score=RawSQL("rating * %s", [weight]))
+
+
+def login(request):
+    name = request.POST.get("name")
+    sql_query = "SELECT * FROM app_login WHERE user = '" + name + "'"
+    # ruleid: python-django-raw-sql-formatted
+    return list(Product.objects.raw(sql_query))
+
+
+def login_safe(request):
+    name = request.POST.get("name")
+    sql_query = "SELECT * FROM app_login WHERE user = %s"
+    # ok: python-django-raw-sql-formatted
+    return list(Product.objects.raw(sql_query, [name]))

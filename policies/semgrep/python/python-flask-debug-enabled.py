@@ -28,3 +28,9 @@ if __name__ == "__main__":
     app.debug = True
     # ok: python-flask-debug-enabled
     app.debug = False
+
+
+class Tokenizer:
+    def enable_tracing(self):
+        # ok: python-flask-debug-enabled
+        self.debug = True

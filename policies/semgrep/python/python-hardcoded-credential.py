@@ -46,3 +46,6 @@ TOKEN_URL = "https://auth.example.com/oauth/token"
 
 # ok: python-hardcoded-credential
 password_field = "password"
+
+# ok: python-hardcoded-credential
+ACCESS_TOKEN = "access_token"

@@ -38,3 +38,9 @@ SCHEMA = "reporting"
 def refresh(session):
     # ok: python-sqlalchemy-text-formatted-sql
     session.execute(text(f"REFRESH MATERIALIZED VIEW {SCHEMA}.daily"))
+
+
+def search(session, term):
+    query = "SELECT * FROM customers WHERE username = '%s'" % term
+    # ruleid: python-sqlalchemy-text-formatted-sql
+    return session.execute(text(query)).all()

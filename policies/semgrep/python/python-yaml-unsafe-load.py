@@ -47,3 +47,11 @@ def parse_fast(text):
 def parse_positional(text):
     # ok: python-yaml-unsafe-load
     return yaml.load(text, SafeLoader)
+
+
+def round_trip(text):
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    # ok: python-yaml-unsafe-load
+    return yaml.load(text)
