@@ -45,6 +45,8 @@ TEXT_LIMIT = 1 << 20  # blobs git calls binary but that may be text are re-check
 
 def staged(repo: GitRepo, want_text: WantText | None = None) -> ChangeSet:
     """The index against HEAD (against the empty tree before the first commit)."""
+    if repo.repo.bare:
+        raise UsageError("a bare repository has no index to check: use --base and --head")
     head = repo.resolve("HEAD")
     files = _diff(repo, ["--cached", head or repo.empty_tree()], want_text)
     unmerged = [f.path for f in files if f.status is FileStatus.UNMERGED]

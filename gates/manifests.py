@@ -16,9 +16,14 @@ from dataclasses import dataclass
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
 
-_REQUIREMENTS = re.compile(r"(?:^|/)(?:requirements[^/]*|constraints[^/]*)\.txt$|"
-                           r"(?:^|/)requirements/[^/]+\.txt$", re.IGNORECASE)
-_NAMED = frozenset({"pyproject.toml", "poetry.lock", "uv.lock", "pipfile.lock", "setup.cfg"})
+_REQUIREMENTS = re.compile(r"(?:^|/)[^/]*(?:requirements|constraints)[^/]*\.(?:txt|in)$|"
+                           r"(?:^|/)requirements/[^/]+\.(?:txt|in)$", re.IGNORECASE)
+_NAMED = frozenset({"pyproject.toml", "poetry.lock", "uv.lock", "pipfile", "pipfile.lock",
+                    "setup.cfg", "setup.py"})
+# Lines of a requirements file that are not requirements but change what gets installed.
+INCLUDE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
+INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links",
+                 "--trusted-host")
 
 
 def is_manifest(path: str) -> bool:
@@ -34,6 +39,8 @@ class Requirement:
     version: str | None
     text: str
     line: int | None
+    # Not a requirement: "-r"/"--extra-index-url"... (an option line), or "code" (setup.py).
+    option: str = ""
 
     @property
     def pinned(self) -> bool:
@@ -50,6 +57,10 @@ def parse(path: str, content: bytes) -> list[Requirement]:
     """The requirements a manifest declares (``ValueError`` when it does not parse)."""
     text = content.decode("utf-8-sig", "replace")  # pip ignores a byte-order mark too
     base = posixpath.basename(path).lower()
+    if base == "setup.py":
+        return [Requirement("setup.py", None, "setup.py", None, option="code")]
+    if base == "pipfile":
+        return _pipfile(text)
     if base == "pyproject.toml":
         return _pyproject(text)
     if base in ("poetry.lock", "uv.lock"):
@@ -83,8 +94,14 @@ def _requirement_line(line: str, number: int) -> list[Requirement]:
         target = line.split(None, 1)[-1]
         return [Requirement(target, None, line, number)]
     if line.startswith("-"):
-        return []  # -r/-c includes, index options: not requirements themselves
-    spec = re.sub(r"\s--hash[= ]\S+", "", line).strip()
+        m = re.match(r"(--?[\w-]+)(?:[= ]\s*(.*))?$", line)
+        option, value = (m.group(1), (m.group(2) or "").strip()) if m else (line, "")
+        if option in INCLUDE_OPTIONS or option in INDEX_OPTIONS:
+            return [Requirement(value, None, line, number, option=option)]
+        return []
+    # Per-requirement options do not change what is installed from where.
+    spec = re.sub(r"\s--(?:hash|config-settings|global-option|install-option)[= ]\S+", "",
+                  line).strip()
     return [_pep508(spec, number)]
 
 
@@ -109,6 +126,11 @@ def _pyproject(text: str) -> list[Requirement]:
         specs.extend(group)
     for group in data.get("dependency-groups", {}).values():
         specs.extend(s for s in group if isinstance(s, str))
+    specs.extend(data.get("build-system", {}).get("requires", []))
+    tool = data.get("tool", {})
+    specs.extend(tool.get("uv", {}).get("dev-dependencies", []))
+    for group in tool.get("pdm", {}).get("dev-dependencies", {}).values():
+        specs.extend(group)
     out.extend(_pep508(s, _line_of(lines, s)) for s in specs if isinstance(s, str))
     poetry = data.get("tool", {}).get("poetry", {})
     tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
@@ -122,6 +144,21 @@ def _pyproject(text: str) -> list[Requirement]:
                 re.fullmatch(r"=?=?\s*\d[\w.+!-]*", version) else None
             key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
             out.append(Requirement(normalize(name), exact, f"{name} = {version!r}",
+                                   _line_matching(lines, key)))
+    return out
+
+
+def _pipfile(text: str) -> list[Requirement]:
+    data = tomllib.loads(text)
+    lines = text.splitlines()
+    out = []
+    for section in ("packages", "dev-packages"):
+        for name, value in data.get(section, {}).items():
+            version = value.get("version", "*") if isinstance(value, dict) else value
+            pinned = version[2:] if isinstance(version, str) and version.startswith("==") \
+                and "*" not in version else None
+            key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
+            out.append(Requirement(normalize(name), pinned, f"{name} = {version!r}",
                                    _line_matching(lines, key)))
     return out
 

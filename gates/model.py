@@ -267,6 +267,7 @@ class Finding:
     message: str
     fingerprint: str
     confidence: str = ""
+    end_line: int | None = None
     blocking: bool = True
     suppressed: bool = False
     note: str = ""

@@ -66,6 +66,10 @@ def _guarded(name: str, ctx: StageContext) -> StageResult:
 
 def _optional(policy: Policy, tier: str, result: StageResult) -> StageResult:
     if result.status is StageStatus.ERROR and policy.is_optional(result.stage, tier):
+        if any(f.blocking for f in result.findings):
+            # What did run found something: an optional stage may be incomplete, not ignored.
+            return replace(result, status=StageStatus.FAILED,
+                           message=f"incomplete (optional for tier {tier}): {result.message}")
         return replace(result, status=StageStatus.SKIPPED,
                        message=f"could not run (optional for tier {tier}): {result.message}")
     return result

@@ -118,3 +118,34 @@ def test_shared_advisory_snapshot_if_present(seeded: Repo) -> None:
     deps = deps_stage(seeded.gate_json())
     ids = {f["rule"] for f in deps["findings"]}
     assert "PYSEC-2021-7" in ids and deps["status"] == "failed"
+
+
+def test_the_same_pin_in_two_manifests_is_judged_in_each(audited: Repo) -> None:
+    audited.write("requirements-dev.txt", "demo-lib==1.4.1\n")
+    audited.commit("dev pins an old demo-lib")
+    audited.write("requirements-dev.txt", "demo-lib==1.4.1\npytest==8.0.0\n")
+    audited.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib==2.0.0\ndemo-lib==1.4.1\n")
+    deps = deps_stage(audited.gate_json())
+    hits = {(f["path"], f["note"]) for f in deps["findings"] if f["rule"] == "PYSEC-2099-1"}
+    assert hits == {("requirements-dev.txt", "already present before this change"),
+                    ("requirements.txt", "introduced by this change")}
+    assert deps["status"] == "failed"
+
+
+def test_a_new_package_index_blocks_and_untouched_includes_are_reported(audited: Repo) -> None:
+    audited.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib==2.0.0\n-r deps/base.txt\n"
+                  "--extra-index-url https://pypi.example.invalid/simple\n")
+    deps = deps_stage(audited.gate_json())
+    rules = {(f["rule"], f["line"], f["blocking"]) for f in deps["findings"]}
+    assert ("package-index", 4, True) in rules
+    assert ("not-audited", 3, False) in rules
+    assert deps["status"] == "failed"
+
+
+def test_setup_py_and_undecodable_manifests_are_not_audited_not_clean(audited: Repo) -> None:
+    audited.write("setup.py", "from setuptools import setup\nsetup()\n")
+    audited.write("requirements-extra.txt", "requests==2.0.0\n".encode("utf-16"))
+    deps = deps_stage(audited.gate_json())
+    paths = {f["path"] for f in deps["findings"] if f["rule"] == "not-audited"}
+    assert paths == {"setup.py", "requirements-extra.txt"}
+    assert "not audited" in deps["message"]

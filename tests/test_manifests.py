@@ -48,10 +48,7 @@ def test_manifest_paths_are_recognised(path: str) -> None:
     [
         "docs/requirements.md",
         "notrequirements.py",
-        "requirements.in",
         "requirements/README.md",
-        "setup.py",
-        "Pipfile",
         "pyproject.toml.orig",
         "src/app/uv.lock.py",
         "README.md",
@@ -119,7 +116,7 @@ colorama==0.4.6; sys_platform == "win32" \\
 
 
 def test_requirements_txt_exact_requirements() -> None:
-    reqs = parse("requirements.txt", REQUIREMENTS_TXT.encode())
+    reqs = [r for r in parse("requirements.txt", REQUIREMENTS_TXT.encode()) if not r.option]
     assert triples(reqs) == [
         ("django", "4.2.11", 8),
         ("requests", "2.31.0", 9),
@@ -142,10 +139,13 @@ def test_requirements_txt_exact_requirements() -> None:
 
 def test_requirements_txt_option_lines_are_not_requirements() -> None:
     reqs = parse("requirements.txt", REQUIREMENTS_TXT.encode())
-    texts = " ".join(r.text for r in reqs)
+    texts = " ".join(r.text for r in reqs if not r.option)
     for option in ("--index-url", "--extra-index-url", "--trusted-host", "base.txt",
                    "constraints.txt", "--hash"):
         assert option not in texts
+    # They are kept apart, for the stage to judge (a new index is a risk, an include is reported).
+    assert {r.option for r in reqs if r.option} == {"--index-url", "--extra-index-url",
+                                                    "--trusted-host", "-r", "-c"}
 
 
 def test_requirements_txt_continuation_keeps_the_first_line_and_drops_hashes() -> None:
@@ -264,7 +264,8 @@ line-length = 100
 
 
 def test_pyproject_pep621_and_dependency_groups() -> None:
-    reqs = parse("pyproject.toml", PEP621_PYPROJECT.encode())
+    reqs = [r for r in parse("pyproject.toml", PEP621_PYPROJECT.encode())
+            if r.name not in ("setuptools", "wheel")]
     assert triples(reqs) == [
         ("django", "4.2.11", 10),
         ("psycopg", "3.1.18", 11),
@@ -278,10 +279,38 @@ def test_pyproject_pep621_and_dependency_groups() -> None:
     ]
 
 
-def test_pyproject_build_requirements_are_not_dependencies() -> None:
-    names = {r.name for r in parse("pyproject.toml", PEP621_PYPROJECT.encode())}
-    assert "setuptools" not in names
-    assert "wheel" not in names
+def test_pyproject_build_requirements_are_audited_too() -> None:
+    # Build requirements are installed whenever the project is built: they are dependencies too.
+    reqs = by_name(parse("pyproject.toml", PEP621_PYPROJECT.encode()))
+    assert reqs["setuptools"].version is None
+    assert reqs["wheel"].version == "0.43.0"
+
+
+@pytest.mark.parametrize("path", ["requirements.in", "dev-requirements.txt", "setup.py",
+                                  "Pipfile"])
+def test_more_manifests_are_recognised(path: str) -> None:
+    assert is_manifest(path)
+
+
+def test_setup_py_is_reported_as_code_not_parsed() -> None:
+    (only,) = parse("setup.py", b"from setuptools import setup\nsetup(install_requires=['x'])\n")
+    assert only.option == "code" and only.version is None
+
+
+def test_pipfile_packages() -> None:
+    text = ('[packages]\nrequests = "==2.31.0"\nflask = "*"\n\n'
+            '[dev-packages]\npytest = {version = "==8.0"}\n')
+    assert triples(parse("Pipfile", text.encode())) == [
+        ("requests", "2.31.0", 2), ("flask", None, 3), ("pytest", "8.0", 6)]
+
+
+def test_option_lines_are_kept_apart_from_requirements() -> None:
+    text = ("-r base.txt\n--extra-index-url https://mirror.example.invalid/simple\n"
+            "x==1 --config-settings=a=b\n")
+    reqs = parse("requirements.txt", text.encode())
+    assert [(r.option, r.name) for r in reqs if r.option] == [
+        ("-r", "base.txt"), ("--extra-index-url", "https://mirror.example.invalid/simple")]
+    assert [(r.name, r.version) for r in reqs if not r.option] == [("x", "1")]
 
 
 def test_pyproject_without_dependencies_is_empty() -> None:
@@ -323,7 +352,8 @@ build-backend = "poetry.core.masonry.api"
 
 
 def test_pyproject_poetry_dependencies_and_groups() -> None:
-    reqs = parse("pyproject.toml", POETRY_PYPROJECT.encode())
+    reqs = [r for r in parse("pyproject.toml", POETRY_PYPROJECT.encode())
+            if r.name != "poetry-core"]
     assert triples(reqs) == [
         ("flask", "3.0.2", 9),
         ("sqlalchemy", None, 10),

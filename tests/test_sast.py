@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .conftest import Repo
+from .conftest import Repo, file_entry
 
 VULNERABLE = '''\
 import sqlite3
@@ -200,3 +200,69 @@ def test_a_corrupt_cache_is_rebuilt(seeded: Repo) -> None:
     data = seeded.gate_json()
     assert stage(data, "sast")["status"] == "failed"
     assert db.read_bytes()[:15] == b"SQLite format 3"
+
+
+def test_a_change_inside_a_multi_line_call_counts(seeded: Repo) -> None:
+    base = "import yaml\n\n\ndef load(data):\n    return yaml.load(\n        data,\n" \
+           "        Loader=yaml.SafeLoader,\n    )\n"
+    seeded.write("app/conf.py", base)
+    seeded.commit("safe load")
+    seeded.write("app/conf.py", base.replace("SafeLoader", "UnsafeLoader"))
+    data = seeded.gate_json()
+    assert stage(data, "sast")["status"] == "failed", stage(data, "sast")
+    assert any(f["line"] == 5 and f["end_line"] == 8 for f in stage(data, "sast")["findings"])
+
+
+def test_bare_cr_line_ends_are_judged_whole(seeded: Repo) -> None:
+    source = "import urllib.request\rdef fetch(url):\r    return urllib.request.urlopen(url)\r"
+    seeded.write("app/fetch.py", source)
+    assert stage(seeded.gate_json(), "sast")["status"] == "failed"
+
+
+def test_files_bandit_excludes_by_default_are_scanned(seeded: Repo) -> None:
+    seeded.write("tools/CVS_import.py", "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n")
+    seeded.write("bin/tool", "#!/usr/bin/env python3\nimport os\nos.system(input())\n")
+    blocking = {(f["path"], f["rule"]) for f in stage(seeded.gate_json(), "sast")["findings"]
+                if f["blocking"] and f["tool"] == "bandit"}
+    assert {("tools/CVS_import.py", "B605"), ("bin/tool", "B605")} <= blocking
+
+
+def test_an_exact_copy_of_vulnerable_code_is_judged(seeded: Repo) -> None:
+    seeded.write("scripts/old_tool.py", VULNERABLE)
+    seeded.commit("legacy script")
+    (seeded.root / "app").mkdir(exist_ok=True)
+    seeded.write("app/handlers.py", VULNERABLE)
+    data = seeded.gate_json()
+    assert file_entry(data, "app/handlers.py")["status"] == "copied"
+    assert stage(data, "sast")["status"] == "failed"
+
+
+def test_optional_stage_with_blocking_findings_still_blocks(seeded: Repo) -> None:
+    seeded.write(".gate.yaml", "extends: default\noptional:\n  low: [sast]\n")
+    seeded.commit("optional sast")
+    seeded.write("app/users.py", VULNERABLE)
+    seeded.write("app/zz_broken.py", "def broken(:\n    pass\n")
+    data = seeded.gate_json()
+    assert stage(data, "sast")["status"] == "failed"
+    assert data["exit_code"] == 1
+
+
+def test_suppression_words_inside_strings_suppress_nothing(seeded: Repo) -> None:
+    seeded.write("app/run.py", "import subprocess\n\n\ndef run(cmd):\n"
+                 "    subprocess.call(\"echo '# nosec # nosemgrep' && \" + cmd, shell=True)\n")
+    findings = stage(seeded.gate_json(), "sast")["findings"]
+    assert any(f["tool"] == "bandit" and f["blocking"] and not f["suppressed"] for f in findings)
+
+
+def test_hangul_filler_identifiers_are_invisible_characters(seeded: Repo) -> None:
+    seeded.write("app/run.py", "def run(args, \u3164=None):\n    return args\n")
+    findings = stage(seeded.gate_json(), "sast")["findings"]
+    assert [f["rule"] for f in findings if f["tool"] == "draftgate"] == ["unicode-invisible"]
+
+
+def test_without_bandit_an_unparsable_file_is_still_an_error(seeded: Repo) -> None:
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  bandit: {enabled: false}\n")
+    seeded.commit("no bandit")
+    seeded.write("app/broken.py", "def broken(:\n    pass\n")
+    data = seeded.gate_json()
+    assert stage(data, "sast")["status"] == "error" and data["exit_code"] == 4

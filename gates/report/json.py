@@ -75,6 +75,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
                 "findings": [
                     {"tool": x.tool, "rule": x.rule, "severity": x.severity,
                      "confidence": x.confidence or None, "path": _text(x.path), "line": x.line,
+                     "end_line": x.end_line,
                      "message": _text(x.message), "fingerprint": x.fingerprint,
                      "blocking": x.blocking, "suppressed": x.suppressed,
                      "note": _text(x.note or None)}

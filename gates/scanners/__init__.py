@@ -8,7 +8,9 @@ blocks, what is cut to changed lines and what is cached is decided by ``gates.st
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -39,6 +41,26 @@ class Scanner(Protocol):
     def scan(self, root: Path, files: Sequence[str], timeout: float) -> ScanOutcome:
         """Scan ``files`` (relative to ``root``)."""
         ...
+
+
+def comments(root: Path, path: str) -> dict[int, str]:
+    """The comments of a Python file by line (suppressions count only inside real comments).
+
+    ``"echo '# nosec'"`` in a string must not silence anything; the tokenizer knows strings from
+    comments. For other languages (and files that do not tokenize) every line counts as text.
+    """
+    try:
+        source = (root / path).read_bytes()
+    except OSError:
+        return {}
+    found: dict[int, str] = {}
+    try:
+        for token in tokenize.tokenize(io.BytesIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                found[token.start[0]] = token.string
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return {}
+    return found
 
 
 def line_text(root: Path, path: str, line: int | None) -> str:

@@ -15,7 +15,14 @@ from gates import proc
 from gates.errors import ToolFailure
 from gates.model import Finding
 from gates.policy import BanditSettings
-from gates.scanners import ScanOutcome, fingerprint, line_text, suppressed, tool_identity
+from gates.scanners import (
+    ScanOutcome,
+    comments,
+    fingerprint,
+    line_text,
+    suppressed,
+    tool_identity,
+)
 
 _LEVEL = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "low"}
 
@@ -36,12 +43,14 @@ class Bandit:
 
     def scan(self, root: Path, files: Sequence[str], timeout: float) -> ScanOutcome:
         """Run bandit over ``files`` and parse its JSON."""
-        argv = [self.executable, "-f", "json", "-q", "--ignore-nosec"]
+        # -x '': bandit's default excludes (.git, CVS, .tox, __pycache__...) match substrings even
+        # of files named on the command line, so tools/CVS_import.py would go unscanned.
+        argv = [self.executable, "-f", "json", "-q", "--ignore-nosec", "-x", ""]
         if self.settings.skip:
             argv += ["-s", ",".join(self.settings.skip)]
         done = proc.run([*argv, "--", *files], timeout=timeout, cwd=root)
         try:
-            report = json.loads(done.stdout)
+            report = json.loads(done.stdout.decode("utf-8", "surrogateescape"))
             results, errors = report["results"], report["errors"]
         except (ValueError, KeyError, TypeError):
             raise ToolFailure(f"bandit gave no JSON report (exit {done.returncode}): "
@@ -49,22 +58,26 @@ class Bandit:
         if done.returncode not in (0, 1):
             raise ToolFailure(f"bandit failed (exit {done.returncode}): {done.last_line()}")
         findings = []
+        notes = {path: comments(root, path) for path in files}
         for item in results:
             path = _relative(item["filename"])
             line = item.get("line_number")
             text = line_text(root, path, line)
             rule = item["test_id"]
-            lines = [line_text(root, path, n) for n in item.get("line_range") or [line]]
+            span = item.get("line_range") or [line]
+            remarks = notes.get(path, {})
             findings.append(Finding(
                 tool="bandit", rule=rule, severity=_LEVEL.get(item["issue_severity"], "low"),
                 confidence=_LEVEL.get(item["issue_confidence"], "low"), path=path, line=line,
                 message=f"{item['test_name']}: {item['issue_text']}",
-                fingerprint=fingerprint("bandit", rule, path, text),
-                suppressed=any(suppressed("bandit", rule, t) for t in lines),
+                fingerprint=fingerprint("bandit", rule, path, text), end_line=max(span),
+                suppressed=any(suppressed("bandit", rule, remarks.get(n, "")) for n in span),
             ))
-        problems = tuple((_relative(e.get("filename", "")), e.get("reason", "error"))
-                         for e in errors)
-        return ScanOutcome(tuple(findings), problems)
+        problems = [(_relative(e.get("filename", "")), e.get("reason", "error")) for e in errors]
+        scanned = {_relative(name) for name in report.get("metrics", {}) if name != "_totals"}
+        problems += [(p, "bandit did not scan it") for p in files
+                     if p not in scanned and p not in {q for q, _ in problems}]
+        return ScanOutcome(tuple(findings), tuple(problems))
 
 
 def _relative(name: str) -> str:

@@ -25,7 +25,14 @@ from gates import proc
 from gates.errors import ToolFailure
 from gates.model import Finding
 from gates.policy import SemgrepSettings
-from gates.scanners import ScanOutcome, fingerprint, line_text, suppressed, tool_identity
+from gates.scanners import (
+    ScanOutcome,
+    comments,
+    fingerprint,
+    line_text,
+    suppressed,
+    tool_identity,
+)
 
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 _LEVEL = {"INFO": "low", "LOW": "low", "WARNING": "medium", "MEDIUM": "medium", "ERROR": "high",
@@ -50,6 +57,11 @@ class Semgrep:
                         for rule in settings.rules]
         self._ids: list[str] | None = None  # read from the rule files only when results come
 
+    @property
+    def cacheable(self) -> bool:
+        """Registry configs change on the server: results that used them are never cached."""
+        return all(Path(config).exists() for config in self.configs)
+
     def fingerprint(self) -> str:
         """semgrep's identity, the engine, the rules' content and the disabled rules."""
         digest = hashlib.sha256()
@@ -65,8 +77,9 @@ class Semgrep:
         argv = [self.executable]
         if self.settings.engine in ("auto", "native"):
             argv.append("--experimental")
+        # --max-target-bytes 0: semgrep silently skips files over 1 MB by default.
         argv += ["--json", "--metrics=off", "--disable-version-check", "--disable-nosem",
-                 "--no-git-ignore", "--quiet"]
+                 "--no-git-ignore", "--quiet", "--max-target-bytes", "0"]
         for config in self.configs:
             argv += ["--config", config]
         for rule in self.settings.disable:
@@ -77,12 +90,13 @@ class Semgrep:
         """Run semgrep over ``files`` and parse its JSON."""
         done = proc.run(self.argv(files), timeout=timeout, cwd=root, env=ENV)
         try:
-            report = json.loads(done.stdout)
+            report = json.loads(done.stdout.decode("utf-8", "surrogateescape"))
             results, errors = report["results"], report.get("errors", [])
         except (ValueError, KeyError, TypeError):
             raise ToolFailure(f"semgrep gave no JSON report (exit {done.returncode}): "
                               f"{done.last_line()}") from None
         findings = []
+        notes = {path: comments(root, path) for path in files if path.lower().endswith(".py")}
         for item in results:
             path = str(item["path"]).removeprefix("./")
             line = item.get("start", {}).get("line")
@@ -90,13 +104,17 @@ class Semgrep:
             text = line_text(root, path, line)
             extra = item.get("extra", {})
             end = item.get("end", {}).get("line", line)
-            lines = [line_text(root, path, n) for n in range(line or 0, (end or line or 0) + 1)]
+            # semgrep honours "nosemgrep" on the first line of a match or the line before it.
+            remarks = notes.get(path)
+            candidates = [n for n in (line, (line or 1) - 1) if n]
+            lines = [remarks.get(n, "") if remarks is not None else line_text(root, path, n)
+                     for n in candidates]
             findings.append(Finding(
                 tool="semgrep", rule=rule,
                 severity=_LEVEL.get(str(extra.get("severity", "WARNING")).upper(), "medium"),
                 confidence=str(extra.get("metadata", {}).get("confidence", "")).lower(),
                 path=path, line=line, message=str(extra.get("message", "")).strip(),
-                fingerprint=fingerprint("semgrep", rule, path, text),
+                fingerprint=fingerprint("semgrep", rule, path, text), end_line=end,
                 suppressed=any(suppressed("semgrep", str(item["check_id"]), t) or
                                suppressed("semgrep", rule, t) for t in lines),
             ))
@@ -105,7 +123,11 @@ class Semgrep:
                          for e in errors if isinstance(e, dict))
         if done.returncode not in (0, 1) and not problems:
             problems = (("", f"semgrep exited {done.returncode}: {done.last_line()}"),)
-        return ScanOutcome(tuple(findings), problems)
+        scanned = {str(p).removeprefix("./") for p in report.get("paths", {}).get("scanned", [])}
+        missed = tuple((p, "semgrep did not scan it") for p in files
+                       if "default" in self.settings.rules and p.endswith(".py")
+                       and p not in scanned)
+        return ScanOutcome(tuple(findings), problems + missed)
 
     def rule_id(self, check_id: str) -> str:
         """The id a rule file declares, without the prefix semgrep derives from its path."""

@@ -18,6 +18,8 @@ from gates.model import ChangedFile, Finding, Side
 from gates.patterns import utf8
 from gates.scanners import fingerprint
 
+# Letters that render as nothing but are valid in identifiers (Python accepts "def run(ㅤ=None)").
+FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _COMMON_SCRIPTS = frozenset({"COMMON", "DIGIT", "LOW", "MODIFIER"})
@@ -43,7 +45,7 @@ def _line(path: str, number: int, text: str) -> Iterator[Finding]:
                        f"bidirectional control character(s) {', '.join(bidi)} can make code read "
                        "differently from how it runs (Trojan Source, CVE-2021-42574)")
     hidden = sorted({f"U+{ord(c):04X}" for c in text
-                     if c not in BIDI and unicodedata.category(c) == "Cf"})
+                     if c not in BIDI and (c in FILLERS or unicodedata.category(c) == "Cf")})
     if hidden:
         yield _finding("unicode-invisible", path, number, text,
                        f"invisible format character(s) {', '.join(hidden)} hide text from "

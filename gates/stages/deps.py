@@ -8,11 +8,12 @@ reach its service. An unpinned requirement cannot be audited and is reported as 
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
 from pathlib import Path
 
 from gates.errors import ToolFailure
-from gates.manifests import Requirement, is_manifest, parse
+from gates.manifests import INCLUDE_OPTIONS, Requirement, is_manifest, parse
 from gates.model import FileStatus, Finding, StageResult, StageStatus
 from gates.policy import DepsSettings
 from gates.scanners import at_least, fingerprint
@@ -26,35 +27,46 @@ def run(ctx: StageContext) -> StageResult:
     """Audit the changed manifests."""
     settings = ctx.policy.deps
     manifests = [f for f in ctx.change.files
-                 if is_manifest(f.path) and f.status is not FileStatus.DELETED and f.has_text]
+                 if is_manifest(f.path) and f.status is not FileStatus.DELETED]
     if not manifests:
         return StageResult("deps", StageStatus.SKIPPED, "no dependency manifest changed")
     workspace = ctx.workspace
     if workspace is None:
         return StageResult("deps", StageStatus.ERROR, "no workspace with the judged content")
+    changed = {f.path for f in manifests}
     findings: list[Finding] = []
-    pins: dict[Pin, tuple[str, Requirement, bool]] = {}
+    entries: list[tuple[str, Requirement, bool]] = []  # (manifest, pinned requirement, introduced)
     for file in manifests:
-        after = _read(workspace.root / file.path, file.path)
+        judged = workspace.root / file.path
+        if not file.has_text or not judged.is_file():
+            kind = "a symlink" if file.symlink else "not text (binary or another encoding)"
+            findings.append(_unaudited(file.path, None, f"{file.path} is {kind}: its "
+                                       "requirements cannot be read or audited", settings))
+            continue
+        after = _read(judged, file.path)
         before_path = workspace.before / (file.old_path or file.path)
         before = _read(before_path, file.path) if before_path.is_file() else []
-        previous = {(r.name, r.version) for r in before if r.pinned}
+        previous = {(r.name, r.version, r.option) for r in before}
         for req in after:
-            if req.version is None:
+            introduced = (req.name, req.version, req.option) not in previous
+            if req.option:
+                finding = _option(file.path, req, introduced, changed, settings)
+                if finding is not None:
+                    findings.append(finding)
+            elif req.version is None:
                 findings.append(_unpinned(file.path, req, settings))
-                continue
-            pin = (req.name, req.version)
-            pins.setdefault(pin, (file.path, req, pin not in previous))
-    if not pins:
+            else:
+                entries.append((file.path, req, introduced))
+    if not entries:
         return _conclude(findings, settings, note="no pinned requirement to audit")
-    result, note = _audit(list(pins), settings, ctx.root)
-    for pin, (path, req, introduced) in pins.items():
+    pins = list(dict.fromkeys((req.name, req.version or "") for _, req, _ in entries))
+    result, note = _audit(pins, settings, ctx.root)
+    for path, req, introduced in entries:
+        pin = (req.name, req.version or "")
         if pin not in result.audited:
             why = result.problems.get(pin, "not audited")
-            findings.append(Finding(
-                tool="deps", rule="not-audited", severity=settings.unaudited, path=path,
-                line=req.line, message=f"{req.name}=={req.version} could not be audited: {why}",
-                fingerprint=fingerprint("deps", "not-audited", path, req.text)))
+            findings.append(_unaudited(path, req, f"{req.name}=={req.version} could not be "
+                                       f"audited: {why}", settings))
             continue
         for advisory in result.advisories.get(pin, ()):
             severity = settings.introduced if introduced else settings.existing
@@ -68,6 +80,36 @@ def run(ctx: StageContext) -> StageResult:
                 note="introduced by this change" if introduced
                 else "already present before this change"))
     return _conclude(findings, settings, note=note)
+
+
+def _option(path: str, req: Requirement, introduced: bool, changed: set[str],
+            settings: DepsSettings) -> Finding | None:
+    """Option lines: an include is audited only if it is part of the change; a new index is risk."""
+    if req.option == "code":
+        return _unaudited(path, req, "setup.py is code: its requirements cannot be read without "
+                          "running it (declare them in pyproject.toml)", settings)
+    if req.option in INCLUDE_OPTIONS:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), req.name))
+        if target in changed:
+            return None
+        return _unaudited(path, req, f"{req.text!r} includes {target}, which this change does not "
+                          "touch: it is not audited here", settings)
+    if introduced:
+        return Finding(
+            tool="deps", rule="package-index", severity=settings.introduced, path=path,
+            line=req.line, message=f"the change points pip at another package source: {req.text} "
+            "(dependency confusion and typosquatting risk)",
+            fingerprint=fingerprint("deps", "package-index", path, req.text),
+            note="introduced by this change")
+    return None
+
+
+def _unaudited(path: str, req: Requirement | None, message: str,
+               settings: DepsSettings) -> Finding:
+    return Finding(tool="deps", rule="not-audited", severity=settings.unaudited, path=path,
+                   line=req.line if req else None, message=message,
+                   fingerprint=fingerprint("deps", "not-audited", path,
+                                           req.text if req else path))
 
 
 def _read(path: Path, name: str) -> list[Requirement]:

@@ -9,6 +9,7 @@ added to a file of the highest tier is reported as a finding of its own.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import re
@@ -16,11 +17,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from gates import __version__
 from gates import cache as caching
 from gates.errors import GateError
 from gates.globs import GlobSet
 from gates.hunks import changed_lines
-from gates.model import ChangedFile, Finding, Side, StageResult, StageStatus
+from gates.model import ChangedFile, FileStatus, Finding, Side, StageResult, StageStatus
 from gates.policy import SastSettings
 from gates.scanners import Scanner, ScanOutcome, at_least, fingerprint
 from gates.scanners.bandit import Bandit
@@ -29,6 +31,7 @@ from gates.scanners.unicode import scan_file as unicode_scan
 from gates.stages import StageContext
 
 PYTHON = (".py", ".pyw", ".pyi")
+CACHE_SCHEMA = "sast-1"  # bump when what a cached finding means changes
 _SUPPRESSION = re.compile(rb"(?:#|//)\s*(?:nosec|nosemgrep)\b")
 
 
@@ -42,8 +45,9 @@ def run(ctx: StageContext) -> StageResult:
     targets = [p for p in workspace.files if not excluded.matches(p)]
     files = {f.path: f for f in ctx.change.files}
     jobs: list[tuple[Scanner, list[str]]] = []
+    python = [p for p in targets if _is_python(workspace.root / p)]
     if settings.bandit.enabled:
-        jobs.append((Bandit(settings.bandit), [p for p in targets if p.endswith(PYTHON)]))
+        jobs.append((Bandit(settings.bandit), python))
     if settings.semgrep.enabled:
         jobs.append((Semgrep(settings.semgrep, ctx.root), list(targets)))
     jobs = [(scanner, paths) for scanner, paths in jobs if paths]
@@ -65,6 +69,11 @@ def run(ctx: StageContext) -> StageResult:
         findings.extend(outcome.findings)
         problems.extend(f"{scanner.name} could not scan {path or 'the change'}: {why}"
                         for path, why in outcome.errors)
+    if not settings.bandit.enabled:
+        # semgrep does not report a Python file it cannot parse; bandit does. Without bandit,
+        # the gate checks that each Python file parses, so a broken file is never "clean".
+        problems.extend(f"cannot parse {path}: {why}"
+                        for path, why in _unparsable(workspace.root, python))
     if settings.unicode:
         for path in targets:
             findings.extend(unicode_scan(files[path]))
@@ -72,15 +81,18 @@ def run(ctx: StageContext) -> StageResult:
     for fc in ctx.classification.files:
         if fc.tier == top and fc.file.path in files and not excluded.matches(fc.file.path):
             findings.extend(_added_suppressions(fc.file))
-    judged = _judge(findings, files, settings)
+    judged = _judge(findings, files, settings, workspace.root)
     return _conclude(judged, problems)
 
 
 def _cached_scan(scanner: Scanner, root: Path, paths: Sequence[str], timeout: float,
                  cache: caching.Cache) -> ScanOutcome:
     """Scan only the files whose (tool, rules, content) results are not cached."""
+    if not getattr(scanner, "cacheable", True):
+        cache = caching.Cache.disabled()
     identity = scanner.fingerprint()
-    keys = {p: caching.key(scanner.name, identity, p, _digest(root / p)) for p in paths}
+    keys = {p: caching.key(CACHE_SCHEMA, __version__, scanner.name, identity, p,
+                           _digest(root / p)) for p in paths}
     findings: list[Finding] = []
     missing = []
     for path, cache_key in keys.items():
@@ -101,8 +113,49 @@ def _cached_scan(scanner: Scanner, root: Path, paths: Sequence[str], timeout: fl
     return ScanOutcome((*findings, *outcome.findings), outcome.errors)
 
 
+def _is_python(path: Path) -> bool:
+    """A Python file by its suffix (any case) or its ``#!`` line."""
+    if path.name.lower().endswith(PYTHON):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
+def _unparsable(root: Path, paths: Sequence[str]) -> list[tuple[str, str]]:
+    out = []
+    for path in paths:
+        try:
+            ast.parse((root / path).read_bytes())
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            out.append((path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+    return out
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _judge_whole(file: ChangedFile, root: Path) -> bool:
+    if file.status is FileStatus.COPIED:
+        return True
+    try:
+        content = (root / file.path).read_bytes()
+    except OSError:
+        return True
+    if b"\r" in content.replace(b"\r\n", b""):
+        return True
+    for line in content.split(b"\n", 2)[:2]:
+        m = _CODING.match(line)
+        if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+            return True
+    return False
 
 
 def _added_lines(file: ChangedFile) -> frozenset[int]:
@@ -126,16 +179,25 @@ def _added_suppressions(file: ChangedFile) -> list[Finding]:
 
 
 def _judge(findings: list[Finding], files: dict[str, ChangedFile],
-           settings: SastSettings) -> list[Finding]:
-    """Keep findings on changed lines (unless whole-file) and set ``blocking`` by threshold."""
-    added: dict[str, frozenset[int]] = {}
+           settings: SastSettings, root: Path) -> list[Finding]:
+    """Keep findings on changed lines (unless whole-file) and set ``blocking`` by threshold.
+
+    A finding counts when any line of its span changed (a multi-line call is reported at its first
+    line). A copied file, and a file whose line breaks git and Python count differently (bare CR
+    line ends, a non-UTF-8 coding cookie), is judged whole: its changed lines cannot be trusted.
+    """
+    added: dict[str, frozenset[int] | None] = {}
     out = []
     seen = set()
     for finding in findings:
         file = files.get(finding.path)
         if settings.report == "changed-lines" and file is not None:
-            lines = added.setdefault(finding.path, _added_lines(file))
-            if finding.line not in lines:
+            if finding.path not in added:
+                added[finding.path] = None if _judge_whole(file, root) else _added_lines(file)
+            lines = added[finding.path]
+            start = finding.line or 0
+            span = range(start, max(start, finding.end_line or start) + 1)
+            if lines is not None and not any(n in lines for n in span):
                 continue
         if (finding.fingerprint, finding.line) in seen:
             continue
