@@ -47,8 +47,9 @@ def check(request: Request) -> Decision:
     with tempfile.TemporaryDirectory(prefix="draftgate-") as scratch:
         workspace = materialize(repo, change, Path(scratch), want_before=is_manifest) \
             if lane else None
+        trusted = _trusted_files(repo, request, rules, Path(scratch) / "trusted") if lane else None
         ctx = StageContext(rules.policy, change, classification, root=root, workspace=workspace,
-                           cache=cache)
+                           cache=cache, trusted=trusted)
         decision = pipeline.run(rules.policy, change, classification, ctx)
     return replace(decision, notes=notes)
 
@@ -95,6 +96,23 @@ def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) ->
     if request.base is None:
         raise UsageError("--base is required for a range")
     return changes.commit_range(repo, request.base, request.head, want_text=want_text)
+
+
+def _trusted_files(repo: GitRepo | None, request: Request, rules: Rules,
+                   into: Path) -> Path | None:
+    """Rule files the policy names, as they are at the trusted revision (not in the work tree).
+
+    A pull request that empties the team's semgrep rules must still be scanned by them, just as
+    it is judged by the base branch's policy.
+    """
+    revision = _trusted_revision(repo, request)
+    local = [r for r in rules.policy.sast.semgrep.rules if r != "default"
+             and not r.startswith(("/", "p/", "r/", "s/", "http://", "https://"))]
+    if repo is None or revision is None or not local:
+        return None
+    into.mkdir(parents=True, exist_ok=True)
+    repo.export(revision, local, into)
+    return into
 
 
 def _open(request: Request) -> GitRepo | None:

@@ -140,6 +140,22 @@ class GitRepo:
             pos += size + 1
         return found
 
+    def export(self, rev: str, paths: Iterable[str], into: Path) -> None:
+        """Write the files under ``paths`` as they are at ``rev`` below ``into`` (no checkout)."""
+        listing = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", *paths)
+        entries = []
+        for record in listing.split(b"\0"):
+            meta, _, name = record.partition(b"\t")
+            fields = meta.split()
+            if len(fields) == 3 and fields[1] == b"blob" and fields[0] in (b"100644", b"100755"):
+                entries.append((fields[2].decode(), name.decode("utf-8", "surrogateescape")))
+        blobs = self.blobs(sha for sha, _ in entries)
+        for sha, relative in entries:
+            target = (into / relative).resolve()
+            if target.is_relative_to(into.resolve()) and sha in blobs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(blobs[sha])
+
     def commits(self, base: str, head: str) -> tuple[Commit, ...]:
         """The commits in ``base..head`` (merges too) with their trailers, newest first."""
         fmt = "%H%x1f%s%x1f%(trailers:only=true,unfold=true)%x1e"

@@ -266,3 +266,20 @@ def test_without_bandit_an_unparsable_file_is_still_an_error(seeded: Repo) -> No
     seeded.write("app/broken.py", "def broken(:\n    pass\n")
     data = seeded.gate_json()
     assert stage(data, "sast")["status"] == "error" and data["exit_code"] == 4
+
+
+def test_a_branch_cannot_empty_the_teams_semgrep_rules(seeded: Repo) -> None:
+    rules = "rules:\n  - id: no-legacy-exec\n    languages: [python]\n    severity: ERROR\n" \
+            "    message: legacy_exec runs shell strings\n    pattern: legacy_exec(...)\n"
+    seeded.write("rules/custom.yaml", rules)
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  semgrep:\n"
+                 "    rules: [default, rules/]\n")
+    seeded.commit("team rules")
+    seeded.git("checkout", "-q", "-b", "feature")
+    seeded.write("rules/custom.yaml", "rules: []\n")
+    seeded.write("app/run.py", "def run(x):\n    legacy_exec(x)\n")
+    seeded.commit("empty the rules and use legacy_exec")
+    data = seeded.gate_json("--base", "main")
+    findings = stage(data, "sast")["findings"]
+    assert [(f["rule"], f["path"]) for f in findings if f["blocking"]] == \
+        [("no-legacy-exec", "app/run.py")]

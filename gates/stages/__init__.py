@@ -27,6 +27,8 @@ class StageContext:
     root: Path = field(default_factory=Path.cwd)
     workspace: Workspace | None = None
     cache: Cache = field(default_factory=Cache.disabled)
+    # Where files the policy names (semgrep rules) are read: the trusted revision's copy.
+    trusted: Path | None = None
 
 
 class StageRunner(Protocol):

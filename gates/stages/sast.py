@@ -49,7 +49,7 @@ def run(ctx: StageContext) -> StageResult:
     if settings.bandit.enabled:
         jobs.append((Bandit(settings.bandit), python))
     if settings.semgrep.enabled:
-        jobs.append((Semgrep(settings.semgrep, ctx.root), list(targets)))
+        jobs.append((Semgrep(settings.semgrep, ctx.trusted or ctx.root), list(targets)))
     jobs = [(scanner, paths) for scanner, paths in jobs if paths]
 
     def one(job: tuple[Scanner, list[str]]) -> ScanOutcome | GateError:
