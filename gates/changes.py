@@ -62,7 +62,12 @@ def commit_range(repo: GitRepo, base: str, head: str = "HEAD", *,
                  want_text: WantText | None = None, kind: SourceKind = SourceKind.RANGE,
                  branch: str | None = None, pr_number: int | None = None) -> ChangeSet:
     """What merging ``head`` into ``base`` would bring: merge-base(base, head)..head."""
-    base_sha, head_sha = repo.commit(base), repo.commit(head)
+    head_sha = repo.commit(head)
+    if base == repo.empty_tree():  # a push of brand-new history: everything in it is new
+        files = _diff(repo, [base, head_sha], want_text)
+        source = Source(kind, base=None, head=head_sha, merge_base=None, branch=branch)
+        return ChangeSet(files, source, repo.commits(head_sha, head_sha, whole=True))
+    base_sha = repo.commit(base)
     merge_base = repo.text("merge-base", base_sha, head_sha, ok_codes=(0, 1))
     if not merge_base:
         if repo.is_shallow():

@@ -81,6 +81,81 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
     return decision.exit_code
 
 
+@cli.group()
+def hook() -> None:
+    """Entry points for git hooks (the pre-commit framework or plain git hooks)."""
+
+
+@hook.command("pre-commit")
+@click.option("--verbose", is_flag=True, help="Print the report on a clean pass too.")
+@click.option("--no-cache", is_flag=True, help="Scan everything again; ignore cached results.")
+def hook_pre_commit(verbose: bool, no_cache: bool) -> int:
+    """Check the staged change; quiet on a pass."""
+    from gates import engine, hooks
+
+    decision, loaded = engine.judge(engine.Request(kind=SourceKind.STAGED,
+                                                   use_cache=not no_cache))
+    hooks.report(decision, loaded, sys.stdout, verbose=verbose)
+    return hooks.exit_code(decision, loaded)
+
+
+@hook.command("pre-push")
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+@click.option("--verbose", is_flag=True, help="Print the report on a clean pass too.")
+def hook_pre_push(remote: str | None, url: str | None, verbose: bool) -> int:
+    """Check every range being pushed (pre-commit's refs, or git's pre-push input)."""
+    from gates import engine, hooks
+    from gates.gitrepo import GitRepo
+
+    del remote, url  # git passes them; the refs on stdin (or pre-commit's) say what is pushed
+    stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    worst = 0
+    for pushed in hooks.push_ranges(GitRepo(Path.cwd()), os.environ, stdin):
+        decision, loaded = engine.judge(engine.Request(kind=SourceKind.RANGE, base=pushed.base,
+                                                       head=pushed.head))
+        hooks.report(decision, loaded, sys.stdout, verbose=verbose)
+        code = hooks.exit_code(decision, loaded)
+        worst = code if worst == 0 or (code and code > worst) else worst
+    return worst
+
+
+@cli.command("install-hooks")
+@click.option("--force", is_flag=True,
+              help="Replace a hook draftgate did not write (kept as .legacy).")
+def install_hooks(force: bool) -> int:
+    """Install plain git pre-commit and pre-push hooks (for teams without pre-commit)."""
+    from gates import install
+    from gates.gitrepo import GitRepo
+
+    for line in install.install(GitRepo(Path.cwd()), force=force):
+        click.echo(line)
+    return 0
+
+
+@cli.command("uninstall-hooks")
+def uninstall_hooks() -> int:
+    """Remove draftgate's git hooks (and only those)."""
+    from gates import install
+    from gates.gitrepo import GitRepo
+
+    for line in install.uninstall(GitRepo(Path.cwd())) or ["no draftgate hooks installed"]:
+        click.echo(line)
+    return 0
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+def init(force: bool) -> int:
+    """Write a starter .gate.yaml and .pre-commit-config.yaml at the repository root."""
+    from gates import install
+    from gates.gitrepo import GitRepo
+
+    for line in install.init(GitRepo(Path.cwd()).root, force=force):
+        click.echo(line)
+    return 0
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: .gate.yaml).")

@@ -37,6 +37,11 @@ class Request:
 
 def check(request: Request) -> Decision:
     """Collect the change, classify it, run its lane and decide."""
+    return judge(request)[0]
+
+
+def judge(request: Request) -> tuple[Decision, Policy]:
+    """Like :func:`check`, also returning the policy that judged (hooks read its settings)."""
     repo = _open(request)
     rules, change, notes = _collect(request, repo)
     classification = classify(rules, change)
@@ -51,7 +56,7 @@ def check(request: Request) -> Decision:
         ctx = StageContext(rules.policy, change, classification, root=root, workspace=workspace,
                            cache=cache, trusted=trusted)
         decision = pipeline.run(rules.policy, change, classification, ctx)
-    return replace(decision, notes=notes)
+    return replace(decision, notes=notes), rules.policy
 
 
 def explain(request: Request) -> Decision:

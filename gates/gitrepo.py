@@ -156,10 +156,10 @@ class GitRepo:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(blobs[sha])
 
-    def commits(self, base: str, head: str) -> tuple[Commit, ...]:
-        """The commits in ``base..head`` (merges too) with their trailers, newest first."""
+    def commits(self, base: str, head: str, *, whole: bool = False) -> tuple[Commit, ...]:
+        """Commits in ``base..head`` (all of ``head``'s history if ``whole``), newest first."""
         fmt = "%H%x1f%s%x1f%(trailers:only=true,unfold=true)%x1e"
-        out = self.run("log", f"--format={fmt}", f"{base}..{head}", "--")
+        out = self.run("log", f"--format={fmt}", head if whole else f"{base}..{head}", "--")
         commits = []
         for record in out.decode("utf-8", "replace").split("\x1e"):
             parts = record.strip("\n").split("\x1f")

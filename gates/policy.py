@@ -121,6 +121,13 @@ class CommandStage:
 
 
 @dataclass(frozen=True, slots=True)
+class PrecommitSettings:
+    """Local hooks: whether a high-tier change may be committed (it still needs review later)."""
+
+    high_tier: str = "warn"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The effective policy after ``extends:`` merging."""
 
@@ -134,6 +141,7 @@ class Policy:
     deps: DepsSettings = DepsSettings()
     commands: Mapping[str, CommandStage] = field(default_factory=dict)
     optional: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    precommit: PrecommitSettings = PrecommitSettings()
     origin: str = ""
     digest: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -29,6 +29,7 @@ from gates.policy import (
     CommandStage,
     DepsSettings,
     Policy,
+    PrecommitSettings,
     ProvenanceRules,
     SastSettings,
     SemgrepSettings,
@@ -103,7 +104,7 @@ class Validator:
     """Walks the merged data once, building typed values and failing on the first problem."""
 
     TOP = ("version", "tiers", "default_tier", "lanes", "categories", "size", "provenance", "sast",
-           "deps", "stages", "optional")
+           "deps", "stages", "optional", "precommit")
     CATEGORY = ("tier", "description", "paths", "exclude", "content", "symbols", "extensions",
                 "kinds", "enabled")
 
@@ -152,6 +153,7 @@ class Validator:
             deps=self.deps(),
             commands=commands,
             optional=self.optional(commands),
+            precommit=self.precommit(),
             origin=self.origin,
             digest=digest,
             data=self.data,
@@ -317,6 +319,11 @@ class Validator:
                                 ("pypi", "osv")),
             timeout=self.seconds((*key, "timeout"), raw.get("timeout", defaults.timeout)),
         )
+
+    def precommit(self) -> PrecommitSettings:
+        raw = self.keys(("precommit",), self.data.get("precommit") or {}, ("high_tier",))
+        return PrecommitSettings(self.choice(("precommit", "high_tier"),
+                                             raw.get("high_tier", "warn"), ("warn", "block")))
 
     def commands(self) -> dict[str, CommandStage]:
         raw = self.data.get("stages") or {}

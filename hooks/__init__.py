@@ -1,0 +1,1 @@
+"""Plain git hook scripts (installed as ``gates.githooks``; see ``gate install-hooks``)."""
