@@ -138,5 +138,7 @@ def _trusted_revision(repo: GitRepo | None, request: Request) -> str | None:
     if request.kind is SourceKind.PULL_REQUEST:
         event = changes.read_event(request.event_path)
         return repo.commit(event.base)
-    return repo.commit(request.base) if request.base else None
+    if not request.base or request.base == repo.empty_tree():
+        return None  # brand-new history has no base to read a policy from
+    return repo.commit(request.base)
 
