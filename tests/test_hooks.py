@@ -180,3 +180,33 @@ def test_real_pre_commit_framework(repo: Repo, precommit_home: Path) -> None:
                           capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Passed" in done.stdout + done.stderr
+
+
+def test_real_pre_commit_pre_push_hook(repo: Repo, precommit_home: Path,
+                                       tmp_path: Path) -> None:
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    (repo.root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT}\n    rev: {rev}\n    hooks:\n"
+        "      - id: draftgate-pre-push\n")
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["PRE_COMMIT_HOME"] = str(precommit_home)
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install", "--hook-type",
+                                "pre-push"], cwd=repo.root, env=env, capture_output=True,
+                               text=True, check=False)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    repo.git("remote", "add", "origin", str(remote))
+    repo.write("app/ok.py", CLEAN)
+    repo.git("add", ".pre-commit-config.yaml")
+    repo.commit("start")
+    first = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.root, env=env,
+                           capture_output=True, text=True, check=False, timeout=900)
+    assert first.returncode == 0, first.stdout + first.stderr
+    repo.write("app/run.py", VULNERABLE)
+    repo.commit("vulnerable")
+    refused = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=repo.root, env=env,
+                             capture_output=True, text=True, check=False, timeout=300)
+    assert refused.returncode != 0
+    assert "BLOCK app/run.py:5" in refused.stdout + refused.stderr
