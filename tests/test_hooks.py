@@ -210,3 +210,13 @@ def test_real_pre_commit_pre_push_hook(repo: Repo, precommit_home: Path,
                              capture_output=True, text=True, check=False, timeout=300)
     assert refused.returncode != 0
     assert "BLOCK app/run.py:5" in refused.stdout + refused.stderr
+
+
+def test_first_commit_of_a_repository(repo: Repo) -> None:
+    assert repo.gate("install-hooks").returncode == 0
+    repo.write("app/run.py", VULNERABLE)
+    assert commit(repo, "first, vulnerable").returncode == 1
+    repo.write("app/run.py", CLEAN)
+    done = commit(repo, "first, clean")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert repo.git("rev-list", "--count", "HEAD").strip() == "1"
