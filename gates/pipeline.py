@@ -47,7 +47,7 @@ def run(policy: Policy, change: ChangeSet, classification: Classification,
     else:
         results.update((name, _guarded(name, ctx)) for name in early)
     for name in late:
-        results[name] = _guarded(name, ctx)
+        results[name] = _guarded(name, replace(ctx, prior=tuple(results.values())))
     ordered = tuple(_optional(policy, classification.tier, results[name]) for name in lane)
     return decide(policy, change, classification, lane, ordered)
 

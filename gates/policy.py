@@ -121,6 +121,18 @@ class CommandStage:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    """The slow-model review: which provider, what it is told, what blocks, within what budget."""
+
+    provider: str = "none"
+    command: tuple[str, ...] = ()
+    instructions: str = ""
+    block_on: str = "high"
+    max_input_tokens: int = 60_000
+    timeout: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
 class PrecommitSettings:
     """Local hooks: whether a high-tier change may be committed (it still needs review later)."""
 
@@ -142,6 +154,7 @@ class Policy:
     commands: Mapping[str, CommandStage] = field(default_factory=dict)
     optional: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     precommit: PrecommitSettings = PrecommitSettings()
+    review: ReviewSettings = ReviewSettings()
     origin: str = ""
     digest: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

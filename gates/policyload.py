@@ -31,6 +31,7 @@ from gates.policy import (
     Policy,
     PrecommitSettings,
     ProvenanceRules,
+    ReviewSettings,
     SastSettings,
     SemgrepSettings,
     SizeRule,
@@ -104,7 +105,7 @@ class Validator:
     """Walks the merged data once, building typed values and failing on the first problem."""
 
     TOP = ("version", "tiers", "default_tier", "lanes", "categories", "size", "provenance", "sast",
-           "deps", "stages", "optional", "precommit")
+           "deps", "stages", "optional", "precommit", "review")
     CATEGORY = ("tier", "description", "paths", "exclude", "content", "symbols", "extensions",
                 "kinds", "enabled")
 
@@ -154,6 +155,7 @@ class Validator:
             commands=commands,
             optional=self.optional(commands),
             precommit=self.precommit(),
+            review=self.review(),
             origin=self.origin,
             digest=digest,
             data=self.data,
@@ -317,6 +319,30 @@ class Validator:
                                  SEVERITIES),
             service=self.choice((*key, "service"), raw.get("service", defaults.service),
                                 ("pypi", "osv")),
+            timeout=self.seconds((*key, "timeout"), raw.get("timeout", defaults.timeout)),
+        )
+
+    def review(self) -> ReviewSettings:
+        key: Key = ("review",)
+        raw = self.keys(key, self.data.get("review") or {},
+                        ("provider", "command", "instructions", "block_on", "max_input_tokens",
+                         "timeout"))
+        defaults = ReviewSettings()
+        provider = self.choice((*key, "provider"), raw.get("provider", "none"),
+                               ("none", "command"))
+        command = self.strings((*key, "command"), raw.get("command"))
+        if provider == "command" and not command:
+            raise self.fail((*key, "command"), "the command provider needs a command (argv list)")
+        instructions = raw.get("instructions", "")
+        if not isinstance(instructions, str):
+            raise self.fail((*key, "instructions"), "must be a string")
+        return ReviewSettings(
+            provider=provider, command=command, instructions=instructions,
+            block_on=self.choice((*key, "block_on"), raw.get("block_on", defaults.block_on),
+                                 SEVERITIES),
+            max_input_tokens=self.limit((*key, "max_input_tokens"),
+                                        raw.get("max_input_tokens", defaults.max_input_tokens))
+            or defaults.max_input_tokens,
             timeout=self.seconds((*key, "timeout"), raw.get("timeout", defaults.timeout)),
         )
 

@@ -44,7 +44,7 @@ def test_json_report_schema(seeded: Repo) -> None:
     assert data["summary"] == {"files": 2, "added": 3, "removed": 1,
                                "by_tier": {"low": 1, "high": 1}}
     assert {s["name"]: s["status"] for s in data["stages"]} == {
-        "sast": "passed", "deps": "skipped", "review": "skipped", "approval": "pending"}
+        "sast": "passed", "deps": "skipped", "review": "pending", "approval": "pending"}
     login = next(f for f in data["files"] if f["path"] == "auth/login.py")
     assert login["matches"][0] == {
         "rule": "auth.path", "category": "auth", "kind": "path", "tier": "high",

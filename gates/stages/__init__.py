@@ -29,6 +29,8 @@ class StageContext:
     cache: Cache = field(default_factory=Cache.disabled)
     # Where files the policy names (semgrep rules) are read: the trusted revision's copy.
     trusted: Path | None = None
+    # Results of the stages that ran before (the review reads the SAST findings).
+    prior: tuple[StageResult, ...] = ()
 
 
 class StageRunner(Protocol):
@@ -41,6 +43,7 @@ class StageRunner(Protocol):
 MODULES = {
     "sast": "gates.stages.sast",
     "deps": "gates.stages.deps",
+    "review": "gates.stages.review",
     "approval": "gates.stages.approval",
 }
 # Stages that read other stages' results run after the rest, in this order.

@@ -1,0 +1,112 @@
+"""Build the review prompt: the high-tier files' diffs, redacted and fenced, in token-sized batches.
+
+Untrusted content (diffs, file names, commit messages) sits between a per-request random
+boundary, and the model is told it is data. The template is one versioned file
+(``prompt-v1.txt``); its version belongs in any verdict cache key.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from importlib import resources
+
+from gates.model import FileClass, StageResult
+from gates.review.redact import redact
+from gates.review.verdict import ReviewVerdict
+from gates.stages import StageContext
+
+TEMPLATE_VERSION = "v1"
+CHARS_PER_TOKEN = 4  # a conservative estimate for code; budgets are checked on this
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRequest:
+    """One batch: the prompt and what it covers."""
+
+    prompt: str
+    files: tuple[str, ...]
+    redactions: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPlan:
+    """All batches, plus the files that could not be sent and why."""
+
+    batches: tuple[ReviewRequest, ...]
+    withheld: tuple[str, ...]  # files of the secrets category: named, never sent
+    too_large: tuple[str, ...]
+
+
+def template() -> str:
+    """The prompt template text."""
+    return resources.files("gates.review").joinpath(f"prompt-{TEMPLATE_VERSION}.txt").read_text()
+
+
+def plan(ctx: StageContext, *, instructions: str, max_input_tokens: int,
+         prior: tuple[StageResult, ...] = ()) -> ReviewPlan:
+    """Split the high-tier files into prompts that fit the token budget."""
+    top = ctx.policy.tiers[-1]
+    high = [fc for fc in ctx.classification.files if fc.tier == top]
+    withheld = tuple(fc.file.path for fc in high if any(m.category == "secrets"
+                                                       for m in fc.matches))
+    sendable = [fc for fc in high if fc.file.path not in withheld]
+    commits = "\n".join(f"- {c.sha[:12]} {c.summary}" for c in ctx.change.commits) or "(none)"
+    sast = "\n".join(f"- {f.tool} {f.rule} {f.path}:{f.line}: {f.message.splitlines()[0]}"
+                     for r in prior for f in r.findings if r.stage == "sast") or "(none)"
+    base_chars = len(template()) + len(commits) + len(sast) + len(instructions) + 4000
+    budget = max(0, max_input_tokens * CHARS_PER_TOKEN - base_chars)
+    batches: list[list[FileClass]] = []
+    current: list[FileClass] = []
+    too_large: list[str] = []
+    size = 0
+    diffs = {fc.file.path: _diff(fc) for fc in sendable}
+    for fc in sendable:
+        text = diffs[fc.file.path][0]
+        if len(text) > budget:
+            too_large.append(fc.file.path)
+            continue
+        if current and size + len(text) > budget:
+            batches.append(current)
+            current, size = [], 0
+        current.append(fc)
+        size += len(text)
+    if current:
+        batches.append(current)
+    context = {"commits": commits, "sast": sast, "instructions": instructions}
+    requests = tuple(_request(group, diffs, context, withheld) for group in batches)
+    return ReviewPlan(requests, withheld, tuple(too_large))
+
+
+def _diff(fc: FileClass) -> tuple[str, int]:
+    f = fc.file
+    origin = f", from {f.old_path}" if f.old_path else ""
+    header = f"### {f.path} ({f.status.value}{origin})"
+    body, count = redact(f.patch.decode("utf-8", "replace"))
+    return f"{header}\n{body}", count
+
+
+def _request(group: list[FileClass], diffs: dict[str, tuple[str, int]], context: dict[str, str],
+             withheld: tuple[str, ...]) -> ReviewRequest:
+    reasons = "\n".join(f"- {fc.file.path}: " + ", ".join(sorted({m.rule for m in fc.matches}))
+                        for fc in group)
+    text = "\n\n".join(diffs[fc.file.path][0] for fc in group)
+    if withheld:
+        text += "\n\nFiles not shown (they hold secrets): " + ", ".join(withheld)
+    commits_redacted, n_commits = redact(context["commits"])
+    boundary = _boundary(text + commits_redacted)
+    prompt = template().format(
+        boundary=boundary, reasons=reasons, sast=context["sast"],
+        instructions=context["instructions"].strip() or "(none)", commits=commits_redacted,
+        diffs=text,
+        schema=json.dumps(ReviewVerdict.model_json_schema()))
+    redactions = sum(diffs[fc.file.path][1] for fc in group) + n_commits
+    return ReviewRequest(prompt, tuple(fc.file.path for fc in group), redactions)
+
+
+def _boundary(data: str) -> str:
+    while True:
+        boundary = f"UNTRUSTED-DATA-{secrets.token_hex(8)}"
+        if boundary not in data:
+            return boundary

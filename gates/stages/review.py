@@ -1,0 +1,87 @@
+"""The review stage: a slower, stronger model reviews the high-tier files.
+
+It runs after SAST (the prompt carries its findings). The verdict can block (a finding at or above
+``review.block_on``) or ask for a human; it can never pass a high-tier change on its own: the
+approval stage still needs a person's label. A model that cannot be reached, or that answers twice
+with something that is not a valid verdict, is an error (fail closed).
+"""
+
+from __future__ import annotations
+
+from gates.errors import ToolFailure
+from gates.hunks import changed_lines
+from gates.model import Finding, Side, StageResult, StageStatus
+from gates.policy import ReviewSettings
+from gates.review import command
+from gates.review.prompt import plan
+from gates.review.verdict import ReviewVerdict, ValidationError, merge, parse
+from gates.scanners import at_least, fingerprint
+from gates.stages import StageContext
+
+
+def run(ctx: StageContext) -> StageResult:
+    """Ask the configured provider about every batch of high-tier files."""
+    settings = ctx.policy.review
+    if settings.provider == "none":
+        return StageResult("review", StageStatus.PENDING,
+                           "no review provider is configured (review.provider in the policy): "
+                           "a person must review the high-tier files")
+    review = plan(ctx, instructions=settings.instructions,
+                  max_input_tokens=settings.max_input_tokens, prior=ctx.prior)
+    if not review.batches and not review.too_large:
+        if review.withheld:
+            return StageResult("review", StageStatus.PENDING,
+                               f"not sent to the model (they hold secrets): "
+                               f"{', '.join(review.withheld)}; a person must review them")
+        return StageResult("review", StageStatus.SKIPPED, "no high-tier file to send")
+    verdicts = [_ask(settings, batch.prompt) for batch in review.batches]
+    verdict = merge(verdicts) if verdicts else None
+    findings = _findings(ctx, verdict, settings) if verdict else []
+    notes = []
+    if review.too_large:
+        notes.append(f"too large to review within review.max_input_tokens: "
+                     f"{', '.join(review.too_large)}")
+    if review.withheld:
+        notes.append(f"not sent (secrets): {', '.join(review.withheld)}")
+    summary = verdict.summary.splitlines()[0] if verdict else "nothing could be sent"
+    message = "; ".join([f"model verdict: {verdict.verdict if verdict else 'needs_human'}",
+                         summary, *notes])
+    if any(f.blocking for f in findings):
+        return StageResult("review", StageStatus.FAILED, message, tuple(findings))
+    if verdict is None or verdict.verdict != "approve" or review.too_large:
+        return StageResult("review", StageStatus.PENDING, message, tuple(findings))
+    return StageResult("review", StageStatus.PASSED, message, tuple(findings))
+
+
+def _ask(settings: ReviewSettings, prompt: str) -> ReviewVerdict:
+    """One verdict; an invalid reply is retried once with the validation error."""
+    reply = command.ask(settings.command, prompt, settings.timeout)
+    try:
+        return parse(reply)
+    except ValidationError as first:
+        retry = (f"{prompt}\n\nYour previous answer was not valid: {first.errors()[:3]}\n"
+                 "Answer again with only the JSON object.")
+        try:
+            return parse(command.ask(settings.command, retry, settings.timeout))
+        except ValidationError as second:
+            raise ToolFailure(f"the review model's answer is not a valid verdict twice: "
+                              f"{second.errors()[0]['msg']}") from None
+
+
+def _findings(ctx: StageContext, verdict: ReviewVerdict,
+              settings: ReviewSettings) -> list[Finding]:
+    files = {f.path: f for f in ctx.change.files}
+    out = []
+    for item in verdict.findings:
+        file = files.get(item.path)
+        added = {n for side, n, _ in changed_lines(file.patch) if side is Side.ADDED} \
+            if file else set()
+        anchored = file is not None and (item.line is None or item.line in added)
+        out.append(Finding(
+            tool="review", rule=item.title[:80], severity=item.severity, path=item.path,
+            line=item.line, message=f"{item.title}: {item.explanation}"
+            + (f" Suggested fix: {item.suggested_fix}" if item.suggested_fix else ""),
+            fingerprint=fingerprint("review", item.title, item.path, str(item.line)),
+            blocking=at_least(item.severity, settings.block_on),
+            note="" if anchored else "general remark: outside the changed lines"))
+    return out
