@@ -126,6 +126,10 @@ class ReviewSettings:
 
     provider: str = "none"
     command: tuple[str, ...] = ()
+    model: str = ""
+    base_url: str = ""
+    api_key_env: str = ""
+    max_output_tokens: int = 4096
     instructions: str = ""
     block_on: str = "high"
     max_input_tokens: int = 60_000

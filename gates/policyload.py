@@ -325,19 +325,26 @@ class Validator:
     def review(self) -> ReviewSettings:
         key: Key = ("review",)
         raw = self.keys(key, self.data.get("review") or {},
-                        ("provider", "command", "instructions", "block_on", "max_input_tokens",
-                         "timeout"))
+                        ("provider", "command", "model", "base_url", "api_key_env", "instructions",
+                         "block_on", "max_input_tokens", "max_output_tokens", "timeout"))
         defaults = ReviewSettings()
         provider = self.choice((*key, "provider"), raw.get("provider", "none"),
-                               ("none", "command"))
+                               ("none", "command", "openai", "openai-compatible", "anthropic"))
         command = self.strings((*key, "command"), raw.get("command"))
         if provider == "command" and not command:
             raise self.fail((*key, "command"), "the command provider needs a command (argv list)")
         instructions = raw.get("instructions", "")
         if not isinstance(instructions, str):
             raise self.fail((*key, "instructions"), "must be a string")
+        texts = {name: self.string((*key, name), raw[name]) if name in raw else ""
+                 for name in ("model", "base_url", "api_key_env")}
+        if provider in ("openai", "anthropic", "openai-compatible") and not texts["model"]:
+            raise self.fail((*key, "model"), f"the {provider} provider needs a model name")
         return ReviewSettings(
             provider=provider, command=command, instructions=instructions,
+            model=texts["model"], base_url=texts["base_url"], api_key_env=texts["api_key_env"],
+            max_output_tokens=self.limit((*key, "max_output_tokens"),
+                                         raw.get("max_output_tokens", 4096)) or 4096,
             block_on=self.choice((*key, "block_on"), raw.get("block_on", defaults.block_on),
                                  SEVERITIES),
             max_input_tokens=self.limit((*key, "max_input_tokens"),

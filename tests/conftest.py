@@ -33,8 +33,9 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     # No network in tests: anything that tries (pip-audit's service) meets a closed local port.
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    # ...except servers the tests run themselves on the loopback address.
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("SEMGREP_ENABLE_VERSION_CHECK", "0")
 
 

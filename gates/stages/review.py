@@ -12,8 +12,8 @@ from gates.errors import ToolFailure
 from gates.hunks import changed_lines
 from gates.model import Finding, Side, StageResult, StageStatus
 from gates.policy import ReviewSettings
-from gates.review import command
 from gates.review.prompt import plan
+from gates.review.providers import Provider, Reply, provider
 from gates.review.verdict import ReviewVerdict, ValidationError, merge, parse
 from gates.scanners import at_least, fingerprint
 from gates.stages import StageContext
@@ -34,7 +34,9 @@ def run(ctx: StageContext) -> StageResult:
                                f"not sent to the model (they hold secrets): "
                                f"{', '.join(review.withheld)}; a person must review them")
         return StageResult("review", StageStatus.SKIPPED, "no high-tier file to send")
-    verdicts = [_ask(settings, batch.prompt) for batch in review.batches]
+    model = provider(settings)
+    usage: list[Reply] = []
+    verdicts = [_ask(model, batch.prompt, usage) for batch in review.batches]
     verdict = merge(verdicts) if verdicts else None
     findings = _findings(ctx, verdict, settings) if verdict else []
     notes = []
@@ -44,8 +46,9 @@ def run(ctx: StageContext) -> StageResult:
     if review.withheld:
         notes.append(f"not sent (secrets): {', '.join(review.withheld)}")
     summary = verdict.summary.splitlines()[0] if verdict else "nothing could be sent"
+    tokens = f"tokens in {sum(r.tokens_in for r in usage)}, out {sum(r.tokens_out for r in usage)}"
     message = "; ".join([f"model verdict: {verdict.verdict if verdict else 'needs_human'}",
-                         summary, *notes])
+                         summary, *notes, tokens])
     if any(f.blocking for f in findings):
         return StageResult("review", StageStatus.FAILED, message, tuple(findings))
     if verdict is None or verdict.verdict != "approve" or review.too_large:
@@ -53,16 +56,20 @@ def run(ctx: StageContext) -> StageResult:
     return StageResult("review", StageStatus.PASSED, message, tuple(findings))
 
 
-def _ask(settings: ReviewSettings, prompt: str) -> ReviewVerdict:
+def _ask(model: Provider, prompt: str, usage: list[Reply]) -> ReviewVerdict:
     """One verdict; an invalid reply is retried once with the validation error."""
-    reply = command.ask(settings.command, prompt, settings.timeout)
+    schema = ReviewVerdict.model_json_schema()
+    reply = model.ask(prompt, schema)
+    usage.append(reply)
     try:
-        return parse(reply)
+        return parse(reply.text)
     except ValidationError as first:
         retry = (f"{prompt}\n\nYour previous answer was not valid: {first.errors()[:3]}\n"
                  "Answer again with only the JSON object.")
+        again = model.ask(retry, schema)
+        usage.append(again)
         try:
-            return parse(command.ask(settings.command, retry, settings.timeout))
+            return parse(again.text)
         except ValidationError as second:
             raise ToolFailure(f"the review model's answer is not a valid verdict twice: "
                               f"{second.errors()[0]['msg']}") from None
