@@ -81,6 +81,22 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
     return decision.exit_code
 
 
+@cli.command("review")
+@click.option("--base", metavar="REF", help="Review what HEAD (or --head) adds since merge-base.")
+@click.option("--head", metavar="REF", default="HEAD", show_default=True, help="Head of the range.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
+              show_default=True, help="Report format.")
+def review_command(base: str | None, head: str, fmt: str) -> int:
+    """Run only the slow-model review on a change (the staged one without --base)."""
+    from gates import engine
+    from gates.report import render
+
+    kind = SourceKind.RANGE if base is not None else SourceKind.STAGED
+    decision = engine.review(engine.Request(kind=kind, base=base, head=head))
+    render(fmt, decision, sys.stdout)
+    return decision.exit_code
+
+
 @cli.group()
 def hook() -> None:
     """Entry points for git hooks (the pre-commit framework or plain git hooks)."""

@@ -40,12 +40,20 @@ def check(request: Request) -> Decision:
     return judge(request)[0]
 
 
-def judge(request: Request) -> tuple[Decision, Policy]:
-    """Like :func:`check`, also returning the policy that judged (hooks read its settings)."""
+def review(request: Request) -> Decision:
+    """Run only the model review on the change (``gate review``)."""
+    return judge(request, only=("review",))[0]
+
+
+def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decision, Policy]:
+    """Like :func:`check`, also returning the policy that judged (hooks read its settings).
+
+    ``only`` runs those stages instead of the tier's lane (``gate review``).
+    """
     repo = _open(request)
     rules, change, notes = _collect(request, repo)
     classification = classify(rules, change)
-    lane = pipeline.lane_for(rules.policy, classification, change)
+    lane = pipeline.lane_for(rules.policy, classification, change) if only is None else only
     root = repo.root if repo is not None else request.cwd
     cache = Cache.in_git_dir(repo.git_dir) if repo is not None and request.use_cache \
         else Cache.disabled()
@@ -55,7 +63,7 @@ def judge(request: Request) -> tuple[Decision, Policy]:
         trusted = _trusted_files(repo, request, rules, Path(scratch) / "trusted") if lane else None
         ctx = StageContext(rules.policy, change, classification, root=root, workspace=workspace,
                            cache=cache, trusted=trusted)
-        decision = pipeline.run(rules.policy, change, classification, ctx)
+        decision = pipeline.run(rules.policy, change, classification, ctx, lane=lane)
     return replace(decision, notes=notes), rules.policy
 
 

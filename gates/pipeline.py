@@ -26,7 +26,7 @@ def lane_for(policy: Policy, classification: Classification, change: ChangeSet) 
 
 
 def run(policy: Policy, change: ChangeSet, classification: Classification,
-        ctx: StageContext | None = None) -> Decision:
+        ctx: StageContext | None = None, lane: tuple[str, ...] | None = None) -> Decision:
     """Run the lane and decide.
 
     Independent stages (SAST, the dependency audit, the policy's commands) run concurrently; the
@@ -34,7 +34,7 @@ def run(policy: Policy, change: ChangeSet, classification: Classification,
     error result, never a pass; an error in a stage the policy marks optional for this tier is
     reported as skipped.
     """
-    lane = lane_for(policy, classification, change)
+    lane = lane_for(policy, classification, change) if lane is None else lane
     ctx = ctx or StageContext(policy, change, classification)
     early = [name for name in lane if name not in LATE]
     late = [name for name in LATE if name in lane]

@@ -130,6 +130,8 @@ class ReviewSettings:
     base_url: str = ""
     api_key_env: str = ""
     max_output_tokens: int = 4096
+    price_in: float | None = None  # USD per million tokens, for the cost estimate
+    price_out: float | None = None
     instructions: str = ""
     block_on: str = "high"
     max_input_tokens: int = 60_000

@@ -326,7 +326,8 @@ class Validator:
         key: Key = ("review",)
         raw = self.keys(key, self.data.get("review") or {},
                         ("provider", "command", "model", "base_url", "api_key_env", "instructions",
-                         "block_on", "max_input_tokens", "max_output_tokens", "timeout"))
+                         "block_on", "max_input_tokens", "max_output_tokens", "timeout",
+                         "prices"))
         defaults = ReviewSettings()
         provider = self.choice((*key, "provider"), raw.get("provider", "none"),
                                ("none", "command", "openai", "openai-compatible", "anthropic"))
@@ -336,6 +337,10 @@ class Validator:
         instructions = raw.get("instructions", "")
         if not isinstance(instructions, str):
             raise self.fail((*key, "instructions"), "must be a string")
+        prices = self.keys((*key, "prices"), raw.get("prices") or {}, ("input", "output"))
+        for name, value in prices.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise self.fail((*key, "prices", name), "must be USD per million tokens (>= 0)")
         texts = {name: self.string((*key, name), raw[name]) if name in raw else ""
                  for name in ("model", "base_url", "api_key_env")}
         if provider in ("openai", "anthropic", "openai-compatible") and not texts["model"]:
@@ -345,6 +350,7 @@ class Validator:
             model=texts["model"], base_url=texts["base_url"], api_key_env=texts["api_key_env"],
             max_output_tokens=self.limit((*key, "max_output_tokens"),
                                          raw.get("max_output_tokens", 4096)) or 4096,
+            price_in=prices.get("input"), price_out=prices.get("output"),
             block_on=self.choice((*key, "block_on"), raw.get("block_on", defaults.block_on),
                                  SEVERITIES),
             max_input_tokens=self.limit((*key, "max_input_tokens"),

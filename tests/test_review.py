@@ -118,3 +118,14 @@ def test_files_holding_secrets_are_named_not_sent(seeded: Repo, tmp_path: Path) 
     stage = review_stage(seeded.gate_json())
     assert stage["status"] == "pending" and "config/keys.py" in stage["message"]
     assert not (tmp_path / "prompt-0.txt").exists()
+
+
+def test_gate_review_runs_only_the_review(seeded: Repo, tmp_path: Path) -> None:
+    use(seeded, reviewer(tmp_path, BLOCK))
+    seeded.git("checkout", "-q", "-b", "feature")
+    seeded.write("auth/login.py", "def login(user, password):\n    return True\n")
+    seeded.commit("shortcut")
+    done = seeded.gate("review", "--base", "main", "--format", "json")
+    data = json.loads(done.stdout)
+    assert [s["name"] for s in data["stages"]] == ["review"]
+    assert data["exit_code"] == 1 == done.returncode

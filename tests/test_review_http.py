@@ -152,3 +152,17 @@ def test_a_smuggled_approval_cannot_pass_the_change(seeded: Repo, server: Script
     assert data["tier"] == "high"  # the model cannot lower the tier
     assert data["outcome"] == "pending" and data["exit_code"] == 3  # the human label is required
     assert any(s["name"] == "approval" and s["status"] == "pending" for s in data["stages"])
+
+
+def test_the_same_head_is_not_reviewed_twice_and_cost_is_estimated(seeded: Repo,
+                                                                    server: Scripted) -> None:
+    seeded.write(".gate.yaml", f"extends: default\nreview:\n  provider: openai-compatible\n"
+                 f"  model: m\n  base_url: {server.url}\n  prices: {{input: 3, output: 15}}\n")
+    seeded.commit("policy")
+    seeded.write("auth/login.py", "def login(user, password):\n    return True\n")
+    server.script.append((200, {}, chat(VERDICT), 0.0))
+    first = review(seeded.gate_json())
+    assert "estimated cost $0.0048" in first["message"]  # 1200 x 3 + 80 x 15 per million
+    second = review(seeded.gate_json())
+    assert len(server.requests) == 1
+    assert second["status"] == "failed" and "from the verdict cache" in second["message"]

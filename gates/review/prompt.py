@@ -7,6 +7,7 @@ boundary, and the model is told it is data. The template is one versioned file
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class ReviewRequest:
     prompt: str
     files: tuple[str, ...]
     redactions: int
+    digest: str  # of the prompt without its random boundary: the verdict cache key
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +104,8 @@ def _request(group: list[FileClass], diffs: dict[str, tuple[str, int]], context:
         diffs=text,
         schema=json.dumps(ReviewVerdict.model_json_schema()))
     redactions = sum(diffs[fc.file.path][1] for fc in group) + n_commits
-    return ReviewRequest(prompt, tuple(fc.file.path for fc in group), redactions)
+    digest = hashlib.sha256(prompt.replace(boundary, "BOUNDARY").encode()).hexdigest()
+    return ReviewRequest(prompt, tuple(fc.file.path for fc in group), redactions, digest)
 
 
 def _boundary(data: str) -> str:

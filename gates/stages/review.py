@@ -8,11 +8,12 @@ with something that is not a valid verdict, is an error (fail closed).
 
 from __future__ import annotations
 
+from gates.cache import key as cache_key
 from gates.errors import ToolFailure
 from gates.hunks import changed_lines
 from gates.model import Finding, Side, StageResult, StageStatus
 from gates.policy import ReviewSettings
-from gates.review.prompt import plan
+from gates.review.prompt import TEMPLATE_VERSION, plan
 from gates.review.providers import Provider, Reply, provider
 from gates.review.verdict import ReviewVerdict, ValidationError, merge, parse
 from gates.scanners import at_least, fingerprint
@@ -34,9 +35,24 @@ def run(ctx: StageContext) -> StageResult:
                                f"not sent to the model (they hold secrets): "
                                f"{', '.join(review.withheld)}; a person must review them")
         return StageResult("review", StageStatus.SKIPPED, "no high-tier file to send")
-    model = provider(settings)
     usage: list[Reply] = []
-    verdicts = [_ask(model, batch.prompt, usage) for batch in review.batches]
+    verdicts = []
+    cached = 0
+    lazy: list[Provider] = []
+    for batch in review.batches:
+        # The same redacted prompt to the same model gets the same verdict: a re-run of the same
+        # head (after a label is added, say) costs nothing.
+        key = cache_key(TEMPLATE_VERSION, settings.provider, settings.model, batch.digest)
+        stored = ctx.cache.get(key)
+        if isinstance(stored, dict):
+            verdicts.append(ReviewVerdict.model_validate(stored))
+            cached += 1
+            continue
+        if not lazy:
+            lazy.append(provider(settings))
+        verdict_for_batch = _ask(lazy[0], batch.prompt, usage)
+        ctx.cache.put(key, verdict_for_batch.model_dump())
+        verdicts.append(verdict_for_batch)
     verdict = merge(verdicts) if verdicts else None
     findings = _findings(ctx, verdict, settings) if verdict else []
     notes = []
@@ -46,7 +62,13 @@ def run(ctx: StageContext) -> StageResult:
     if review.withheld:
         notes.append(f"not sent (secrets): {', '.join(review.withheld)}")
     summary = verdict.summary.splitlines()[0] if verdict else "nothing could be sent"
-    tokens = f"tokens in {sum(r.tokens_in for r in usage)}, out {sum(r.tokens_out for r in usage)}"
+    tokens_in, tokens_out = sum(r.tokens_in for r in usage), sum(r.tokens_out for r in usage)
+    tokens = f"tokens in {tokens_in}, out {tokens_out}"
+    if settings.price_in is not None and settings.price_out is not None:
+        cost = (tokens_in * settings.price_in + tokens_out * settings.price_out) / 1_000_000
+        tokens += f", estimated cost ${cost:.4f}"
+    if cached:
+        tokens += f"; {cached} of {len(review.batches)} batch(es) from the verdict cache"
     message = "; ".join([f"model verdict: {verdict.verdict if verdict else 'needs_human'}",
                          summary, *notes, tokens])
     if any(f.blocking for f in findings):
