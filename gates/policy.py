@@ -125,6 +125,7 @@ class ReviewSettings:
     """The slow-model review: which provider, what it is told, what blocks, within what budget."""
 
     provider: str = "none"
+    api: str = "responses"  # for provider openai: "responses" or "chat" (chat completions)
     command: tuple[str, ...] = ()
     model: str = ""
     base_url: str = ""

@@ -325,7 +325,8 @@ class Validator:
     def review(self) -> ReviewSettings:
         key: Key = ("review",)
         raw = self.keys(key, self.data.get("review") or {},
-                        ("provider", "command", "model", "base_url", "api_key_env", "instructions",
+                        ("provider", "api", "command", "model", "base_url", "api_key_env",
+                         "instructions",
                          "block_on", "max_input_tokens", "max_output_tokens", "timeout",
                          "prices"))
         defaults = ReviewSettings()
@@ -347,6 +348,7 @@ class Validator:
             raise self.fail((*key, "model"), f"the {provider} provider needs a model name")
         return ReviewSettings(
             provider=provider, command=command, instructions=instructions,
+            api=self.choice((*key, "api"), raw.get("api", "responses"), ("responses", "chat")),
             model=texts["model"], base_url=texts["base_url"], api_key_env=texts["api_key_env"],
             max_output_tokens=self.limit((*key, "max_output_tokens"),
                                          raw.get("max_output_tokens", 4096)) or 4096,
