@@ -253,7 +253,8 @@ class Classification:
 class Finding:
     """A problem a stage found, normalised across tools.
 
-    ``severity`` is on the policy's one scale (low, medium, high, critical). ``blocking`` says
+    ``severity`` is on the policy's one scale (low, medium, high, critical). (Scanners run
+    offline; semgrep with --metrics=off.) ``blocking`` says
     whether the policy's thresholds make it stop the change; a ``suppressed`` finding (``# nosec``,
     ``# nosemgrep``) never blocks but is still reported. ``fingerprint`` is the gate's own (tool,
     rule, path, line text), stable when code moves.

@@ -27,7 +27,8 @@ class StageContext:
     root: Path = field(default_factory=Path.cwd)
     workspace: Workspace | None = None
     cache: Cache = field(default_factory=Cache.disabled)
-    # Where files the policy names (semgrep rules) are read: the trusted revision's copy.
+    # Where files the policy names (semgrep rules; semgrep itself runs with --metrics=off) are
+    # read: the trusted revision's copy.
     trusted: Path | None = None
     # Results of the stages that ran before (the review reads the SAST findings).
     prior: tuple[StageResult, ...] = ()
