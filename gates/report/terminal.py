@@ -102,6 +102,7 @@ def _stages(console: Console, decision: Decision) -> None:
             console.print(Text(f"  {result.stage}: {result.message}", style="dim"))
         for finding in result.findings:
             console.print(finding_line(finding))
+    # (semgrep itself ran offline, --metrics=off; here only its findings are printed)
     if any(f.blocking and f.tool in ("bandit", "semgrep") for r in decision.results
            for f in r.findings):
         console.print(Text("  a false positive can be suppressed on its line with "

@@ -1,8 +1,9 @@
 """SAST scanners behind one small interface; one module per implementation.
 
-A scanner reads the judged files from the workspace and returns every finding on them, each with
-the severity mapped to the policy's scale and with suppression comments already recognised. What
-blocks, what is cut to changed lines and what is cached is decided by ``gates.stages.sast``.
+Every scanner runs offline (semgrep with --metrics=off). A scanner reads the judged files from the
+workspace and returns every finding on them, each with the severity mapped to the policy's scale
+and with suppression comments already recognised. What blocks, what is cut to changed lines and
+what is cached is decided by ``gates.stages.sast``.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from gates.scanners.semgrep import Semgrep
 from gates.scanners.unicode import scan_file as unicode_scan
 from gates.stages import StageContext
 
-# semgrep always runs offline (--metrics=off, --disable-version-check): see gates/scanners/semgrep.py.
+# semgrep always runs offline (--metrics=off, --disable-version-check): gates/scanners/semgrep.py.
 PYTHON = (".py", ".pyw", ".pyi")
 CACHE_SCHEMA = "sast-1"  # bump when what a cached finding means changes
 _SUPPRESSION = re.compile(rb"(?:#|//)\s*(?:nosec|nosemgrep)\b")
