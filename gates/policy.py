@@ -74,7 +74,7 @@ class BanditSettings:
 
 @dataclass(frozen=True, slots=True)
 class SemgrepSettings:
-    """semgrep: rule sources (``default`` is the shipped rules), blocking threshold, engine."""
+    """semgrep (always offline, --metrics=off): rule sources, blocking threshold, engine."""
 
     enabled: bool = True
     severity: str = "medium"

@@ -275,6 +275,7 @@ class Validator:
                                    bandit_raw.get("confidence", "medium"), SEVERITIES[:3]),
             skip=self.strings((*key, "bandit", "skip"), bandit_raw.get("skip")),
         )
+        # (How semgrep runs, offline with --metrics=off, is not a policy choice.)
         semgrep_raw = self.keys((*key, "semgrep"), raw.get("semgrep") or {},
                                 ("enabled", "severity", "rules", "disable", "engine"))
         rules = self.strings((*key, "semgrep", "rules"), semgrep_raw.get("rules", ["default"]))
