@@ -1,10 +1,10 @@
 """The one way the gate runs an external tool (scanners, audits, the policy's own commands).
 
 argv lists only (never a shell), a timeout that kills the whole process group (semgrep and pip-audit
-start children of their own), captured output, and an environment built explicitly (the callers
-add what each tool needs offline, e.g. semgrep's --metrics=off and SEMGREP_ENABLE_VERSION_CHECK=0). A tool that is
-missing or runs out of time raises a ``ToolFailure``: the caller turns it into an error result,
-never a pass.
+start children of their own), captured output, and an environment built explicitly (callers add
+what each tool needs offline, e.g. semgrep's --metrics=off and SEMGREP_ENABLE_VERSION_CHECK=0).
+A tool that is missing or runs out of time raises a ``ToolFailure``: the caller turns it into an
+error result, never a pass.
 """
 
 from __future__ import annotations
