@@ -113,14 +113,17 @@ def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) ->
 
 def _trusted_files(repo: GitRepo | None, request: Request, rules: Rules,
                    into: Path) -> Path | None:
-    """Rule files the policy names, as they are at the trusted revision (not in the work tree).
+    """Files the policy names (semgrep rules, review instructions), as at the trusted revision.
 
-    A pull request that empties the team's semgrep rules must still be scanned by them, just as
-    it is judged by the base branch's policy. (semgrep itself runs offline, --metrics=off.)
+    A pull request that empties the team's semgrep rules, or rewrites the reviewer's instructions,
+    must still be judged by them, just as it is judged by the base branch's policy. (semgrep itself
+    runs offline, --metrics=off.)
     """
     revision = _trusted_revision(repo, request)
     local = [r for r in rules.policy.sast.semgrep.rules if r != "default"
              and not r.startswith(("/", "p/", "r/", "s/", "http://", "https://"))]
+    if rules.policy.review.instructions_file:
+        local.append(rules.policy.review.instructions_file)
     if repo is None or revision is None or not local:
         return None
     into.mkdir(parents=True, exist_ok=True)

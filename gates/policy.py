@@ -134,6 +134,7 @@ class ReviewSettings:
     price_in: float | None = None  # USD per million tokens, for the cost estimate
     price_out: float | None = None
     instructions: str = ""
+    instructions_file: str = ""  # relative to the repository root, read from the trusted revision
     block_on: str = "high"
     max_input_tokens: int = 60_000
     timeout: float = 300.0

@@ -327,7 +327,7 @@ class Validator:
         key: Key = ("review",)
         raw = self.keys(key, self.data.get("review") or {},
                         ("provider", "api", "command", "model", "base_url", "api_key_env",
-                         "instructions",
+                         "instructions", "instructions_file",
                          "block_on", "max_input_tokens", "max_output_tokens", "timeout",
                          "prices"))
         defaults = ReviewSettings()
@@ -344,13 +344,14 @@ class Validator:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise self.fail((*key, "prices", name), "must be USD per million tokens (>= 0)")
         texts = {name: self.string((*key, name), raw[name]) if name in raw else ""
-                 for name in ("model", "base_url", "api_key_env")}
+                 for name in ("model", "base_url", "api_key_env", "instructions_file")}
         if provider in ("openai", "anthropic", "openai-compatible") and not texts["model"]:
             raise self.fail((*key, "model"), f"the {provider} provider needs a model name")
         return ReviewSettings(
             provider=provider, command=command, instructions=instructions,
             api=self.choice((*key, "api"), raw.get("api", "responses"), ("responses", "chat")),
             model=texts["model"], base_url=texts["base_url"], api_key_env=texts["api_key_env"],
+            instructions_file=texts["instructions_file"],
             max_output_tokens=self.limit((*key, "max_output_tokens"),
                                          raw.get("max_output_tokens", 4096)) or 4096,
             price_in=prices.get("input"), price_out=prices.get("output"),

@@ -27,7 +27,7 @@ def run(ctx: StageContext) -> StageResult:
         return StageResult("review", StageStatus.PENDING,
                            "no review provider is configured (review.provider in the policy): "
                            "a person must review the high-tier files")
-    review = plan(ctx, instructions=settings.instructions,
+    review = plan(ctx, instructions=_instructions(ctx, settings),
                   max_input_tokens=settings.max_input_tokens, prior=ctx.prior)
     if not review.batches and not review.too_large:
         if review.withheld:
@@ -76,6 +76,19 @@ def run(ctx: StageContext) -> StageResult:
     if verdict is None or verdict.verdict != "approve" or review.too_large:
         return StageResult("review", StageStatus.PENDING, message, tuple(findings))
     return StageResult("review", StageStatus.PASSED, message, tuple(findings))
+
+
+def _instructions(ctx: StageContext, settings: ReviewSettings) -> str:
+    """The inline instructions plus the file the policy names (from the trusted revision)."""
+    text = settings.instructions
+    if settings.instructions_file:
+        source = (ctx.trusted or ctx.root) / settings.instructions_file
+        try:
+            text = f"{text}\n{source.read_text('utf-8')}".strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ToolFailure(f"cannot read review.instructions_file "
+                              f"{settings.instructions_file}: {exc}") from None
+    return text
 
 
 def _ask(model: Provider, prompt: str, usage: list[Reply]) -> ReviewVerdict:
