@@ -158,19 +158,19 @@ class GitRepo:
 
     def commits(self, base: str, head: str, *, whole: bool = False) -> tuple[Commit, ...]:
         """Commits in ``base..head`` (all of ``head``'s history if ``whole``), newest first."""
-        fmt = "%H%x1f%s%x1f%(trailers:only=true,unfold=true)%x1e"
+        fmt = "%H%x1f%s%x1f%(trailers:only=true,unfold=true)%x1f%b%x1e"
         out = self.run("log", f"--format={fmt}", head if whole else f"{base}..{head}", "--")
         commits = []
         for record in out.decode("utf-8", "replace").split("\x1e"):
             parts = record.strip("\n").split("\x1f")
-            if len(parts) != 3:
+            if len(parts) != 4:
                 continue
             trailers = []
             for line in parts[2].splitlines():
                 key, sep, value = line.partition(":")
                 if sep and key.strip():
                     trailers.append((key.strip(), value.strip()))
-            commits.append(Commit(parts[0], parts[1], tuple(trailers)))
+            commits.append(Commit(parts[0], parts[1], tuple(trailers), parts[3].strip()))
         return tuple(commits)
 
 

@@ -157,6 +157,7 @@ class Commit:
     sha: str
     summary: str
     trailers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -183,3 +183,21 @@ def test_a_reply_that_is_not_json_at_all_fails_closed(seeded: Repo, server: Scri
     server.script.append((200, {}, "<html>gateway error</html>", 0.0))
     data = seeded.gate_json(env={"REVIEW_KEY": KEY})
     assert review(data)["status"] == "error" and data["exit_code"] == 4
+
+
+def test_a_planted_secret_never_reaches_the_endpoint(seeded: Repo, server: Scripted) -> None:
+    planted = "AKIA" + "Q7" * 8
+    seeded.write(".gate.yaml", f"extends: default\nreview:\n  provider: anthropic\n  model: m\n"
+                 f"  base_url: {server.url}\n  api_key_env: REVIEW_KEY\n")
+    seeded.commit("policy")
+    seeded.git("checkout", "-q", "-b", "feature")
+    seeded.write("auth/login.py", "def login(user, password):\n    return True\n")
+    seeded.write("deploy/settings.env", f"AWS_KEY={planted}\n")
+    seeded.commit(f"login shortcut\n\nDeploy with {planted} for now.")
+    server.script.append((200, {}, anthropic(VERDICT), 0.0))
+    seeded.gate_json("--base", "main", env={"REVIEW_KEY": KEY})
+    ((_, _, body),) = server.requests
+    sent = json.dumps(body)
+    assert planted not in sent
+    assert "Deploy with [REDACTED:aws-key]" in sent  # the commit body is sent, redacted
+    assert "deploy/settings.env" in sent  # a secrets file is named, not shown

@@ -54,7 +54,8 @@ def plan(ctx: StageContext, *, instructions: str, max_input_tokens: int,
     withheld = tuple(fc.file.path for fc in high if any(m.category == "secrets"
                                                        for m in fc.matches))
     sendable = [fc for fc in high if fc.file.path not in withheld]
-    commits = "\n".join(f"- {c.sha[:12]} {c.summary}" for c in ctx.change.commits) or "(none)"
+    commits = "\n".join(f"- {c.sha[:12]} {c.summary}" + (f"\n  {c.body[:2000]}" if c.body else "")
+                        for c in ctx.change.commits) or "(none)"
     sast = "\n".join(f"- {f.tool} {f.rule} {f.path}:{f.line}: {f.message.splitlines()[0]}"
                      for r in prior for f in r.findings if r.stage == "sast") or "(none)"
     base_chars = len(template()) + len(commits) + len(sast) + len(instructions) + 4000
