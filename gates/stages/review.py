@@ -3,127 +3,22 @@
 It runs after SAST (the prompt carries its findings). The verdict can block (a finding at or above
 ``review.block_on``) or ask for a human; it can never pass a high-tier change on its own: the
 approval stage still needs a person's label. A model that cannot be reached, or that answers twice
-with something that is not a valid verdict, is an error (fail closed).
+with something that is not a valid verdict, is an error (fail closed). The model code (pydantic,
+httpx) is imported only when a provider is configured: a high-tier commit without one pays nothing.
 """
 
 from __future__ import annotations
 
-from gates.cache import key as cache_key
-from gates.errors import ToolFailure
-from gates.hunks import changed_lines
-from gates.model import Finding, Side, StageResult, StageStatus
-from gates.policy import ReviewSettings
-from gates.review.prompt import TEMPLATE_VERSION, plan
-from gates.review.providers import Provider, Reply, provider
-from gates.review.verdict import ReviewVerdict, ValidationError, merge, parse
-from gates.scanners import at_least, fingerprint
+from gates.model import StageResult, StageStatus
 from gates.stages import StageContext
 
 
 def run(ctx: StageContext) -> StageResult:
-    """Ask the configured provider about every batch of high-tier files."""
-    settings = ctx.policy.review
-    if settings.provider == "none":
+    """Review the high-tier files, or say that a person must."""
+    if ctx.policy.review.provider == "none":
         return StageResult("review", StageStatus.PENDING,
                            "no review provider is configured (review.provider in the policy): "
                            "a person must review the high-tier files")
-    review = plan(ctx, instructions=_instructions(ctx, settings),
-                  max_input_tokens=settings.max_input_tokens, prior=ctx.prior)
-    if not review.batches and not review.too_large:
-        if review.withheld:
-            return StageResult("review", StageStatus.PENDING,
-                               f"not sent to the model (they hold secrets): "
-                               f"{', '.join(review.withheld)}; a person must review them")
-        return StageResult("review", StageStatus.SKIPPED, "no high-tier file to send")
-    usage: list[Reply] = []
-    verdicts = []
-    cached = 0
-    lazy: list[Provider] = []
-    for batch in review.batches:
-        # The same redacted prompt to the same model gets the same verdict: a re-run of the same
-        # head (after a label is added, say) costs nothing.
-        key = cache_key(TEMPLATE_VERSION, settings.provider, settings.model, batch.digest)
-        stored = ctx.cache.get(key)
-        if isinstance(stored, dict):
-            verdicts.append(ReviewVerdict.model_validate(stored))
-            cached += 1
-            continue
-        if not lazy:
-            lazy.append(provider(settings))
-        verdict_for_batch = _ask(lazy[0], batch.prompt, usage)
-        ctx.cache.put(key, verdict_for_batch.model_dump())
-        verdicts.append(verdict_for_batch)
-    verdict = merge(verdicts) if verdicts else None
-    findings = _findings(ctx, verdict, settings) if verdict else []
-    notes = []
-    if review.too_large:
-        notes.append(f"too large to review within review.max_input_tokens: "
-                     f"{', '.join(review.too_large)}")
-    if review.withheld:
-        notes.append(f"not sent (secrets): {', '.join(review.withheld)}")
-    summary = verdict.summary.splitlines()[0] if verdict else "nothing could be sent"
-    tokens_in, tokens_out = sum(r.tokens_in for r in usage), sum(r.tokens_out for r in usage)
-    tokens = f"tokens in {tokens_in}, out {tokens_out}"
-    if settings.price_in is not None and settings.price_out is not None:
-        cost = (tokens_in * settings.price_in + tokens_out * settings.price_out) / 1_000_000
-        tokens += f", estimated cost ${cost:.4f}"
-    if cached:
-        tokens += f"; {cached} of {len(review.batches)} batch(es) from the verdict cache"
-    message = "; ".join([f"model verdict: {verdict.verdict if verdict else 'needs_human'}",
-                         summary, *notes, tokens])
-    if any(f.blocking for f in findings):
-        return StageResult("review", StageStatus.FAILED, message, tuple(findings))
-    if verdict is None or verdict.verdict != "approve" or review.too_large:
-        return StageResult("review", StageStatus.PENDING, message, tuple(findings))
-    return StageResult("review", StageStatus.PASSED, message, tuple(findings))
+    from gates.review.flow import review_change
 
-
-def _instructions(ctx: StageContext, settings: ReviewSettings) -> str:
-    """The inline instructions plus the file the policy names (from the trusted revision)."""
-    text = settings.instructions
-    if settings.instructions_file:
-        source = (ctx.trusted or ctx.root) / settings.instructions_file
-        try:
-            text = f"{text}\n{source.read_text('utf-8')}".strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ToolFailure(f"cannot read review.instructions_file "
-                              f"{settings.instructions_file}: {exc}") from None
-    return text
-
-
-def _ask(model: Provider, prompt: str, usage: list[Reply]) -> ReviewVerdict:
-    """One verdict; an invalid reply is retried once with the validation error."""
-    schema = ReviewVerdict.model_json_schema()
-    reply = model.ask(prompt, schema)
-    usage.append(reply)
-    try:
-        return parse(reply.text)
-    except ValidationError as first:
-        retry = (f"{prompt}\n\nYour previous answer was not valid: {first.errors()[:3]}\n"
-                 "Answer again with only the JSON object.")
-        again = model.ask(retry, schema)
-        usage.append(again)
-        try:
-            return parse(again.text)
-        except ValidationError as second:
-            raise ToolFailure(f"the review model's answer is not a valid verdict twice: "
-                              f"{second.errors()[0]['msg']}") from None
-
-
-def _findings(ctx: StageContext, verdict: ReviewVerdict,
-              settings: ReviewSettings) -> list[Finding]:
-    files = {f.path: f for f in ctx.change.files}
-    out = []
-    for item in verdict.findings:
-        file = files.get(item.path)
-        added = {n for side, n, _ in changed_lines(file.patch) if side is Side.ADDED} \
-            if file else set()
-        anchored = file is not None and (item.line is None or item.line in added)
-        out.append(Finding(
-            tool="review", rule=item.title[:80], severity=item.severity, path=item.path,
-            line=item.line, message=f"{item.title}: {item.explanation}"
-            + (f" Suggested fix: {item.suggested_fix}" if item.suggested_fix else ""),
-            fingerprint=fingerprint("review", item.title, item.path, str(item.line)),
-            blocking=at_least(item.severity, settings.block_on),
-            note="" if anchored else "general remark: outside the changed lines"))
-    return out
+    return review_change(ctx)
