@@ -13,9 +13,6 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement
-from packaging.requirements import Requirement as PackagingRequirement
-
 _REQUIREMENTS = re.compile(r"(?:^|/)[^/]*(?:requirements|constraints)[^/]*\.(?:txt|in)$|"
                            r"(?:^|/)requirements/[^/]+\.(?:txt|in)$", re.IGNORECASE)
 _NAMED = frozenset({"pyproject.toml", "poetry.lock", "uv.lock", "pipfile", "pipfile.lock",
@@ -106,6 +103,10 @@ def _requirement_line(line: str, number: int) -> list[Requirement]:
 
 
 def _pep508(spec: str, number: int | None) -> Requirement:
+    # Imported here: only the dependency stage parses manifests, the hook path never does.
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as PackagingRequirement
+
     try:
         req = PackagingRequirement(spec)
     except InvalidRequirement:

@@ -14,7 +14,6 @@ import re
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
@@ -114,18 +113,14 @@ def at_least(severity: str, threshold: str) -> bool:
 
 
 def tool_identity(executable: str, distribution: str) -> str:
-    """A cheap identity for a tool, with no process start: its version and its script's stat.
+    """A cheap identity for a tool, with no process start: its executable's path, size and mtime.
 
-    Asking ``bandit --version`` or ``semgrep --version`` costs more than a cached run is allowed
-    to take; the installed distribution's version plus the executable's size and mtime change
-    whenever the tool is upgraded or replaced.
+    Asking ``bandit --version`` costs more than a cached run may take, and even reading the
+    installed distribution's metadata costs ~8 ms; installing, upgrading or replacing the tool
+    rewrites its executable (pip rewrites console scripts), which changes this identity.
     """
-    try:
-        version = metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        version = "?"
     try:
         stat = Path(executable).stat()
     except OSError:
-        return f"{version}|missing"
-    return f"{version}|{executable}|{stat.st_size}|{stat.st_mtime_ns}"
+        return f"{distribution}|missing"
+    return f"{distribution}|{executable}|{stat.st_size}|{stat.st_mtime_ns}"
