@@ -220,3 +220,17 @@ def test_first_commit_of_a_repository(repo: Repo) -> None:
     done = commit(repo, "first, clean")
     assert done.returncode == 0, done.stdout + done.stderr
     assert repo.git("rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_installed_hook_works_without_an_activated_environment(hooked: Repo) -> None:
+    # A developer's shell need not have the venv on PATH: the hook pins the gate, and the gate's
+    # folder holds the scanners installed with it.
+    git = Path(subprocess.run(["which", "git"], capture_output=True, text=True,
+                              check=True).stdout.strip()).parent
+    env = {k: v for k, v in os.environ.items() if k != "DRAFTGATE_GATE"}
+    env["PATH"] = f"{git}:/usr/bin:/bin"
+    hooked.write("app/run.py", VULNERABLE)
+    refused = subprocess.run(["git", "commit", "-q", "-m", "vulnerable"], cwd=hooked.root,
+                             env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode == 1
+    assert "BLOCK app/run.py:5" in refused.stderr, refused.stderr
