@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import git, init, machine, median, timed
+from common import git, init, machine, median, report_figures, timed
 
 WORDS = [
     "value", "result", "items", "config", "request", "response", "handler", "record", "buffer",
@@ -115,6 +115,7 @@ def main() -> int:
     print(f"git diff --cached -p -M : median {g:.3f} s over {args.runs} runs")
     print(f"gate collect + classify : median {d:.3f} s over {args.runs} runs")
     print(f"ratio gate / git diff   : {d / g:.2f}x (target <= 4x)")
+    report_figures(classify_ratio=d / g)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -50,6 +51,11 @@ def timed(fn: Callable[[], object], runs: int) -> list[float]:
 def median(values: list[float]) -> float:
     """The median, for reporting."""
     return statistics.median(values)
+
+
+def report_figures(**figures: float) -> None:
+    """One machine-readable line for bench/run.py: ``RESULT {"name": value, ...}``."""
+    print("RESULT " + json.dumps(figures))
 
 
 def machine() -> str:

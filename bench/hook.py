@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import GIT_ENV, gate_command, git, init, machine, median, timed
+from common import GIT_ENV, gate_command, git, init, machine, median, report_figures, timed
 
 MODULE = '''\
 import json
@@ -100,6 +100,7 @@ def main() -> int:
     print(f"gate check --staged, cold     : median {c:.3f} s  ->  {c / p:.2f}x the pair "
           "(target <= 0.5x)")
     print(f"gate check --staged, warm     : median {w:.3f} s  (target <= 0.300 s)")
+    report_figures(hook_cold_ratio=c / p, hook_warm=w)
     return 0
 
 

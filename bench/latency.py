@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import GIT_ENV, gate_command, git, init, machine, median, timed
+from common import GIT_ENV, gate_command, git, init, machine, median, report_figures, timed
 
 
 def build(root: Path) -> None:
@@ -64,6 +64,7 @@ def main() -> int:
           f"(exit {result.returncode})")
     print(f"python -c pass                : median {median(bare_times):.3f} s")
     print("target                        : median <= 0.250 s")
+    report_figures(latency=median(gate_times))
     return 0
 
 

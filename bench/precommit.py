@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import GIT_ENV, git, init, machine, median, timed
+from common import GIT_ENV, git, init, machine, median, report_figures, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,6 +69,7 @@ def main() -> int:
     print(f"pre-commit run draftgate (5 files, warm) : median {g:.3f} s over {args.runs} runs")
     print(f"pre-commit run empty system hook         : median {e:.3f} s over {args.runs} runs")
     print(f"draftgate adds                           : {g - e:.3f} s (target <= 0.300 s)")
+    report_figures(precommit_added=g - e)
     return 0
 
 
