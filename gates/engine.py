@@ -51,7 +51,8 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
     ``only`` runs those stages instead of the tier's lane (``gate review``).
     """
     repo = _open(request)
-    rules, change, notes = _collect(request, repo)
+    revision = _trusted_revision(repo, request)  # once: it may read the event file, run git
+    rules, change, notes = _collect(request, repo, revision)
     classification = classify(rules, change)
     lane = pipeline.lane_for(rules.policy, classification, change) if only is None else only
     root = repo.root if repo is not None else request.cwd
@@ -60,7 +61,8 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
     with tempfile.TemporaryDirectory(prefix="draftgate-") as scratch:
         workspace = materialize(repo, change, Path(scratch), want_before=is_manifest) \
             if lane else None
-        trusted = _trusted_files(repo, request, rules, Path(scratch) / "trusted") if lane else None
+        trusted = _trusted_files(repo, revision, rules, Path(scratch) / "trusted") if lane \
+            else None
         ctx = StageContext(rules.policy, change, classification, root=root, workspace=workspace,
                            cache=cache, trusted=trusted)
         decision = pipeline.run(rules.policy, change, classification, ctx, lane=lane)
@@ -84,13 +86,13 @@ def policy_for(request: Request) -> Policy:
 
 def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     """The policy that judges the change (compiled), the change, and notes for the report."""
-    return _collect(request, _open(request))
+    repo = _open(request)
+    return _collect(request, repo, _trusted_revision(repo, request))
 
 
-def _collect(request: Request,
-             repo: GitRepo | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
+def _collect(request: Request, repo: GitRepo | None,
+             revision: str | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     root = repo.root if repo is not None else request.cwd
-    revision = _trusted_revision(repo, request)
     policy, notes = config.choose(repo, root, revision, request.policy_file)
     rules = Rules(policy)
     return rules, _change(request, repo, root, rules), notes
@@ -111,7 +113,7 @@ def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) ->
     return changes.commit_range(repo, request.base, request.head, want_text=want_text)
 
 
-def _trusted_files(repo: GitRepo | None, request: Request, rules: Rules,
+def _trusted_files(repo: GitRepo | None, revision: str | None, rules: Rules,
                    into: Path) -> Path | None:
     """Files the policy names (semgrep rules, review instructions), as at the trusted revision.
 
@@ -119,7 +121,6 @@ def _trusted_files(repo: GitRepo | None, request: Request, rules: Rules,
     must still be judged by them, just as it is judged by the base branch's policy. (semgrep itself
     runs offline, --metrics=off.)
     """
-    revision = _trusted_revision(repo, request)
     local = [r for r in rules.policy.sast.semgrep.rules if r != "default"
              and not r.startswith(("/", "p/", "r/", "s/", "http://", "https://"))]
     if rules.policy.review.instructions_file:

@@ -31,6 +31,19 @@ def add_submodule(repo: Repo, tmp_path: Path) -> tuple[str, str]:
     return first, second
 
 
+def conflict(repo: Repo, extra: dict[str, str] | None = None) -> None:
+    """Branches main and other both change app/main.py; merging other leaves a conflict."""
+    repo.git("checkout", "-q", "-b", "other")
+    for path, text in (extra or {}).items():
+        repo.write(path, text)
+    repo.write("app/main.py", "def main():\n    return 'other'\n")
+    repo.commit("other")
+    repo.git("checkout", "-q", "main")
+    repo.write("app/main.py", "def main():\n    return 'main'\n")
+    repo.commit("main")
+    repo.git("merge", "-q", "other", check=False)
+
+
 def by_path(change: changes.ChangeSet) -> dict[str, changes.ChangedFile]:
     return {f.path: f for f in change.files}
 
@@ -302,13 +315,7 @@ def test_empty_change_says_nothing_to_check(seeded: Repo) -> None:
 
 
 def test_unmerged_paths_fail_closed(seeded: Repo) -> None:
-    seeded.git("checkout", "-q", "-b", "other")
-    seeded.write("app/main.py", "def main():\n    return 'other'\n")
-    seeded.commit("other")
-    seeded.git("checkout", "-q", "main")
-    seeded.write("app/main.py", "def main():\n    return 'main'\n")
-    seeded.commit("main")
-    seeded.git("merge", "-q", "other", check=False)
+    conflict(seeded)
     with pytest.raises(GitError, match="unmerged paths"):
         changes.staged(GitRepo(seeded.root))
     done = seeded.gate("check")
@@ -316,14 +323,7 @@ def test_unmerged_paths_fail_closed(seeded: Repo) -> None:
 
 
 def test_merge_commit_after_conflict_is_judged(seeded: Repo) -> None:
-    seeded.git("checkout", "-q", "-b", "other")
-    seeded.write("auth/keys.py", "KEY = 1\n")
-    seeded.write("app/main.py", "def main():\n    return 'other'\n")
-    seeded.commit("other")
-    seeded.git("checkout", "-q", "main")
-    seeded.write("app/main.py", "def main():\n    return 'main'\n")
-    seeded.commit("main")
-    seeded.git("merge", "-q", "other", check=False)
+    conflict(seeded, extra={"auth/keys.py": "KEY = 1\n"})
     seeded.write("app/main.py", "def main():\n    return 'both'\n")
     data = seeded.gate_json()  # what `git commit` of the resolved merge would record
     assert {f["path"] for f in data["files"]} == {"app/main.py", "auth/keys.py"}
