@@ -45,7 +45,7 @@ TEXT_LIMIT = 1 << 20  # blobs git calls binary but that may be text are re-check
 
 def staged(repo: GitRepo, want_text: WantText | None = None) -> ChangeSet:
     """The index against HEAD (against the empty tree before the first commit)."""
-    if repo.repo.bare:
+    if repo.bare:
         raise UsageError("a bare repository has no index to check: use --base and --head")
     head = repo.resolve("HEAD")
     files = _diff(repo, ["--cached", head or repo.empty_tree()], want_text)
@@ -146,14 +146,14 @@ def _diff(repo: GitRepo, revs: list[str],
     """
     full = [*DIFF_CONFIG, "diff", *DIFF_ARGS, *revs, "--"]
     if want_text is None:
-        return _text_not_binary(repo, revs, parse(repo.run(*full)))
+        return recheck_binary(repo, revs, parse(repo.run(*full)))
     raw = repo.run(*DIFF_CONFIG, "diff", *RAW_ARGS, *revs, "--")
     wanted = [blob for record in parse_records(raw)
               if record.text_kind and want_text(record.path)
               for blob in (record.old_blob, record.new_blob) if blob]
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(repo.blobs, wanted)
-        files = _text_not_binary(repo, revs, parse(repo.run(*full)))
+        files = recheck_binary(repo, revs, parse(repo.run(*full)))
         blobs = reading.result()
     if not blobs:
         return files
@@ -164,7 +164,7 @@ def _diff(repo: GitRepo, revs: list[str],
     )
 
 
-def _text_not_binary(repo: GitRepo, revs: list[str],
+def recheck_binary(repo: GitRepo, revs: list[str],
                      files: tuple[ChangedFile, ...]) -> tuple[ChangedFile, ...]:
     """Second-guess git's "binary" verdicts, which the repository can steer.
 

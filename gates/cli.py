@@ -97,6 +97,43 @@ def review_command(base: str | None, head: str, fmt: str) -> int:
     return decision.exit_code
 
 
+@cli.command("replay")
+@click.option("--since", required=True, metavar="REF|DATE",
+              help="Start after this revision, or at this date (YYYY-MM-DD, '6 months ago').")
+@click.option("--until", default="HEAD", show_default=True, metavar="REF",
+              help="Newest commit of the range.")
+@click.option("--policy", "policy_file", metavar="FILE",
+              help="Replay with this policy (default: .gate.yaml at --until, else the default).")
+@click.option("--compare", "compare_file", metavar="FILE",
+              help="Replay with this policy too, side by side, listing commits whose tier changed.")
+@click.option("--max", "max_count", type=int, metavar="N", help="At most N commits, newest first.")
+@click.option("--git-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="The repository to read (a bare one works); default: the current one.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "csv"]),
+              default="terminal", show_default=True, help="Report format.")
+def replay_command(since: str, until: str, policy_file: str | None, compare_file: str | None,
+                   max_count: int | None, git_dir: str | None, fmt: str) -> int:
+    """Classify every non-merge commit of a range, as the policy would have (no scanners, no
+    models): commits per tier and lane, the share sent to the slow lane, the rules that raised
+    tiers, and one row per commit.
+    """
+    from gates import history, replay
+    from gates.gitrepo import GitRepo
+    from gates.report import replay as report
+
+    repo = GitRepo(git_dir or Path.cwd(), search=git_dir is None)
+    selected = history.span(repo, since, until, max_count)
+    policies = replay.policies(repo, selected.until, policy_file, compare_file)
+    with report.progress(sys.stderr, lambda: history.count(repo, selected)) as advance:
+        result = replay.replay(repo, selected, policies, advance)
+    try:
+        report.render(fmt, result, sys.stdout, since=since, until=until)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    return 0
+
+
 @cli.group()
 def hook() -> None:
     """Entry points for git hooks (the pre-commit framework or plain git hooks)."""

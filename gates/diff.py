@@ -23,6 +23,12 @@ _COMMON = ("-z", "-M", "-C", "--find-copies-harder", "--no-abbrev", "--no-relati
 RAW_ARGS = ("--raw", *_COMMON)
 DIFF_ARGS = ("--raw", "-p", *_COMMON, "--full-index", "--no-color", "--no-ext-diff",
              "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/")
+# ``git log`` over history: the same patch format, one commit after another. --find-copies-harder
+# is left out: it compares every added file with every file of the parent and doubles git's time
+# on a long history (a copy of an unchanged file then shows as an addition: all its lines judged).
+LOG_ARGS = ("--raw", "-p", "-z", "-M", "-C", "--no-abbrev", "--no-relative",
+            "--ignore-submodules=none", "--full-index", "--no-color", "--no-ext-diff",
+            "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/")
 # Copy detection (-C) past git's default rename limit costs seconds on a 10,000-file change; like
 # `git diff -M -C`, the gate lets git fall back to rename-only detection on very large changes.
 DIFF_CONFIG = ("-c", "diff.suppressBlankEmpty=false", "-c", "diff.noprefix=false",
@@ -68,7 +74,16 @@ def parse_records(output: bytes) -> list[Record]:
 def parse(output: bytes) -> tuple[ChangedFile, ...]:
     """Turn the combined raw + patch output of one ``git diff`` into changed files."""
     records, pos = _records(output)
-    patch = output[pos:]
+    return _assemble(records, output[pos:])
+
+
+def parse_log_entry(output: bytes) -> tuple[ChangedFile, ...]:
+    """Like :func:`parse`, for one commit's part of ``git log -z`` output, which ends in NULs."""
+    records, pos = _records(output)
+    return _assemble(records, output[pos:].rstrip(b"\0"))
+
+
+def _assemble(records: list[Record], patch: bytes) -> tuple[ChangedFile, ...]:
     starts = _chunk_starts(patch)
     files = []
     index = 0

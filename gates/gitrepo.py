@@ -7,10 +7,12 @@ machine-readable whatever the user's config says (colour, prefixes, external dif
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import IO, cast
 
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
@@ -28,15 +30,39 @@ EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74dec
 class GitRepo:
     """A repository, opened once per run."""
 
-    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
+    def __init__(self, path: str | os.PathLike[str] = ".", *, search: bool = True) -> None:
         try:
-            self.repo = git.Repo(path, search_parent_directories=True)
+            self.repo = git.Repo(path, search_parent_directories=search)
         except (InvalidGitRepositoryError, NoSuchPathError):
             raise GitError(f"not a git repository: {os.path.abspath(path)}") from None
-        if self.repo.bare:
+        if not self.repo.bare and Path(self.repo.git_dir).name != ".git" \
+                and not (Path(self.repo.git_dir) / "commondir").exists():
+            self._bare_without_config()
+        if self.bare:
             self.root = Path(self.repo.git_dir)
         else:
             self.root = Path(str(self.repo.working_tree_dir))
+
+    _config = ("-c", "core.quotePath=false", "-c", "color.ui=false",
+               "-c", f"core.attributesFile={_ATTRIBUTES}")
+
+    _bare = False
+
+    def _bare_without_config(self) -> None:
+        """A bare repository without ``core.bare`` (a mirror copied as a directory): GitPython
+        takes its parent for a working tree, git itself knows better. Ask git, and name the
+        repository explicitly in every command."""
+        env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
+        answer = subprocess.run(["git", "rev-parse", "--is-bare-repository"],
+                                cwd=self.repo.git_dir, env=env, capture_output=True, check=False)
+        if answer.stdout.strip() == b"true":
+            self._bare = True
+            self.repo.git.update_environment(GIT_DIR=str(self.repo.git_dir))
+
+    @property
+    def bare(self) -> bool:
+        """True for a repository without a working tree (no index to check)."""
+        return self._bare or self.repo.bare
 
     @property
     def git_dir(self) -> Path:
@@ -45,8 +71,7 @@ class GitRepo:
 
     def run(self, *args: str, ok_codes: Sequence[int] = (0,), stdin: bytes | None = None) -> bytes:
         """Run ``git args...`` and return its stdout as bytes, exactly as printed."""
-        command = ["git", "-c", "core.quotePath=false", "-c", "color.ui=false",
-                   "-c", f"core.attributesFile={_ATTRIBUTES}", *args]
+        command = ["git", *self._config, *args]
         try:
             if stdin is None:
                 status, out, err = self.repo.git.execute(
@@ -66,6 +91,39 @@ class GitRepo:
             first = message.strip().splitlines()[0] if message.strip() else f"exit {status}"
             raise GitError(f"git {_subcommand(args)} failed: {first.removeprefix('fatal: ')}")
         return out if isinstance(out, bytes) else str(out).encode()
+
+    def stream(self, *args: str, chunk: int = 1 << 20) -> Iterator[bytes]:
+        """Run ``git args...`` and yield its stdout in chunks while it runs (``git log -p`` over
+        thousands of commits): the caller works while git diffs the next commits.
+
+        stderr goes to a file, not a pipe, so per-commit warnings can never fill a pipe and stall
+        git; a failure is raised after the last chunk. Closing the generator early stops git.
+        """
+        command = ["git", *self._config, *args]
+        with tempfile.TemporaryFile() as errors:
+            try:
+                # GitPython's own environment (GIT_DIR, GIT_COMMON_DIR) names the repository.
+                proc = subprocess.Popen(command, cwd=self.repo.working_dir,
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=errors,
+                                        env={**os.environ, **self.repo.git.environment()})
+            except OSError as exc:
+                raise GitError(f"git failed: {exc}") from None
+            stdout = cast(IO[bytes], proc.stdout)  # stdout=PIPE above
+            try:
+                while block := stdout.read(chunk):
+                    yield block
+                status = proc.wait()
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                stdout.close()
+            if status != 0:
+                errors.seek(0)
+                message = errors.read().decode("utf-8", "replace").strip()
+                first = message.splitlines()[0] if message else f"exit {status}"
+                raise GitError(f"git {_subcommand(args)} failed: {first.removeprefix('fatal: ')}")
 
     def text(self, *args: str, ok_codes: Sequence[int] = (0,)) -> str:
         """Like :meth:`run`, decoded and stripped: for short answers such as SHAs and names."""
@@ -165,13 +223,18 @@ class GitRepo:
             parts = record.strip("\n").split("\x1f")
             if len(parts) != 4:
                 continue
-            trailers = []
-            for line in parts[2].splitlines():
-                key, sep, value = line.partition(":")
-                if sep and key.strip():
-                    trailers.append((key.strip(), value.strip()))
-            commits.append(Commit(parts[0], parts[1], tuple(trailers), parts[3].strip()))
+            commits.append(Commit(parts[0], parts[1], parse_trailers(parts[2]), parts[3].strip()))
         return tuple(commits)
+
+
+def parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
+    """``key: value`` pairs from ``%(trailers:only=true,unfold=true)`` output."""
+    found = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            found.append((key.strip(), value.strip()))
+    return tuple(found)
 
 
 def _subcommand(args: Sequence[str]) -> str:

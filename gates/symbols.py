@@ -29,6 +29,7 @@ _KEYWORD_DECL_TEXT = (
 _KEYWORD_DECL = compile_regex(_KEYWORD_DECL_TEXT)
 _KEYWORD_DECL_BYTES = compile_regex(_KEYWORD_DECL_TEXT.encode())
 _WORD_BOUNDARY = r"\b"
+_SCOPES_KEPT = 512  # parsed blobs remembered by a SymbolMatcher (a few KB each)
 _CALL_LIKE = compile_regex(r"([A-Za-z_$][\w$]*)\s*\(")
 
 
@@ -50,6 +51,7 @@ class SymbolMatcher:
         self.patterns = tuple(patterns)
         self._each = tuple(compile_regex(p) for p in self.patterns)
         self._cache: dict[str, tuple[int, ...]] = {}
+        self._scopes: dict[str, list[_Scope]] = {}
         # One pass over a whole Python file finds whether any def/class name *could* match: each
         # pattern is embedded after "def " with its anchors widened to word boundaries (a superset).
         embedded = "|".join(f"(?:{replace_anchors(p, _WORD_BOUNDARY)})" for p in self.patterns)
@@ -60,6 +62,24 @@ class SymbolMatcher:
     def may_declare(self, source: bytes) -> bool:
         """False only when no def/class name in the Python ``source`` can match a pattern."""
         return self._python_decl is not None and self._python_decl.search(source) is not None
+
+    def scopes(self, source: bytes, blob: str | None = None) -> list[_Scope]:
+        """The ``def``/``class`` scopes of a Python ``source`` whose names match a pattern.
+
+        Parsing is the expensive step, and ``gate replay`` meets most blobs twice (as the new side
+        of one commit and the old side of the next), so results are kept per blob id.
+        """
+        if blob is not None and blob in self._scopes:
+            return self._scopes[blob]
+        found: list[_Scope] = []
+        if self.may_declare(source) and self.any(
+                n.decode("ascii") for n in set(_PY_DECL.findall(source))):
+            found = [s for s in python_scopes(source) if self.match(s.name)]
+        if blob is not None:
+            if len(self._scopes) >= _SCOPES_KEPT:
+                del self._scopes[next(iter(self._scopes))]  # the oldest entry
+            self._scopes[blob] = found
+        return found
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
@@ -124,10 +144,11 @@ class _Scope:
 def _python_hits(file: ChangedFile, matcher: SymbolMatcher,
                  old_text: bytes | None, new_text: bytes | None) -> list[SymbolHit]:
     scopes: dict[Side, list[_Scope]] = {}
-    for side, text in ((Side.REMOVED, old_text), (Side.ADDED, new_text)):
-        if text and matcher.may_declare(text) and matcher.any(
-                n.decode("ascii") for n in set(_PY_DECL.findall(text))):
-            scopes[side] = [s for s in python_scopes(text) if matcher.match(s.name)]
+    for side, text, blob in ((Side.REMOVED, old_text, file.old_blob),
+                             (Side.ADDED, new_text, file.new_blob)):
+        found = matcher.scopes(text, blob) if text else []
+        if found:
+            scopes[side] = found
     if not scopes:
         return []
     lines: dict[Side, list[tuple[int, bytes]]] = {Side.ADDED: [], Side.REMOVED: []}

@@ -1,0 +1,205 @@
+"""Every commit of a stretch of history as a ``ChangeSet``, from one ``git log -p`` stream.
+
+``gate replay`` judges thousands of commits; one process per commit (or per file) would spend more
+time starting git than diffing. One ``git log --raw -p -z`` prints every commit against its first
+parent, a reader thread drains it while the caller classifies the previous commits, and the few
+full texts that Python symbol scopes need come from one long-lived ``git cat-file --batch``.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import secrets
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from gates.changes import WantText, recheck_binary
+from gates.diff import DIFF_CONFIG, LOG_ARGS, parse_log_entry
+from gates.errors import UsageError
+from gates.gitrepo import GitRepo, parse_trailers
+from gates.model import ChangedFile, ChangeSet, Commit, Source, SourceKind
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*\.?\s*(second|minute|hour|day|week|month|year)s?"
+                       r"(?:\s+ago)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
+                 "month": 30 * 86400, "year": 365 * 86400}
+_PREFETCH = 64  # chunks of git's output held ahead of the classifier (about 64 MB at most)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Which commits to replay: ``since..until`` (a revision) or those committed after a date."""
+
+    until: str
+    since_rev: str | None = None
+    since_time: int | None = None
+    max_count: int | None = None
+
+    def rev_args(self) -> list[str]:
+        """The ``git log`` / ``git rev-list`` arguments that select the commits."""
+        args = ["--no-merges"]
+        if self.max_count is not None:
+            args.append(f"--max-count={self.max_count}")
+        if self.since_time is not None:
+            args.append(f"--max-age={self.since_time}")
+        args.append(self.until if self.since_rev is None else f"{self.since_rev}..{self.until}")
+        return args
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCommit:
+    """One commit and what it changed against its first parent."""
+
+    commit: Commit
+    parent: str | None
+    date: str
+    change: ChangeSet
+
+
+def span(repo: GitRepo, since: str, until: str = "HEAD", max_count: int | None = None,
+         now: datetime | None = None) -> Span:
+    """Resolve ``--since`` (a revision first, else a date) and ``--until`` to commits."""
+    if max_count is not None and max_count < 1:
+        raise UsageError("--max must be at least 1")
+    until_sha = repo.resolve(until)
+    if until_sha is None:
+        raise UsageError(f"--until: unknown revision {until!r}")
+    since_sha = repo.resolve(since)
+    if since_sha is not None:
+        return Span(until_sha, since_rev=since_sha, max_count=max_count)
+    moment = parse_date(since, now or datetime.now(UTC))
+    if moment is None:
+        raise UsageError(f"--since {since!r} is neither a revision nor a date (YYYY-MM-DD, "
+                         "an ISO 8601 time, or 'N days|weeks|months|years ago')")
+    return Span(until_sha, since_time=int(moment.timestamp()), max_count=max_count)
+
+
+def parse_date(text: str, now: datetime) -> datetime | None:
+    """An ISO 8601 date or time (UTC when no zone is given), or 'N units ago'.
+
+    git's own date parser accepts anything (``--since=garbage`` means "now" and silently selects
+    nothing), so the gate reads dates itself and refuses what it cannot read.
+    """
+    relative = _RELATIVE.match(text)
+    if relative:
+        return now - timedelta(seconds=int(relative[1]) * _UNIT_SECONDS[relative[2].lower()])
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def count(repo: GitRepo, selected: Span) -> int:
+    """How many commits ``selected`` names (for the progress bar): one ``git rev-list``."""
+    return int(repo.text("rev-list", "--count", *selected.rev_args(), "--"))
+
+
+def commits(repo: GitRepo, selected: Span,
+            want_text: WantText | None = None) -> Iterator[HistoryCommit]:
+    """The selected commits, newest first, each as the change it made to its first parent."""
+    # A random marker per run: commit messages and file contents come from the history under
+    # review and cannot forge a commit boundary they cannot guess.
+    marker = b"\0draftgate-" + secrets.token_hex(8).encode() + b"\0"
+    fmt = marker.decode().replace("\0", "%x00") + \
+        "%H%x00%P%x00%cI%x00%s%x00%(trailers:only=true,unfold=true)%x00"
+    stream = repo.stream(*DIFF_CONFIG, "log", "--no-show-signature", "--root", *LOG_ARGS,
+                         f"--format={fmt}", *selected.rev_args(), "--")
+    texts = _Texts(repo) if want_text is not None else None
+    empty_tree = repo.empty_tree()
+    for entry in _entries(_prefetch(stream), marker):
+        yield _commit(repo, entry, want_text, texts, empty_tree)
+
+
+def _entries(chunks: Iterable[bytes], marker: bytes) -> Iterator[bytes]:
+    """Cut git's output at each commit's marker (the bytes between two markers are one commit).
+
+    The output starts with a marker; one commit can span many chunks, so each search resumes
+    where the previous one gave up instead of rescanning the commit from its start.
+    """
+    pending = bytearray()
+    for block in chunks:
+        search = max(len(marker), len(pending) - len(marker) + 1)
+        pending += block
+        while (end := pending.find(marker, search)) >= 0:
+            yield bytes(pending[len(marker):end])
+            del pending[:end]
+            search = len(marker)
+    if pending.startswith(marker):
+        yield bytes(pending[len(marker):])
+
+
+def _commit(repo: GitRepo, entry: bytes, want_text: WantText | None, texts: _Texts | None,
+            empty_tree: str) -> HistoryCommit:
+    sha, parents, date, subject, trailer_text, body = entry.split(b"\0", 5)
+    parent = parents.split(b" ")[0].decode() or None
+    files = parse_log_entry(body.lstrip(b"\0\n"))
+    revs = [parent or empty_tree, sha.decode()]
+    files = recheck_binary(repo, revs, files)
+    if want_text is not None and texts is not None:
+        files = tuple(_with_text(f, texts) if f.has_text and want_text(f.path) else f
+                      for f in files)
+    commit = Commit(sha.decode(), subject.decode("utf-8", "replace"),
+                    parse_trailers(trailer_text.decode("utf-8", "replace")))
+    source = Source(SourceKind.RANGE, base=parent, head=commit.sha, merge_base=parent)
+    return HistoryCommit(commit, parent, date.decode(), ChangeSet(files, source, (commit,)))
+
+
+def _with_text(file: ChangedFile, texts: _Texts) -> ChangedFile:
+    return replace(file, old_text=texts.read(file.old_blob), new_text=texts.read(file.new_blob))
+
+
+class _Texts:
+    """Blob contents through GitPython's persistent ``git cat-file --batch`` (one process)."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self._git = repo.repo.git
+
+    def read(self, blob: str | None) -> bytes | None:
+        if blob is None:
+            return None
+        data: bytes = self._git.get_object_data(blob)[3]
+        return data
+
+
+def _prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Drain ``chunks`` on a thread so git keeps diffing while the caller classifies."""
+    ahead: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(_PREFETCH)
+    stop = threading.Event()
+
+    def drain() -> None:
+        try:
+            for block in chunks:
+                while not stop.is_set():
+                    try:
+                        ahead.put((block, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ahead.put((None, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            ahead.put((None, exc))
+        finally:
+            if stop.is_set():
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+
+    reader = threading.Thread(target=drain, name="draftgate-git-log", daemon=True)
+    reader.start()
+    try:
+        while True:
+            block, error = ahead.get()
+            if error is not None:
+                raise error
+            if block is None:
+                return
+            yield block
+    finally:
+        stop.set()
+        reader.join(timeout=5)

@@ -1,0 +1,160 @@
+"""``gate replay``: how a policy would have sorted the commits of a stretch of history.
+
+A team adopting draftgate, or changing its policy, asks how much of its work would have gone to the
+slow lane and why. Replay classifies every non-merge commit against its first parent exactly as
+``gate check --base C^ --head C`` would (same parser, same rules, same size and provenance
+escalations) but runs no scanner and no model, so thousands of commits take seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from gates import config, history
+from gates.classify import Rules, classify
+from gates.gitrepo import GitRepo
+from gates.model import Classification, PolicyRef
+from gates.pipeline import lane_for
+from gates.policy import Policy
+
+SLOW_STAGE = "review"  # a lane with the model review in it is the slow lane
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One policy's view of one commit: its tier, its lane, and the rules that set the tier."""
+
+    tier: str
+    lane: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def slow(self) -> bool:
+        """True when the lane sends the commit to the model review."""
+        return SLOW_STAGE in self.lane
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One replayed commit (one verdict per policy, in the order the policies were given)."""
+
+    sha: str
+    parent: str | None
+    date: str
+    summary: str
+    files: int
+    added: int
+    removed: int
+    ai_drafted: bool
+    verdicts: tuple[Verdict, ...]
+
+
+@dataclass(slots=True)
+class Tally:
+    """One policy's totals over the replayed commits."""
+
+    tiers: Counter[str] = field(default_factory=Counter)
+    lanes: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
+    slow: int = 0
+
+    def add(self, verdict: Verdict) -> None:
+        """Count one commit's verdict."""
+        self.tiers[verdict.tier] += 1
+        self.lanes[verdict.lane] += 1
+        self.rules.update(verdict.reasons)
+        self.slow += verdict.slow
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """Everything a replay report shows."""
+
+    policies: tuple[Policy, ...]
+    rows: tuple[Row, ...]
+    tallies: tuple[Tally, ...]
+    seconds: float
+
+    @property
+    def refs(self) -> tuple[PolicyRef, ...]:
+        """Where each policy came from, with its digest."""
+        return tuple(PolicyRef(p.origin, p.digest) for p in self.policies)
+
+    @property
+    def changed(self) -> tuple[Row, ...]:
+        """Commits whose tier differs between the first policy and any other."""
+        return tuple(r for r in self.rows
+                     if any(v.tier != r.verdicts[0].tier for v in r.verdicts[1:]))
+
+    @property
+    def rate(self) -> float:
+        """Commits classified per second (0 when nothing was replayed)."""
+        return len(self.rows) / self.seconds if self.rows and self.seconds > 0 else 0.0
+
+
+Progress = Callable[[int], None]
+
+
+def policies(repo: GitRepo, until: str, explicit: str | None,
+             compare: str | None) -> tuple[Policy, ...]:
+    """The policy to replay (``--policy``, else ``.gate.yaml`` as committed at ``until``, else the
+    default), then the one to compare with.
+
+    Unlike ``gate check``, an explicit file wins over the repository's: replay judges nothing, it
+    answers "what would this policy have done", and the file named is the one being asked about.
+    """
+    if explicit is not None:
+        chosen = config.from_file(explicit)
+    else:
+        chosen = config.discover(repo, repo.root, until) or config.default()
+    return (chosen,) if compare is None else (chosen, config.from_file(compare))
+
+
+def replay(repo: GitRepo, selected: history.Span, policies: Sequence[Policy],
+           progress: Progress | None = None) -> Replay:
+    """Classify every selected commit under each policy."""
+    started = time.perf_counter()
+    compiled = [Rules(p) for p in policies]
+
+    def want_text(path: str) -> bool:
+        return any(r.wants_text(path) for r in compiled)
+
+    rows = []
+    tallies = tuple(Tally() for _ in policies)
+    for item in history.commits(repo, selected, want_text):
+        change = item.change
+        verdicts = []
+        ai_drafted = False
+        for rules, tally in zip(compiled, tallies, strict=True):
+            classification = classify(rules, change)
+            ai_drafted = ai_drafted or classification.provenance.ai_drafted
+            verdict = Verdict(classification.tier,
+                              lane_for(rules.policy, classification, change),
+                              reasons(rules.policy, classification))
+            tally.add(verdict)
+            verdicts.append(verdict)
+        rows.append(Row(item.commit.sha, item.parent, item.date, item.commit.summary,
+                        len(change.files), change.added, change.removed, ai_drafted,
+                        tuple(verdicts)))
+        if progress is not None:
+            progress(1)
+    return Replay(tuple(policies), tuple(rows), tallies, time.perf_counter() - started)
+
+
+def reasons(policy: Policy, classification: Classification) -> tuple[str, ...]:
+    """The rules that set the commit's tier, as ``rule pattern`` (empty at the default tier).
+
+    When a change-level rule (size, provenance) raised the tier last, it alone set it; otherwise
+    every file match at the commit's tier did.
+    """
+    tier = classification.tier
+    if tier == policy.default_tier:
+        return ()
+    if classification.escalations:
+        return (classification.escalations[-1].rule,)
+    found = dict.fromkeys(f"{m.rule} {m.pattern}" for f in classification.files
+                          for m in f.matches if m.tier == tier)
+    return tuple(found)
