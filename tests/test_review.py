@@ -112,11 +112,17 @@ def test_a_change_too_large_for_the_budget_needs_a_human(seeded: Repo, tmp_path:
     assert stage["status"] == "pending" and "too large" in stage["message"]
 
 
-def test_files_holding_secrets_are_named_not_sent(seeded: Repo, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("path", "text"), [
+    ("config/keys.py", "AWS = 'AKIAIOSFODNN7EXAMPLE'\n"),  # secrets
+    ("config/db.py", "password = 'c0rrect-h0rse-battery'\n"),  # credentials
+    ("config/urls.py", "DB = 'postgresql://app:plain-words-here@db/app'\n"),  # credentials
+])
+def test_files_holding_secrets_are_named_not_sent(seeded: Repo, tmp_path: Path, path: str,
+                                                  text: str) -> None:
     use(seeded, reviewer(tmp_path, APPROVE))
-    seeded.write("config/keys.py", "AWS = 'AKIAIOSFODNN7EXAMPLE'\n")
+    seeded.write(path, text)
     stage = review_stage(seeded.gate_json())
-    assert stage["status"] == "pending" and "config/keys.py" in stage["message"]
+    assert stage["status"] == "pending" and path in stage["message"]
     assert not (tmp_path / "prompt-0.txt").exists()
 
 

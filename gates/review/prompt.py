@@ -19,6 +19,9 @@ from gates.review.verdict import ReviewVerdict
 from gates.stages import StageContext
 
 TEMPLATE_VERSION = "v1"
+# A file these categories matched holds a credential: it is named to the model, never sent (the
+# redaction of everything else is a second line of defence, not the first).
+WITHHELD_CATEGORIES = frozenset({"secrets", "credentials"})
 CHARS_PER_TOKEN = 4  # a conservative estimate for code; budgets are checked on this
 
 
@@ -37,7 +40,7 @@ class ReviewPlan:
     """All batches, plus the files that could not be sent and why."""
 
     batches: tuple[ReviewRequest, ...]
-    withheld: tuple[str, ...]  # files of the secrets category: named, never sent
+    withheld: tuple[str, ...]  # files of WITHHELD_CATEGORIES: named, never sent
     too_large: tuple[str, ...]
 
 
@@ -51,7 +54,7 @@ def plan(ctx: StageContext, *, instructions: str, max_input_tokens: int,
     """Split the high-tier files into prompts that fit the token budget."""
     top = ctx.policy.tiers[-1]
     high = [fc for fc in ctx.classification.files if fc.tier == top]
-    withheld = tuple(fc.file.path for fc in high if any(m.category == "secrets"
+    withheld = tuple(fc.file.path for fc in high if any(m.category in WITHHELD_CATEGORIES
                                                        for m in fc.matches))
     sendable = [fc for fc in high if fc.file.path not in withheld]
     commits = "\n".join(f"- {c.sha[:12]} {c.summary}" + (f"\n  {c.body[:2000]}" if c.body else "")

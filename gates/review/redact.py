@@ -2,8 +2,8 @@
 
 Private keys, tokens with well-known prefixes (AWS, GitHub, GitLab, Slack, OpenAI, Anthropic,
 Google), credentials in connection strings, and high-entropy values assigned to names such as
-password/secret/token are replaced by ``[REDACTED:<kind>]``. Files of the policy's ``secrets``
-category are never sent at all, only named (see ``gates.review.prompt``).
+password/secret/token are replaced by ``[REDACTED:<kind>]``. Files of the policy's ``secrets`` and
+``credentials`` categories are never sent at all, only named (see ``gates.review.prompt``).
 """
 
 from __future__ import annotations
