@@ -266,6 +266,7 @@ TUNED = [
     ("app/keys.py", "def verify(self, signature, data):\n    return ok\n", "crypto", True),
     ("app/keys.py", "def verify_hmac(a, b):\n    return a == b\n", "crypto", True),
     ("app/rsakey.py", "def verify_ssh_sig(self, data, msg):\n    return ok\n", "crypto", True),
+    ("app/known.py", "def verifyHostKey(self, key):\n    return True\n", "crypto", True),
     ("app/events.py", "def _legacy_signature(fn):\n    return fn\n", "crypto", False),
 ]
 
