@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         _error(f"gate: error: {exc.format_message()}")
         return 2
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("gate: aborted", err=True)
         return 130
     except GateError as exc:

@@ -150,6 +150,16 @@ class GitRepo:
         return (self.git_dir / "shallow").exists() or (
             Path(self.repo.common_dir) / "shallow").exists()
 
+    def shallow_commits(self) -> frozenset[str]:
+        """The commits whose parents a shallow clone left out (empty when not shallow)."""
+        found: set[str] = set()
+        for folder in {self.git_dir, Path(self.repo.common_dir)}:
+            try:
+                found.update((folder / "shallow").read_text().split())
+            except OSError:
+                continue
+        return frozenset(found)
+
     def empty_tree(self) -> str:
         """The id of the empty tree in this repository's hash format."""
         fmt = self.text("rev-parse", "--show-object-format", ok_codes=(0, 128)) or "sha1"

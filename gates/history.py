@@ -37,6 +37,9 @@ class Span:
     since_rev: str | None = None
     since_time: int | None = None
     max_count: int | None = None
+    # Commits at the edge of a shallow clone: git shows them as root commits (their parent is not
+    # here), so the whole tree would look added. They are left out and reported.
+    boundary: tuple[str, ...] = ()
 
     def rev_args(self) -> list[str]:
         """The ``git log`` / ``git rev-list`` arguments that select the commits."""
@@ -46,6 +49,7 @@ class Span:
         if self.since_time is not None:
             args.append(f"--max-age={self.since_time}")
         args.append(self.until if self.since_rev is None else f"{self.since_rev}..{self.until}")
+        args.extend(f"^{sha}" for sha in self.boundary)
         return args
 
 
@@ -69,12 +73,18 @@ def span(repo: GitRepo, since: str, until: str = "HEAD", max_count: int | None =
         raise UsageError(f"--until: unknown revision {until!r}")
     since_sha = repo.resolve(since)
     if since_sha is not None:
-        return Span(until_sha, since_rev=since_sha, max_count=max_count)
-    moment = parse_date(since, now or datetime.now(UTC))
-    if moment is None:
-        raise UsageError(f"--since {since!r} is neither a revision nor a date (YYYY-MM-DD, "
-                         "an ISO 8601 time, or 'N days|weeks|months|years ago')")
-    return Span(until_sha, since_time=int(moment.timestamp()), max_count=max_count)
+        selected = Span(until_sha, since_rev=since_sha, max_count=max_count)
+    else:
+        moment = parse_date(since, now or datetime.now(UTC))
+        if moment is None:
+            raise UsageError(f"--since {since!r} is neither a revision nor a date (YYYY-MM-DD, "
+                             "an ISO 8601 time, or 'N days|weeks|months|years ago')")
+        selected = Span(until_sha, since_time=int(moment.timestamp()), max_count=max_count)
+    shallow = repo.shallow_commits()
+    if not shallow:
+        return selected
+    listed = repo.text("rev-list", *replace(selected, max_count=None).rev_args(), "--").split()
+    return replace(selected, boundary=tuple(sha for sha in listed if sha in shallow))
 
 
 def parse_date(text: str, now: datetime) -> datetime | None:

@@ -77,6 +77,7 @@ class Replay:
     rows: tuple[Row, ...]
     tallies: tuple[Tally, ...]
     seconds: float
+    boundary: tuple[str, ...] = ()  # shallow-clone edge commits left out (no parent to diff)
 
     @property
     def refs(self) -> tuple[PolicyRef, ...]:
@@ -141,7 +142,8 @@ def replay(repo: GitRepo, selected: history.Span, policies: Sequence[Policy],
                         tuple(verdicts)))
         if progress is not None:
             progress(1)
-    return Replay(tuple(policies), tuple(rows), tallies, time.perf_counter() - started)
+    return Replay(tuple(policies), tuple(rows), tallies, time.perf_counter() - started,
+                  selected.boundary)
 
 
 def reasons(policy: Policy, classification: Classification) -> tuple[str, ...]:

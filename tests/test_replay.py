@@ -280,3 +280,19 @@ def test_relative_dates(text: str, seconds_ago: int) -> None:
     assert moment is not None and (now - moment).total_seconds() == seconds_ago
     assert history.parse_date("2025-06-01", now) == datetime(2025, 6, 1, tzinfo=UTC)
     assert history.parse_date("soon", now) is None
+
+
+def test_shallow_clone_edges_are_left_out_and_named(repo: Repo, story: dict[str, str],
+                                                    tmp_path: Path) -> None:
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "3", f"file://{repo.root}", str(shallow)],
+                   check=True)
+    edge = (shallow / ".git" / "shallow").read_text().split()
+    data = replay_json(repo, "--since", "2000-01-01", cwd=shallow)
+    assert data["shallow_boundary"] == edge
+    rows = by_sha(data)
+    assert set(rows) == {story["formula"], story["ai"]}  # the edge commit is not judged
+    full = by_sha(replay_json(repo, "--since", "2000-01-01"))
+    assert all(rows[sha] == full[sha] for sha in rows)
+    text = repo.gate("replay", "--since", "2000-01-01", cwd=shallow)
+    assert "1 commit(s) at the edge of this shallow clone left out" in text.stdout

@@ -73,6 +73,7 @@ def document(result: Replay, *, since: str, until: str) -> dict[str, object]:
         "commits_per_second": round(result.rate, 1),
         "policies": [_policy_summary(result, i) for i in range(len(result.policies))],
         "changed": [r.sha for r in result.changed] if len(result.policies) > 1 else [],
+        "shallow_boundary": list(result.boundary),
         "commits": [_row_document(r) for r in result.rows],
     }
 
@@ -112,6 +113,10 @@ def terminal(result: Replay, out: TextIO, *, since: str, until: str) -> None:
     if len(result.policies) == 1:
         header.append(f" · policy {clean(result.policies[0].origin)}", style="dim")
     console.print(header)
+    if result.boundary:
+        console.print(Text(f"note: {len(result.boundary)} commit(s) at the edge of this shallow "
+                           "clone left out (their parent is not here; fetch more history to "
+                           "judge them)", style="yellow"))
     if not total:
         console.print("no non-merge commits in that range")
         return
