@@ -267,7 +267,13 @@ TUNED = [
     ("app/keys.py", "def verify_hmac(a, b):\n    return a == b\n", "crypto", True),
     ("app/rsakey.py", "def verify_ssh_sig(self, data, msg):\n    return ok\n", "crypto", True),
     ("app/known.py", "def verifyHostKey(self, key):\n    return True\n", "crypto", True),
-    ("app/events.py", "def _legacy_signature(fn):\n    return fn\n", "crypto", False),
+    ("jose/jws.py", "class JsonWebSignature:\n    def f(self):\n        return 1\n", "crypto",
+     True),
+    ("oidc/claims.py", "def _verify_hash(signature, s, alg):\n    return True\n", "crypto", True),
+    ("lib/id.py", "def verify_id_token(t):\n    return True\n", "crypto", True),
+    ("lib/common/security.py", "def is_secure_transport(uri):\n    return True\n", "web-security",
+     True),
+    ("lib/specs/oidc/id_token.py", "x = 1\n", "auth", True),
 ]
 
 
