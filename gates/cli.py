@@ -121,11 +121,18 @@ def replay_command(since: str, until: str, policy_file: str | None, compare_file
     from gates.gitrepo import GitRepo
     from gates.report import replay as report
 
-    repo = GitRepo(git_dir or Path.cwd(), search=git_dir is None)
-    selected = history.span(repo, since, until, max_count)
-    policies = replay.policies(repo, selected.until, policy_file, compare_file)
-    with report.progress(sys.stderr, lambda: history.count(repo, selected)) as advance:
-        result = replay.replay(repo, selected, policies, advance)
+    try:
+        repo = GitRepo(git_dir or Path.cwd(), git_dir=git_dir is not None)
+        selected = history.span(repo, since, until, max_count)
+        policies = replay.policies(repo, selected.until, policy_file, compare_file)
+        with report.progress(sys.stderr, lambda: history.count(repo, selected)) as advance:
+            result = replay.replay(repo, selected, policies, advance)
+    except GateError as exc:
+        if fmt == "json":  # a consumer of --format json always gets a document
+            from gates.report.json import error_document
+
+            _emit(error_document(exc))
+        raise
     try:
         report.render(fmt, result, sys.stdout, since=since, until=until)
         sys.stdout.flush()

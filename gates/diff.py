@@ -17,7 +17,8 @@ from gates.model import MODE_SYMLINK, ChangedFile, FileStatus
 
 # --find-copies-harder: a copy of an unchanged auth/views.py is still a copy (git finds exact copies
 # cheaply and skips inexact ones past its rename limit). --ignore-submodules=none: a repository's
-# .gitmodules or config must not hide a submodule bump.
+# .gitmodules or config must not hide a submodule bump (nor diff.submodule=log replace its patch
+# with a commit list: DIFF_CONFIG pins it to "short").
 _COMMON = ("-z", "-M", "-C", "--find-copies-harder", "--no-abbrev", "--no-relative",
            "--ita-invisible-in-index", "--ignore-submodules=none")
 RAW_ARGS = ("--raw", *_COMMON)
@@ -33,7 +34,7 @@ LOG_ARGS = ("--raw", "-p", "-z", "-M", "-C", "--no-abbrev", "--no-relative",
 # `git diff -M -C`, the gate lets git fall back to rename-only detection on very large changes.
 DIFF_CONFIG = ("-c", "diff.suppressBlankEmpty=false", "-c", "diff.noprefix=false",
                "-c", "diff.mnemonicPrefix=false", "-c", "core.bigFileThreshold=512m",
-               "-c", "diff.ignoreSubmodules=none")
+               "-c", "diff.ignoreSubmodules=none", "-c", "diff.submodule=short")
 
 _STATUS = {
     ord("A"): FileStatus.ADDED, ord("M"): FileStatus.MODIFIED, ord("D"): FileStatus.DELETED,

@@ -30,12 +30,21 @@ EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74dec
 class GitRepo:
     """A repository, opened once per run."""
 
-    def __init__(self, path: str | os.PathLike[str] = ".", *, search: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str] = ".", *, git_dir: bool = False) -> None:
+        """Open the repository at or above ``path``; with ``git_dir``, ``path`` is the git
+        directory itself (``--git-dir``): bare or not, its work tree is never used."""
         try:
-            self.repo = git.Repo(path, search_parent_directories=search)
+            self.repo = git.Repo(path, search_parent_directories=not git_dir)
         except (InvalidGitRepositoryError, NoSuchPathError):
             raise GitError(f"not a git repository: {os.path.abspath(path)}") from None
-        if not self.repo.bare and Path(self.repo.git_dir).name != ".git" \
+        if git_dir:
+            # A submodule's git directory or a --separate-git-dir names its work tree relative to
+            # itself (or not at all); history does not need one. Name the directory explicitly.
+            folder = str(Path(self.repo.git_dir).resolve())
+            self.repo.git = git.Git(folder)
+            self.repo.git.update_environment(GIT_DIR=folder)
+            self._bare = True
+        if not self.bare and Path(self.repo.git_dir).name != ".git" \
                 and not (Path(self.repo.git_dir) / "commondir").exists():
             self._bare_without_config()
         if self.bare:
@@ -103,7 +112,7 @@ class GitRepo:
         with tempfile.TemporaryFile() as errors:
             try:
                 # GitPython's own environment (GIT_DIR, GIT_COMMON_DIR) names the repository.
-                proc = subprocess.Popen(command, cwd=self.repo.working_dir,
+                proc = subprocess.Popen(command, cwd=self.root,
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=errors,
                                         env={**os.environ, **self.repo.git.environment()})

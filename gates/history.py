@@ -79,7 +79,10 @@ def span(repo: GitRepo, since: str, until: str = "HEAD", max_count: int | None =
         if moment is None:
             raise UsageError(f"--since {since!r} is neither a revision nor a date (YYYY-MM-DD, "
                              "an ISO 8601 time, or 'N days|weeks|months|years ago')")
-        selected = Span(until_sha, since_time=int(moment.timestamp()), max_count=max_count)
+        # git reads --max-age as unsigned: a date before 1970 would select nothing, not all.
+        since_time = int(moment.timestamp())
+        selected = Span(until_sha, since_time=since_time if since_time > 0 else None,
+                        max_count=max_count)
     shallow = repo.shallow_commits()
     if not shallow:
         return selected
@@ -93,12 +96,12 @@ def parse_date(text: str, now: datetime) -> datetime | None:
     git's own date parser accepts anything (``--since=garbage`` means "now" and silently selects
     nothing), so the gate reads dates itself and refuses what it cannot read.
     """
-    relative = _RELATIVE.match(text)
-    if relative:
-        return now - timedelta(seconds=int(relative[1]) * _UNIT_SECONDS[relative[2].lower()])
     try:
+        relative = _RELATIVE.match(text)
+        if relative:
+            return now - timedelta(seconds=int(relative[1]) * _UNIT_SECONDS[relative[2].lower()])
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or "3000 years ago" (before year 1)
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

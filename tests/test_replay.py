@@ -232,7 +232,8 @@ def test_a_history_git_cannot_read_is_an_error_not_a_partial_report(
     (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     done = repo.gate("replay", "--since", "2000-01-01", "--format", "json")
     assert done.returncode == 2
-    assert done.stdout == ""
+    error = json.loads(done.stdout)  # an error document, never a partial report
+    assert error["outcome"] == "error" and "commits" not in error
     assert "git log failed" in done.stderr and blob in done.stderr
 
 
@@ -296,3 +297,54 @@ def test_shallow_clone_edges_are_left_out_and_named(repo: Repo, story: dict[str,
     assert all(rows[sha] == full[sha] for sha in rows)
     text = repo.gate("replay", "--since", "2000-01-01", cwd=shallow)
     assert "1 commit(s) at the edge of this shallow clone left out" in text.stdout
+
+
+def test_dates_before_1970_select_everything_and_absurd_ones_are_refused(
+        repo: Repo, story: dict[str, str]) -> None:
+    assert replay_json(repo, "--since", "1960-01-01")["range"]["commits"] == 7
+    done = repo.gate("replay", "--since", "3000 years ago")
+    assert done.returncode == 2 and "neither a revision nor a date" in done.stderr
+
+
+def test_json_errors_are_documents(repo: Repo, story: dict[str, str]) -> None:
+    done = repo.gate("replay", "--since", "garbage", "--format", "json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["exit_code"] == 2
+
+
+def test_git_dir_of_a_submodule_or_a_separate_git_dir(repo: Repo, story: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    """Such git directories name their work tree relative to themselves, or not at all."""
+    separate = tmp_path / "sep"
+    subprocess.run(["git", "clone", "-q", "--separate-git-dir", str(tmp_path / "sepgit"),
+                    str(repo.root), str(separate)], check=True)
+    (tmp_path / "sepgit" / "config").write_text(
+        (tmp_path / "sepgit" / "config").read_text() + "[core]\n\tworktree = ../sep\n")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    data = replay_json(repo, "--since", "2000-01-01", "--git-dir", str(tmp_path / "sepgit"),
+                       cwd=outside)
+    assert data["range"]["commits"] == 7
+
+
+def test_a_repository_config_cannot_reshape_submodule_diffs(repo: Repo, story: dict[str, str],
+                                                           tmp_path: Path) -> None:
+    """diff.submodule=log prints commit lists instead of patches; the gate pins it."""
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{story['root']},vendor/lib")
+    bump = repo.commit("add a submodule pointer")
+    repo.git("update-index", "--cacheinfo", f"160000,{story['auth']},vendor/lib")
+    repo.commit("bump it")
+    repo.git("config", "diff.submodule", "log")
+    rows = by_sha(replay_json(repo, "--since", bump + "~1"))
+    assert len(rows) == 2
+    assert all(r["verdicts"][0]["tier"] == "medium" for r in rows.values())  # dependencies.kind
+    checked = repo.gate_json("--base", bump + "~1", "--head", bump)
+    assert checked["tier"] == "medium"
+
+
+def test_csv_formula_behind_spaces(repo: Repo, story: dict[str, str]) -> None:
+    repo.write("app/main.py", "print('again')\n")
+    repo.commit("  =1+2")
+    done = repo.gate("replay", "--since", story["formula"], "--format", "csv")
+    (row,) = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert row["summary"] == "'  =1+2"

@@ -82,7 +82,7 @@ def _cell(value: object) -> str:
     """A CSV cell a spreadsheet shows as text: a leading ``=``, ``+``, ``-`` or ``@`` would make
     Excel or LibreOffice run the cell (a commit subject is attacker-controlled)."""
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
 
 
 def write_csv(result: Replay, out: TextIO) -> None:
