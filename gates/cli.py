@@ -127,6 +127,10 @@ def replay_command(since: str, until: str, policy_file: str | None, compare_file
         policies = replay.policies(repo, selected.until, policy_file, compare_file)
         with report.progress(sys.stderr, lambda: history.count(repo, selected)) as advance:
             result = replay.replay(repo, selected, policies, advance)
+        if not result.rows and selected.since_rev is not None \
+                and not repo.is_ancestor(selected.since_rev, selected.until):
+            click.echo(f"gate: note: --since {since} is not an ancestor of --until {until}: "
+                       "the range is empty (swapped?)", err=True)
     except GateError as exc:
         if fmt == "json":  # a consumer of --format json always gets a document
             from gates.report.json import error_document

@@ -154,6 +154,13 @@ class GitRepo:
             raise GitError(f"unknown revision {rev!r}{hint}")
         return sha
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when ``ancestor`` is in ``descendant``'s history (or is it)."""
+        status = self.repo.git.execute(
+            ["git", "merge-base", "--is-ancestor", ancestor, descendant],
+            with_extended_output=True, with_exceptions=False)[0]
+        return status == 0
+
     def is_shallow(self) -> bool:
         """True in a shallow clone, where history (and merge bases) may be missing."""
         return (self.git_dir / "shallow").exists() or (

@@ -348,3 +348,12 @@ def test_csv_formula_behind_spaces(repo: Repo, story: dict[str, str]) -> None:
     done = repo.gate("replay", "--since", story["formula"], "--format", "csv")
     (row,) = list(csv.DictReader(io.StringIO(done.stdout)))
     assert row["summary"] == "'  =1+2"
+
+
+def test_a_swapped_range_says_so(repo: Repo, story: dict[str, str]) -> None:
+    done = repo.gate("replay", "--since", "HEAD", "--until", story["auth"])
+    assert done.returncode == 0
+    assert "no non-merge commits in that range" in done.stdout
+    assert "is not an ancestor of --until" in done.stderr
+    quiet = repo.gate("replay", "--since", "HEAD")  # empty, but not swapped: no note
+    assert quiet.returncode == 0 and quiet.stderr == ""
