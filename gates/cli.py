@@ -7,8 +7,10 @@ pass.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -64,14 +66,8 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
     request = engine.Request(kind=kind, base=base, head=head, paths=paths,
                              policy_file=policy_file, use_cache=not no_cache,
                              event_path=os.environ.get("GITHUB_EVENT_PATH"))
-    try:
+    with _json_errors(fmt):
         decision = engine.check(request)
-    except GateError as exc:
-        if fmt == "json":  # a consumer of --format json always gets a document
-            from gates.report.json import error_document
-
-            _emit(error_document(exc))
-        raise
     try:
         render(fmt, decision, sys.stdout, explain=explain)
         sys.stdout.flush()
@@ -121,22 +117,12 @@ def replay_command(since: str, until: str, policy_file: str | None, compare_file
     from gates.gitrepo import GitRepo
     from gates.report import replay as report
 
-    try:
+    with _json_errors(fmt):
         repo = GitRepo(git_dir or Path.cwd(), git_dir=git_dir is not None)
         selected = history.span(repo, since, until, max_count)
         policies = replay.policies(repo, selected.until, policy_file, compare_file)
         with report.progress(sys.stderr, lambda: history.count(repo, selected)) as advance:
             result = replay.replay(repo, selected, policies, advance)
-        if not result.rows and selected.since_rev is not None \
-                and not repo.is_ancestor(selected.since_rev, selected.until):
-            click.echo(f"gate: note: --since {since} is not an ancestor of --until {until}: "
-                       "the range is empty (swapped?)", err=True)
-    except GateError as exc:
-        if fmt == "json":  # a consumer of --format json always gets a document
-            from gates.report.json import error_document
-
-            _emit(error_document(exc))
-        raise
     try:
         report.render(fmt, result, sys.stdout, since=since, until=until)
         sys.stdout.flush()
@@ -289,6 +275,20 @@ def _root_policy_file() -> str:
         if (root / name).is_file():
             return str(root / name)
     raise UsageError(f"no .gate.yaml at {root}: name the policy file to validate")
+
+
+@contextlib.contextmanager
+def _json_errors(fmt: str) -> Iterator[None]:
+    """A consumer of ``--format json`` always gets a document, an error one if need be; the
+    error itself still reaches ``main`` for its one line on stderr and its exit code."""
+    try:
+        yield
+    except GateError as exc:
+        if fmt == "json":
+            from gates.report.json import error_document
+
+            _emit(error_document(exc))
+        raise
 
 
 def _emit(document: str) -> None:

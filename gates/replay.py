@@ -78,6 +78,7 @@ class Replay:
     tallies: tuple[Tally, ...]
     seconds: float
     boundary: tuple[str, ...] = ()  # shallow-clone edge commits left out (no parent to diff)
+    notes: tuple[str, ...] = ()
 
     @property
     def refs(self) -> tuple[PolicyRef, ...]:
@@ -142,8 +143,12 @@ def replay(repo: GitRepo, selected: history.Span, policies: Sequence[Policy],
                         tuple(verdicts)))
         if progress is not None:
             progress(1)
+    notes: tuple[str, ...] = ()
+    if not rows and selected.since_rev is not None \
+            and not repo.is_ancestor(selected.since_rev, selected.until):
+        notes = ("--since is not an ancestor of --until: the range is empty (swapped?)",)
     return Replay(tuple(policies), tuple(rows), tallies, time.perf_counter() - started,
-                  selected.boundary)
+                  selected.boundary, notes)
 
 
 def reasons(policy: Policy, classification: Classification) -> tuple[str, ...]:

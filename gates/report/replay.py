@@ -74,6 +74,7 @@ def document(result: Replay, *, since: str, until: str) -> dict[str, object]:
         "policies": [_policy_summary(result, i) for i in range(len(result.policies))],
         "changed": [r.sha for r in result.changed] if len(result.policies) > 1 else [],
         "shallow_boundary": list(result.boundary),
+        "notes": list(result.notes),
         "commits": [_row_document(r) for r in result.rows],
     }
 
@@ -113,6 +114,8 @@ def terminal(result: Replay, out: TextIO, *, since: str, until: str) -> None:
     if len(result.policies) == 1:
         header.append(f" · policy {clean(result.policies[0].origin)}", style="dim")
     console.print(header)
+    for note in result.notes:
+        console.print(Text(f"note: {clean(note)}", style="yellow"))
     if result.boundary:
         console.print(Text(f"note: {len(result.boundary)} commit(s) at the edge of this shallow "
                            "clone left out (their parent is not here; fetch more history to "
