@@ -27,9 +27,9 @@ DIFF_ARGS = ("--raw", "-p", *_COMMON, "--full-index", "--no-color", "--no-ext-di
 # ``git log`` over history: the same patch format, one commit after another. --find-copies-harder
 # is left out: it compares every added file with every file of the parent and doubles git's time
 # on a long history (a copy of an unchanged file then shows as an addition: all its lines judged).
-LOG_ARGS = ("--raw", "-p", "-z", "-M", "-C", "--no-abbrev", "--no-relative",
-            "--ignore-submodules=none", "--full-index", "--no-color", "--no-ext-diff",
-            "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/")
+# (--ita-invisible-in-index is about the index, which history does not have.)
+LOG_ARGS = tuple(a for a in DIFF_ARGS
+                 if a not in ("--find-copies-harder", "--ita-invisible-in-index"))
 # Copy detection (-C) past git's default rename limit costs seconds on a 10,000-file change; like
 # `git diff -M -C`, the gate lets git fall back to rename-only detection on very large changes.
 DIFF_CONFIG = ("-c", "diff.suppressBlankEmpty=false", "-c", "diff.noprefix=false",

@@ -96,9 +96,7 @@ class GitRepo:
         except GitCommandError as exc:  # git itself could not be started
             raise GitError(f"git failed: {exc}") from None
         if status not in ok_codes:
-            message = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-            first = message.strip().splitlines()[0] if message.strip() else f"exit {status}"
-            raise GitError(f"git {_subcommand(args)} failed: {first.removeprefix('fatal: ')}")
+            raise _failure(args, status, err if isinstance(err, bytes) else str(err).encode())
         return out if isinstance(out, bytes) else str(out).encode()
 
     def stream(self, *args: str, chunk: int = 1 << 20) -> Iterator[bytes]:
@@ -130,9 +128,7 @@ class GitRepo:
                 stdout.close()
             if status != 0:
                 errors.seek(0)
-                message = errors.read().decode("utf-8", "replace").strip()
-                first = message.splitlines()[0] if message else f"exit {status}"
-                raise GitError(f"git {_subcommand(args)} failed: {first.removeprefix('fatal: ')}")
+                raise _failure(args, status, errors.read())
 
     def text(self, *args: str, ok_codes: Sequence[int] = (0,)) -> str:
         """Like :meth:`run`, decoded and stripped: for short answers such as SHAs and names."""
@@ -224,6 +220,12 @@ class GitRepo:
             pos += size + 1
         return found
 
+    def blob(self, sha: str) -> bytes:
+        """One blob through GitPython's long-lived ``git cat-file --batch``: for callers that
+        want blobs one by one over a long run (replay), where a process per call would dominate."""
+        data: bytes = self.repo.git.get_object_data(sha)[3]
+        return data
+
     def export(self, rev: str, paths: Iterable[str], into: Path) -> None:
         """Write the files under ``paths`` as they are at ``rev`` below ``into`` (no checkout)."""
         listing = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", *paths)
@@ -261,6 +263,13 @@ def parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
         if sep and key.strip():
             found.append((key.strip(), value.strip()))
     return tuple(found)
+
+
+def _failure(args: Sequence[str], status: int, stderr: bytes) -> GitError:
+    """git's first line of complaint, as one line a person can act on."""
+    message = stderr.decode("utf-8", "replace").strip()
+    first = message.splitlines()[0] if message else f"exit {status}"
+    return GitError(f"git {_subcommand(args)} failed: {first.removeprefix('fatal: ')}")
 
 
 def _subcommand(args: Sequence[str]) -> str:

@@ -3,7 +3,8 @@
 ``gate replay`` judges thousands of commits; one process per commit (or per file) would spend more
 time starting git than diffing. One ``git log --raw -p -z`` prints every commit against its first
 parent, a reader thread drains it while the caller classifies the previous commits, and the few
-full texts that Python symbol scopes need come from one long-lived ``git cat-file --batch``.
+full texts that Python symbol scopes need come from one long-lived ``git cat-file --batch``
+(``GitRepo.blob``).
 """
 
 from __future__ import annotations
@@ -121,10 +122,9 @@ def commits(repo: GitRepo, selected: Span,
         "%H%x00%P%x00%cI%x00%s%x00%(trailers:only=true,unfold=true)%x00"
     stream = repo.stream(*DIFF_CONFIG, "log", "--no-show-signature", "--root", *LOG_ARGS,
                          f"--format={fmt}", *selected.rev_args(), "--")
-    texts = _Texts(repo) if want_text is not None else None
     empty_tree = repo.empty_tree()
     for entry in _entries(_prefetch(stream), marker):
-        yield _commit(repo, entry, want_text, texts, empty_tree)
+        yield _commit(repo, entry, want_text, empty_tree)
 
 
 def _entries(chunks: Iterable[bytes], marker: bytes) -> Iterator[bytes]:
@@ -145,15 +145,15 @@ def _entries(chunks: Iterable[bytes], marker: bytes) -> Iterator[bytes]:
         yield bytes(pending[len(marker):])
 
 
-def _commit(repo: GitRepo, entry: bytes, want_text: WantText | None, texts: _Texts | None,
+def _commit(repo: GitRepo, entry: bytes, want_text: WantText | None,
             empty_tree: str) -> HistoryCommit:
     sha, parents, date, subject, trailer_text, body = entry.split(b"\0", 5)
     parent = parents.split(b" ")[0].decode() or None
     files = parse_log_entry(body.lstrip(b"\0\n"))
     revs = [parent or empty_tree, sha.decode()]
     files = recheck_binary(repo, revs, files)
-    if want_text is not None and texts is not None:
-        files = tuple(_with_text(f, texts) if f.has_text and want_text(f.path) else f
+    if want_text is not None:
+        files = tuple(_with_text(repo, f) if f.has_text and want_text(f.path) else f
                       for f in files)
     commit = Commit(sha.decode(), subject.decode("utf-8", "replace"),
                     parse_trailers(trailer_text.decode("utf-8", "replace")))
@@ -161,21 +161,9 @@ def _commit(repo: GitRepo, entry: bytes, want_text: WantText | None, texts: _Tex
     return HistoryCommit(commit, parent, date.decode(), ChangeSet(files, source, (commit,)))
 
 
-def _with_text(file: ChangedFile, texts: _Texts) -> ChangedFile:
-    return replace(file, old_text=texts.read(file.old_blob), new_text=texts.read(file.new_blob))
-
-
-class _Texts:
-    """Blob contents through GitPython's persistent ``git cat-file --batch`` (one process)."""
-
-    def __init__(self, repo: GitRepo) -> None:
-        self._git = repo.repo.git
-
-    def read(self, blob: str | None) -> bytes | None:
-        if blob is None:
-            return None
-        data: bytes = self._git.get_object_data(blob)[3]
-        return data
+def _with_text(repo: GitRepo, file: ChangedFile) -> ChangedFile:
+    return replace(file, old_text=repo.blob(file.old_blob) if file.old_blob else None,
+                   new_text=repo.blob(file.new_blob) if file.new_blob else None)
 
 
 def _prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -183,20 +171,25 @@ def _prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
     ahead: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(_PREFETCH)
     stop = threading.Event()
 
+    def offer(item: tuple[bytes | None, BaseException | None]) -> bool:
+        """Queue ``item`` unless the consumer has gone; False once it has."""
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def drain() -> None:
         try:
             for block in chunks:
-                while not stop.is_set():
-                    try:
-                        ahead.put((block, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            ahead.put((None, None))
+                if not offer((block, None)):
+                    break
+            else:
+                offer((None, None))
         except BaseException as exc:  # handed to the consumer, raised there
-            ahead.put((None, exc))
+            offer((None, exc))
         finally:
             if stop.is_set():
                 close = getattr(chunks, "close", None)

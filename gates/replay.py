@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from gates import config, history
 from gates.classify import Rules, classify
 from gates.gitrepo import GitRepo
-from gates.model import Classification, PolicyRef
+from gates.model import Classification
 from gates.pipeline import lane_for
 from gates.policy import Policy
 
@@ -79,11 +79,6 @@ class Replay:
     seconds: float
     boundary: tuple[str, ...] = ()  # shallow-clone edge commits left out (no parent to diff)
     notes: tuple[str, ...] = ()
-
-    @property
-    def refs(self) -> tuple[PolicyRef, ...]:
-        """Where each policy came from, with its digest."""
-        return tuple(PolicyRef(p.origin, p.digest) for p in self.policies)
 
     @property
     def changed(self) -> tuple[Row, ...]:

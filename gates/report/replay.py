@@ -193,9 +193,7 @@ def _raised(console: Console, result: Replay) -> None:
     console.print(Text(f"commits above {policy.default_tier} (newest first)", style="bold"))
     for row in raised[:ROWS_SHOWN]:
         console.print(_commit_line(row, f"{row.verdicts[0].tier:<7}", row.verdicts[0].reasons))
-    if len(raised) > ROWS_SHOWN:
-        console.print(Text(f"  … {len(raised) - ROWS_SHOWN} more (--format csv or json lists "
-                           "every commit)", style="dim"))
+    _more(console, len(raised))
 
 
 def _changed(console: Console, result: Replay) -> None:
@@ -204,9 +202,13 @@ def _changed(console: Console, result: Replay) -> None:
     for row in changed[:ROWS_SHOWN]:
         tiers = " → ".join(v.tier for v in row.verdicts)
         console.print(_commit_line(row, tiers, _why_moved(result, row)))
-    if len(changed) > ROWS_SHOWN:
-        console.print(Text(f"  … {len(changed) - ROWS_SHOWN} more (--format csv or json lists "
-                           "every commit)", style="dim"))
+    _more(console, len(changed))
+
+
+def _more(console: Console, listed: int) -> None:
+    if listed > ROWS_SHOWN:
+        console.print(Text(f"  … {listed - ROWS_SHOWN} more (--format csv or json lists every "
+                           "commit)", style="dim"))
 
 
 def _why_moved(result: Replay, row: Row) -> tuple[str, ...]:

@@ -14,6 +14,9 @@ from typing import Any, Protocol
 from gates.errors import ToolFailure
 from gates.policy import ReviewSettings
 
+# Every provider's system message: the role is fixed here, the instructions travel in the prompt.
+SYSTEM = "You review code changes for security. Answer with one JSON object only."
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:

@@ -8,7 +8,7 @@ from typing import Any
 
 from gates.errors import ToolFailure
 from gates.policy import ReviewSettings
-from gates.review.providers import Reply, api_key
+from gates.review.providers import SYSTEM, Reply, api_key
 from gates.review.providers.http import post_json
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -29,7 +29,7 @@ class Messages:
         """One message."""
         del schema  # the prompt carries it; the reply is validated
         body = {"model": self.model, "max_tokens": self.max_tokens,
-                "system": "You review code changes for security. Answer with one JSON object.",
+                "system": SYSTEM,
                 "messages": [{"role": "user", "content": prompt}]}
         headers = {"x-api-key": self.key, "anthropic-version": VERSION}
         data = post_json(f"{self.base_url.rstrip('/')}/v1/messages", headers, body,

@@ -14,10 +14,8 @@ from typing import Any
 
 from gates.errors import ToolFailure
 from gates.policy import ReviewSettings
-from gates.review.providers import Reply, api_key
+from gates.review.providers import SYSTEM, Reply, api_key
 from gates.review.providers.http import post_json
-
-SYSTEM = "You review code changes for security. Answer with one JSON object only."
 
 
 @dataclass(frozen=True, slots=True)

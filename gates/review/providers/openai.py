@@ -12,8 +12,8 @@ from typing import Any
 
 from gates.errors import ToolFailure
 from gates.policy import ReviewSettings
-from gates.review.providers import Reply, api_key
-from gates.review.providers.compatible import SYSTEM, ChatCompletions
+from gates.review.providers import SYSTEM, Reply, api_key
+from gates.review.providers.compatible import ChatCompletions
 from gates.review.providers.http import post_json
 from gates.review.verdict import ReviewVerdict
 
