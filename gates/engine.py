@@ -66,7 +66,7 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
         ctx = StageContext(rules.policy, change, classification, root=root, workspace=workspace,
                            cache=cache, trusted=trusted)
         decision = pipeline.run(rules.policy, change, classification, ctx, lane=lane)
-    return replace(decision, notes=notes), rules.policy
+    return replace(decision, notes=(*notes, *decision.notes)), rules.policy
 
 
 def explain(request: Request) -> Decision:

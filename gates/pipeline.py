@@ -19,6 +19,8 @@ from gates.model import (
 from gates.policy import Policy
 from gates.stages import LATE, StageContext, run_stage
 
+APPROVAL = "approval"
+
 
 def lane_for(policy: Policy, classification: Classification, change: ChangeSet) -> tuple[str, ...]:
     """The stages the change must pass: none for an empty change."""
@@ -46,10 +48,31 @@ def run(policy: Policy, change: ChangeSet, classification: Classification,
                 results[name] = result
     else:
         results.update((name, _guarded(name, ctx)) for name in early)
+    late_results: dict[str, StageResult] = {}
     for name in late:
-        results[name] = _guarded(name, replace(ctx, prior=tuple(results.values())))
-    ordered = tuple(_optional(policy, classification.tier, results[name]) for name in lane)
-    return decide(policy, change, classification, lane, ordered)
+        late_results[name] = _guarded(name, replace(ctx, prior=tuple(results.values())))
+        results[name] = late_results[name]
+    ordered = [_optional(policy, classification.tier, results[name]) for name in lane]
+    joined = asks_for_person(ordered)
+    notes: tuple[str, ...] = ()
+    if joined and APPROVAL not in lane:
+        ordered.append(_guarded(APPROVAL, replace(ctx, prior=tuple(ordered))))
+        lane = (*lane, APPROVAL)
+        notes = (f"the {APPROVAL} stage joined the lane: {', '.join(joined)} ended pending, "
+                 "and only a person can accept what the gate could not settle",)
+    return replace(decide(policy, change, classification, lane, tuple(ordered)), notes=notes)
+
+
+def asks_for_person(results: list[StageResult] | tuple[StageResult, ...]) -> tuple[str, ...]:
+    """The stages (other than the approval itself) that ended pending.
+
+    A pending stage means the gate could not settle something (a new package source, a file it
+    could not scan, a model that asks for a human): whatever the tier, a person must accept it, so
+    the change needs the approval stage. An approval clears pending stages, never failed or errored
+    ones (``fold`` ranks those above pending).
+    """
+    return tuple(r.stage for r in results
+                 if r.status is StageStatus.PENDING and r.stage != APPROVAL)
 
 
 def _guarded(name: str, ctx: StageContext) -> StageResult:
@@ -86,12 +109,17 @@ def decide(policy: Policy, change: ChangeSet, classification: Classification,
 
 
 def fold(results: tuple[StageResult, ...]) -> Outcome:
-    """Tool failure beats block beats pending beats pass."""
+    """Tool failure beats block beats pending beats pass.
+
+    A person's valid approval (the approval stage passed) accepts what other stages left pending;
+    it never clears a failure or an error.
+    """
     statuses = {r.status for r in results}
     if StageStatus.ERROR in statuses:
         return Outcome.TOOL_FAILURE
     if StageStatus.FAILED in statuses:
         return Outcome.BLOCK
-    if StageStatus.PENDING in statuses:
+    approved = any(r.stage == APPROVAL and r.status is StageStatus.PASSED for r in results)
+    if StageStatus.PENDING in statuses and not approved:
         return Outcome.PENDING
     return Outcome.PASS
