@@ -40,7 +40,8 @@ def test_an_approval_clears_pending_stages_never_failures() -> None:
                StageResult("approval", StageStatus.PASSED))
     assert fold(results) is Outcome.BLOCK
     assert asks_for_person(results) == ("deps",)
-    approved = (StageResult("deps", StageStatus.PENDING), StageResult("review", StageStatus.PENDING),
+    approved = (StageResult("deps", StageStatus.PENDING),
+                StageResult("review", StageStatus.PENDING),
                 StageResult("approval", StageStatus.PASSED))
     assert fold(approved) is Outcome.PASS
     assert fold(approved[:2]) is Outcome.PENDING
