@@ -30,6 +30,8 @@ class Category:
     symbols: tuple[str, ...] = ()
     extensions: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    # Built-in secret detectors (gates.secrets.DETECTORS) that run on the changed lines.
+    detect: tuple[str, ...] = ()
 
     def applies_to_text(self, path: str) -> bool:
         """True when content and symbol rules apply to ``path`` (the extension filter)."""

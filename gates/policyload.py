@@ -107,7 +107,7 @@ class Validator:
     TOP = ("version", "tiers", "default_tier", "lanes", "categories", "size", "provenance", "sast",
            "deps", "stages", "optional", "precommit", "review")
     CATEGORY = ("tier", "description", "paths", "exclude", "content", "symbols", "extensions",
-                "kinds", "enabled")
+                "kinds", "enabled", "detect")
 
     def __init__(self, data: dict[str, Any], locations: Locations, origin: str) -> None:
         self.data = data
@@ -430,6 +430,13 @@ class Validator:
                                     f"unknown file kind {kind!r} (known: {', '.join(FILE_KINDS)})")
             extensions = tuple(e.lower() if e.startswith(".") else f".{e.lower()}"
                                for e in self.strings((*key, "extensions"), body.get("extensions")))
+            from gates.secrets import DETECTORS  # names only: detect-secrets is imported on a hit
+
+            detect = self.strings((*key, "detect"), body.get("detect"))
+            for i, detector in enumerate(detect):
+                if detector not in DETECTORS:
+                    raise self.fail((*key, "detect", i), f"unknown detector {detector!r} "
+                                                         f"(known: {', '.join(DETECTORS)})")
             out.append(Category(
                 name=name,
                 tier=self.tier((*key, "tier"), body["tier"]),
@@ -440,6 +447,7 @@ class Validator:
                 symbols=self.regexes((*key, "symbols"), body.get("symbols")),
                 extensions=extensions,
                 kinds=kinds,
+                detect=detect,
             ))
         return tuple(out)
 

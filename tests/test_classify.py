@@ -196,7 +196,7 @@ def test_branch_name_marks_ai_drafts(seeded: Repo) -> None:
 def test_every_matching_rule_is_reported(seeded: Repo) -> None:
     seeded.write("auth/keys.py", "PRIVATE = '''-----BEGIN RSA PRIVATE KEY-----'''\n")
     (fc,) = run(seeded).files
-    assert {m.rule for m in fc.matches} >= {"auth.path", "secrets.content"}
+    assert {m.rule for m in fc.matches} >= {"auth.path", "secrets.detector"}
 
 
 def test_evidence_is_capped_and_counted(seeded: Repo) -> None:
@@ -230,8 +230,8 @@ def test_a_stray_latin1_byte_does_not_hide_a_secret(seeded: Repo) -> None:
     seeded.write("app/keys.py", b'AWS = "\xe9 AKIAABCDEFGHIJKLMNOP"\npassword = "h\xe9llo12345"\n')
     (fc,) = run(seeded).files
     assert fc.tier == "high"
-    assert {m.evidence.line for m in fc.matches if m.rule == "secrets.content"} == {1}
-    assert {m.evidence.line for m in fc.matches if m.rule == "credentials.content"} == {2}
+    assert {m.evidence.line for m in fc.matches if m.rule == "secrets.detector"} == {1}
+    assert {m.evidence.line for m in fc.matches if m.rule == "credentials.detector"} == {2}
 
 
 def test_python_too_deep_for_the_parser_falls_back_to_indentation(seeded: Repo) -> None:

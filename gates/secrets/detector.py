@@ -1,0 +1,229 @@
+"""Run detect-secrets' plugins (and ours) over one line, and judge what they find.
+
+Imported only for a prefilter candidate (see ``gates.secrets``). Plugins are called directly through
+``analyze_string``, never through detect-secrets' global settings or ``analyze_line``: settings are
+process-wide state (unsafe beside the pipeline's threads) and ``analyze_line`` may *verify* a hit by
+sending it to the vendor's API, which would leak the very secret we are guarding.
+
+Of detect-secrets' filters, only those that judge the value are applied, and only to keyword hits:
+the line- and file-level ones are a hostile author's switches. ``# pragma: allowlist secret``,
+a file named ``swagger*``, ``.lock`` or ``.css``, a ``user_id = 1;`` earlier on the line, or a
+function call later on it (``is_indirect_reference`` looks at the whole line) would each hide a
+real key. An indirect reference counts only when the *value* is one (``get_password()``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from detect_secrets.filters.heuristic import (
+    is_not_alphanumeric_string,
+    is_potential_uuid,
+    is_prefixed_with_dollar_sign,
+    is_sequential_string,
+    is_templated_secret,
+)
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.github_token import GitHubTokenDetector
+from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import (
+    CONFIG_DENYLIST_REGEX_TO_GROUP,
+    QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    REGEX_BY_FILETYPE,
+    KeywordDetector,
+)
+from detect_secrets.plugins.npm import NpmDetector
+from detect_secrets.plugins.openai import OpenAIDetector
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from detect_secrets.plugins.pypi_token import PypiTokenDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.square_oauth import SquareOAuthDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.util.filetype import FileType, determine_file_type
+
+from gates.secrets import ASSIGNMENTS, KEYS
+from gates.secrets.plugins import (
+    EXTRA_BY_TABLE,
+    AnthropicKeyDetector,
+    Base64PrivateKeyDetector,
+    FineGrainedGitHubTokenDetector,
+    GoogleApiKeyDetector,
+    HuggingFaceTokenDetector,
+    KubeconfigKeyDetector,
+    OpenAIProjectKeyDetector,
+    PemPrivateKeyDetector,
+    PuttyKeyDetector,
+    UrlPasswordDetector,
+)
+
+KEY_PLUGINS: tuple[BasePlugin, ...] = (
+    AWSKeyDetector(), GitHubTokenDetector(), GitLabTokenDetector(), SlackDetector(),
+    StripeDetector(), NpmDetector(), PypiTokenDetector(), JwtTokenDetector(),
+    PrivateKeyDetector(), OpenAIDetector(), SendGridDetector(), SquareOAuthDetector(),
+    AzureStorageKeyDetector(),
+    FineGrainedGitHubTokenDetector(), AnthropicKeyDetector(), OpenAIProjectKeyDetector(),
+    HuggingFaceTokenDetector(), GoogleApiKeyDetector(), PemPrivateKeyDetector(),
+    PuttyKeyDetector(), KubeconfigKeyDetector(), Base64PrivateKeyDetector(),
+)
+URL_PLUGINS: tuple[BasePlugin, ...] = (BasicAuthDetector(), UrlPasswordDetector())
+KEYWORD = KeywordDetector()
+
+WINDOW = 2048  # long lines are scanned in overlapping windows: keyword regexes backtrack
+OVERLAP = 512
+MIN_LENGTH = 8  # a classified assignment: at least this long...
+MIN_ENTROPY = 2.5  # ...not prose, and this many bits per character or three character classes
+# Config-like files assign unquoted values (``DB_PASSWORD=x``, ``password: x``): detect-secrets
+# maps only some extensions; .env files, shell, Dockerfiles and text without a path (commit
+# messages, scanner messages) are config-like too. Prose and JSON keep the quotes-required shapes.
+QUOTED = frozenset({".md", ".rst", ".txt", ".html", ".htm", ".json", ".ipynb", ".xml", ".csv"})
+_NAME_END = re.compile(r"[\w.-]+$")
+# Names that hold a *reference to* or a *property of* a secret, not the secret.
+_NOT_A_VALUE_NAME = re.compile(
+    r"(?i)(?:^|[_.-])(?:ids?|names?|files?|paths?|dirs?|urls?|uris?|env|var|field|fields|length|len"
+    r"|hash|hashed|hasher|policy|type|prompt|label|hint|reset|min|max|regex|pattern|template"
+    r"|header|param|question|ref|format|validator|required|mode|backend|manager)$")
+_SPACE = re.compile(r"\s")
+_REFERENCE = re.compile(r"^[\w.-]+[\[(]")
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:none|null|nil|true|false|undefined|empty|changeme|change_me|password|passwd|secret|"
+    r"example|dummy|fake|test|testing|sample|placeholder|redacted|hidden|masked|todo|tbd|xxx+|"
+    r"\*+|\.+|-+|your[-_ ].*|my[-_ ].*|<.*|.*\[redacted.*)$")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|U([0-9a-fA-F]{8})|([\"'\\/bfnrt]))")
+_SIMPLE = {"b": "", "f": "", "n": " ", "r": " ", "t": " "}
+_JOIN = re.compile(r"([\"'])\s*\+?\s*\1")
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """One detected secret: which detector family and plugin found it, and the value."""
+
+    family: str
+    plugin: str
+    value: str
+
+
+def scan_line(line: str, path: str, families: Collection[str], *,
+              strict: bool = True) -> list[Secret]:
+    """The secrets on one line of ``path``, found by the named detector families.
+
+    ``strict`` (classification) keeps an assigned value only when it looks like a secret (length,
+    entropy, no placeholder); redaction passes ``strict=False`` and masks every literal value.
+    """
+    out: dict[str, Secret] = {}
+    for variant in _variants(line):
+        for window in _windows(variant):
+            if KEYS in families:
+                for plugin in KEY_PLUGINS:
+                    for value in plugin.analyze_string(window):
+                        if value and not is_sequential_string(value):
+                            out.setdefault(value, Secret(KEYS, type(plugin).__name__, value))
+            if ASSIGNMENTS in families:
+                for name, value in _assignments(window, path):
+                    if _kept(value, window, strict=strict):
+                        out.setdefault(value, Secret(ASSIGNMENTS, name, value))
+    return sorted(out.values(), key=lambda s: -len(s.value))
+
+
+def mask(line: str, secrets: list[Secret]) -> str:
+    """``line`` with every secret replaced by ``[REDACTED:<plugin>]``.
+
+    A secret found only in a decoded variant of the line (escapes, joined literals) does not appear
+    in it verbatim: then the whole line is masked.
+    """
+    for secret in secrets:  # longest first, so a value inside another is not left half-masked
+        if secret.value in line:
+            line = line.replace(secret.value, f"[REDACTED:{secret.plugin}]")
+        else:
+            indent = line[:len(line) - len(line.lstrip())]
+            return f"{indent}[REDACTED:{secret.plugin}]"
+    return line
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _variants(line: str) -> Iterator[str]:
+    """The line as written, and as Python/JSON/JavaScript would read its literals."""
+    yield line
+    seen = {line}
+    decoded = _INVISIBLE.sub("", _ESCAPE.sub(_unescape, line)) if "\\" in line else line
+    decoded = _INVISIBLE.sub("", decoded)
+    for variant in (decoded, _JOIN.sub("", decoded)):
+        if variant not in seen:
+            seen.add(variant)
+            yield variant
+
+
+def _unescape(m: re.Match[str]) -> str:
+    code = m.group(1) or m.group(2) or m.group(3)
+    if code:
+        value = int(code, 16)
+        return chr(value) if value < 0x110000 else m.group(0)
+    simple = m.group(4)
+    return _SIMPLE.get(simple, simple)
+
+
+def _windows(line: str) -> Iterator[str]:
+    if len(line) <= WINDOW:
+        yield line
+        return
+    for start in range(0, len(line) - OVERLAP, WINDOW - OVERLAP):
+        yield line[start:start + WINDOW]
+
+
+def _tables(path: str) -> tuple[dict[Any, int], ...]:
+    """The keyword regex tables for ``path``'s kind of file, ours after detect-secrets'."""
+    kind = determine_file_type(path)
+    table = REGEX_BY_FILETYPE.get(kind)
+    if table is None or kind is FileType.OTHER:
+        suffix = os.path.splitext(path)[1].lower()
+        table = QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP if suffix in QUOTED \
+            else CONFIG_DENYLIST_REGEX_TO_GROUP
+    return table, EXTRA_BY_TABLE[id(table)]
+
+
+def _assignments(line: str, path: str) -> Iterator[tuple[str, str]]:
+    for table in _tables(path):
+        for value in KEYWORD.analyze_string(line, denylist_regex_to_group=table):
+            if value and not _NOT_A_VALUE_NAME.search(_name_before(line, value)):
+                yield "KeywordDetector", value
+    for plugin in URL_PLUGINS:
+        for value in plugin.analyze_string(line):
+            yield type(plugin).__name__, value
+
+
+def _name_before(line: str, value: str) -> str:
+    head = line[:max(0, line.find(value))].rstrip(" \t'\"`:=!>[](@)")
+    m = _NAME_END.search(head)
+    return m.group(0) if m else ""
+
+
+def _kept(value: str, line: str, *, strict: bool) -> bool:
+    """Whether an assigned value is a literal secret (detect-secrets' value filters, and ours)."""
+    value = value.strip()
+    if (not value or is_templated_secret(value) or is_prefixed_with_dollar_sign(value)
+            or is_not_alphanumeric_string(value) or _REFERENCE.match(value)
+            or value.startswith("%(") or value.startswith("[REDACTED")):
+        return False
+    if not strict:
+        return len(value) >= 4
+    if (_PLACEHOLDER.match(value) or is_sequential_string(value) or is_potential_uuid(value)
+            or len(value) < MIN_LENGTH or _SPACE.search(value)):
+        return False
+    classes = sum(bool(re.search(p, value)) for p in ("[a-z]", "[A-Z]", "[0-9]", r"[^\w\s]"))
+    return entropy(value) >= MIN_ENTROPY or classes >= 3
