@@ -11,33 +11,32 @@ import json
 import posixpath
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 _REQUIREMENTS = re.compile(r"(?:^|/)[^/]*(?:requirements|constraints)[^/]*\.(?:txt|in)$|"
                            r"(?:^|/)requirements/[^/]+\.(?:txt|in)$", re.IGNORECASE)
 _NAMED = frozenset({"pyproject.toml", "poetry.lock", "uv.lock", "pipfile", "pipfile.lock",
                     "setup.cfg", "setup.py"})
-# Lines of a requirements file that are not requirements but change what gets installed.
-INCLUDE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
-INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links",
-                 "--trusted-host")
+# Files that only say where packages come from: pip's configuration (read from a virtualenv, from
+# PIP_CONFIG_FILE, from ~/.pip when HOME is the checkout) and uv's.
+CONFIG_FILES = frozenset({"pip.conf", "pip.ini", "uv.toml"})
 
 
 def is_manifest(path: str) -> bool:
-    """Whether ``path`` is a dependency manifest the deps stage audits."""
-    return posixpath.basename(path).lower() in _NAMED or bool(_REQUIREMENTS.search(path))
+    """Whether ``path`` is a dependency manifest (or package-source configuration) to audit."""
+    base = posixpath.basename(path).lower()
+    return base in _NAMED or base in CONFIG_FILES or bool(_REQUIREMENTS.search(path))
 
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
-    """One requirement from a manifest: a pin (``version``) or something that cannot be audited."""
+    """One requirement from a manifest that names a package: a pin (``version``) or not."""
 
     name: str
     version: str | None
     text: str
     line: int | None
-    # Not a requirement: "-r"/"--extra-index-url"... (an option line), or "code" (setup.py).
-    option: str = ""
 
     @property
     def pinned(self) -> bool:
@@ -45,64 +44,99 @@ class Requirement:
         return self.version is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Somewhere packages come from other than a name on the default index.
+
+    ``kind`` says what the manifest sets (``index-url``, ``extra-index-url``, ``find-links``,
+    ``trusted-host``, ``no-index``, ``url``, ``vcs``, ``path``, ``include``, or a configuration
+    key such as ``tool.uv.index.url``); ``target`` is the URL, host or path as written.
+    """
+
+    kind: str
+    target: str
+    text: str
+    line: int | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies the source across both sides of a change (not its line)."""
+        return (self.kind, self.target)
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    """``-r``/``-c``: another requirements file pip reads, relative to the including file."""
+
+    target: str
+    text: str
+    line: int | None
+    constraint: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A line (or a whole manifest) the gate cannot read the way the installer reads it."""
+
+    text: str
+    line: int | None
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """Everything a manifest declares that decides what gets installed, and from where."""
+
+    requirements: tuple[Requirement, ...] = ()
+    sources: tuple[Source, ...] = ()
+    includes: tuple[Include, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
 def normalize(name: str) -> str:
     """PEP 503 name normalisation (``Foo_Bar`` and ``foo.bar`` are ``foo-bar``)."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def parse(path: str, content: bytes) -> list[Requirement]:
-    """The requirements a manifest declares (``ValueError`` when it does not parse)."""
-    text = content.decode("utf-8-sig", "replace")  # pip ignores a byte-order mark too
+def read(path: str, content: bytes, *, requirements_format: bool = False) -> Manifest:
+    """What a manifest declares; ``requirements_format`` reads any file as pip's ``-r`` would.
+
+    Raises ``ValueError`` when a TOML, JSON or INI manifest does not parse.
+    """
     base = posixpath.basename(path).lower()
+    if requirements_format or not (base in _NAMED or base in CONFIG_FILES):
+        # Imported here: it loads pip-requirements-parser, which only the deps stage needs.
+        from gates import reqfile
+
+        return reqfile.read(content)
+    text = content.decode("utf-8-sig", "replace")  # pip and tomllib callers drop the mark too
     if base == "setup.py":
-        return [Requirement("setup.py", None, "setup.py", None, option="code")]
-    if base == "pipfile":
-        return _pipfile(text)
-    if base == "pyproject.toml":
-        return _pyproject(text)
-    if base in ("poetry.lock", "uv.lock"):
-        return _lock_toml(text, skip_local=base == "uv.lock")
+        return Manifest(problems=(Problem("setup.py", None, "setup.py is code: its requirements "
+                                          "cannot be read without running it (declare them in "
+                                          "pyproject.toml)"),))
+    if base in ("pip.conf", "pip.ini"):
+        from gates.sources import pip_config
+
+        return Manifest(sources=pip_config(text))
+    from gates.sources import toml_sources
+
+    if base == "uv.toml":
+        return Manifest(sources=toml_sources(base, tomllib.loads(text), text))
     if base == "pipfile.lock":
-        return _pipfile_lock(text)
+        return _pipfile_lock(text)  # its _meta.sources are read there
     if base == "setup.cfg":
         return _setup_cfg(text)
-    return _requirements_txt(text)
+    data = tomllib.loads(text)
+    found = {"pipfile": _pipfile, "pyproject.toml": _pyproject}.get(base, _lock_toml)(data, text)
+    return replace(found, sources=found.sources + toml_sources(base, data, text))
 
 
-def _requirements_txt(text: str) -> list[Requirement]:
-    out = []
-    logical, start = "", 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
-        if not logical:
-            start = number
-        if line.endswith("\\"):
-            logical += line[:-1] + " "
-            continue
-        logical += line
-        if logical.strip():
-            out.extend(_requirement_line(logical.strip(), start))
-        logical = ""
-    return out
+def parse(path: str, content: bytes) -> list[Requirement]:
+    """The package requirements a manifest declares (``ValueError`` when it does not parse)."""
+    return list(read(path, content).requirements)
 
 
-def _requirement_line(line: str, number: int) -> list[Requirement]:
-    if line.startswith(("-e", "--editable")):
-        target = line.split(None, 1)[-1]
-        return [Requirement(target, None, line, number)]
-    if line.startswith("-"):
-        m = re.match(r"(--?[\w-]+)(?:[= ]\s*(.*))?$", line)
-        option, value = (m.group(1), (m.group(2) or "").strip()) if m else (line, "")
-        if option in INCLUDE_OPTIONS or option in INDEX_OPTIONS:
-            return [Requirement(value, None, line, number, option=option)]
-        return []
-    # Per-requirement options do not change what is installed from where.
-    spec = re.sub(r"\s--(?:hash|config-settings|global-option|install-option)[= ]\S+", "",
-                  line).strip()
-    return [_pep508(spec, number)]
-
-
-def _pep508(spec: str, number: int | None) -> Requirement:
+def _pep508(spec: str, number: int | None) -> Requirement | Source:
     # Imported here: only the dependency stage parses manifests, the hook path never does.
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as PackagingRequirement
@@ -111,16 +145,23 @@ def _pep508(spec: str, number: int | None) -> Requirement:
         req = PackagingRequirement(spec)
     except InvalidRequirement:
         return Requirement(spec.split(";", maxsplit=1)[0].strip() or spec, None, spec, number)
+    if req.url:
+        from gates.reqfile import link_kind
+
+        return Source(link_kind(req.url, "+" in req.url.split(":", 1)[0]), req.url, spec, number)
     pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
-    version = pins[0].version if len(pins) == 1 and len(req.specifier) == 1 and not req.url \
-        else None
+    version = pins[0].version if len(pins) == 1 and len(req.specifier) == 1 else None
     return Requirement(normalize(req.name), version, spec, number)
 
 
-def _pyproject(text: str) -> list[Requirement]:
-    data = tomllib.loads(text)
+def _split(found: list[Requirement | Source]) -> Manifest:
+    return Manifest(tuple(r for r in found if isinstance(r, Requirement)),
+                    tuple(s for s in found if isinstance(s, Source)))
+
+
+def _pyproject(data: dict[str, Any], text: str) -> Manifest:
     lines = text.splitlines()
-    out: list[Requirement] = []
+    out: list[Requirement | Source] = []
     project = data.get("project", {})
     specs = list(project.get("dependencies", []))
     for group in project.get("optional-dependencies", {}).values():
@@ -138,50 +179,54 @@ def _pyproject(text: str) -> list[Requirement]:
     tables += [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
     for table in tables:
         for name, value in table.items():
-            if name.lower() == "python":
-                continue
+            if name.lower() == "python" or _elsewhere(value):
+                continue  # a git, path or url dependency is a source (gates.sources)
             version = value.get("version") if isinstance(value, dict) else value
             exact = version.lstrip("= ") if isinstance(version, str) and \
                 re.fullmatch(r"=?=?\s*\d[\w.+!-]*", version) else None
             key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
             out.append(Requirement(normalize(name), exact, f"{name} = {version!r}",
                                    _line_matching(lines, key)))
-    return out
+    return _split(out)
 
 
-def _pipfile(text: str) -> list[Requirement]:
-    data = tomllib.loads(text)
+def _elsewhere(value: object) -> bool:
+    """A Poetry or Pipfile dependency fetched from git, a path or a URL rather than an index."""
+    return isinstance(value, dict) and bool({"git", "path", "url", "file"} & set(value))
+
+
+def _pipfile(data: dict[str, Any], text: str) -> Manifest:
     lines = text.splitlines()
     out = []
     for section in ("packages", "dev-packages"):
         for name, value in data.get(section, {}).items():
+            if _elsewhere(value):
+                continue
             version = value.get("version", "*") if isinstance(value, dict) else value
             pinned = version[2:] if isinstance(version, str) and version.startswith("==") \
                 and "*" not in version else None
             key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
             out.append(Requirement(normalize(name), pinned, f"{name} = {version!r}",
                                    _line_matching(lines, key)))
-    return out
+    return Manifest(tuple(out))
 
 
-def _lock_toml(text: str, *, skip_local: bool) -> list[Requirement]:
-    data = tomllib.loads(text)
+def _lock_toml(data: dict[str, Any], text: str) -> Manifest:
     lines = text.splitlines()
     out = []
     for package in data.get("package", []):
         source = package.get("source", {})
-        if skip_local and isinstance(source, dict) and ({"editable", "virtual", "directory"}
-                                                        & set(source)):
-            continue  # the project itself, not a dependency from an index
+        if isinstance(source, dict) and ({"editable", "virtual", "directory"} & set(source)):
+            continue  # a local project (uv), not a dependency from an index: a source
         name, version = package.get("name"), package.get("version")
         if isinstance(name, str) and isinstance(version, str):
             declared = rf'\s*name\s*=\s*"{re.escape(name)}"\s*$'
             out.append(Requirement(normalize(name), version, f"{name}=={version}",
                                    _line_matching(lines, declared)))
-    return out
+    return Manifest(tuple(out))
 
 
-def _pipfile_lock(text: str) -> list[Requirement]:
+def _pipfile_lock(text: str) -> Manifest:
     data = json.loads(text)
     lines = text.splitlines()
     out = []
@@ -191,19 +236,28 @@ def _pipfile_lock(text: str) -> list[Requirement]:
             pinned = version[2:] if version.startswith("==") else None
             out.append(Requirement(normalize(name), pinned, f"{name}{version}",
                                    _line_of(lines, f'"{name}"')))
-    return out
+    from gates.sources import json_sources
+
+    return Manifest(tuple(out), json_sources(data, lines))
 
 
-def _setup_cfg(text: str) -> list[Requirement]:
+def _setup_cfg(text: str) -> Manifest:
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
     except configparser.Error as exc:
         raise ValueError(f"setup.cfg does not parse: {exc}") from None
-    raw = parser.get("options", "install_requires", fallback="")
     lines = text.splitlines()
-    return [_pep508(spec, _line_of(lines, spec)) for spec in
-            (s.strip() for s in raw.splitlines()) if spec and not spec.startswith("#")]
+    found = [_pep508(spec, _line_of(lines, spec)) for spec in
+             _values(parser.get("options", "install_requires", fallback=""))]
+    # setuptools no longer follows dependency_links, older ones (and easy_install) did.
+    found += [Source("dependency-links", link, link, _line_of(lines, link))
+              for link in _values(parser.get("options", "dependency_links", fallback=""))]
+    return _split(found)
+
+
+def _values(raw: str) -> list[str]:
+    return [s for s in (line.strip() for line in raw.splitlines()) if s and not s.startswith("#")]
 
 
 def _line_matching(lines: list[str], pattern: str) -> int | None:

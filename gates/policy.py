@@ -97,18 +97,35 @@ class SastSettings:
     unicode: bool = True
 
 
+DEPS_ACTIONS = ("pending", "block", "report")  # what a new package source or an unaudited pin does
+
+
 @dataclass(frozen=True, slots=True)
 class DepsSettings:
-    """The dependency audit: offline advisories, unpinned requirements, what blocks."""
+    """The dependency audit: advisories, pins it cannot audit, package sources, what blocks.
+
+    ``sources`` and ``unaudited`` are actions, not severities: ``pending`` (a person accepts it),
+    ``block``, or ``report`` (shown, the stage passes). A severity given for ``unaudited`` (the
+    older form) keeps its old meaning: it blocks at or above ``block_on``, else it is reported.
+    """
 
     offline_db: str | None = None
     unpinned: str = "medium"
-    unaudited: str = "medium"
+    unaudited: str = "pending"
     existing: str = "medium"
     introduced: str = "high"
     block_on: str = "high"
     service: str = "pypi"
     timeout: float = 120.0
+    sources: str = "pending"
+    allowed_sources: tuple[str, ...] = ()
+
+    def action(self, setting: str) -> str:
+        """``pending``, ``block`` or ``report`` for the value of ``sources`` or ``unaudited``."""
+        if setting in DEPS_ACTIONS:
+            return setting
+        return "block" if SEVERITIES.index(setting) >= SEVERITIES.index(self.block_on) \
+            else "report"
 
 
 @dataclass(frozen=True, slots=True)

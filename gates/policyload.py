@@ -21,6 +21,7 @@ from gates.policy import (
     BUILTIN_STAGES,
     DEFAULT_NAME,
     DEFAULT_ORIGIN,
+    DEPS_ACTIONS,
     FILE_KINDS,
     SCHEMA_VERSION,
     SEVERITIES,
@@ -303,7 +304,7 @@ class Validator:
         key: Key = ("deps",)
         raw = self.keys(key, self.data.get("deps") or {},
                         ("offline_db", "unpinned", "unaudited", "existing", "introduced",
-                         "block_on", "service", "timeout"))
+                         "block_on", "service", "timeout", "sources", "allowed_sources"))
         defaults = DepsSettings()
         offline = raw.get("offline_db")
         return DepsSettings(
@@ -311,7 +312,7 @@ class Validator:
             unpinned=self.choice((*key, "unpinned"), raw.get("unpinned", defaults.unpinned),
                                  SEVERITIES),
             unaudited=self.choice((*key, "unaudited"), raw.get("unaudited", defaults.unaudited),
-                                  SEVERITIES),
+                                  (*DEPS_ACTIONS, *SEVERITIES)),
             existing=self.choice((*key, "existing"), raw.get("existing", defaults.existing),
                                  SEVERITIES),
             introduced=self.choice((*key, "introduced"),
@@ -321,7 +322,23 @@ class Validator:
             service=self.choice((*key, "service"), raw.get("service", defaults.service),
                                 ("pypi", "osv")),
             timeout=self.seconds((*key, "timeout"), raw.get("timeout", defaults.timeout)),
+            sources=self.choice((*key, "sources"), raw.get("sources", defaults.sources),
+                                DEPS_ACTIONS),
+            allowed_sources=self.allowed_sources((*key, "allowed_sources"),
+                                                 raw.get("allowed_sources")),
         )
+
+    def allowed_sources(self, key: Key, value: Any) -> tuple[str, ...]:
+        """URL prefixes need a scheme and a host: a bare scheme or "https://" would allow all."""
+        entries = self.strings(key, value)
+        for i, entry in enumerate(entries):
+            if "://" in entry:
+                authority = entry.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
+                if not authority.rsplit("@", 1)[-1].split(":", 1)[0]:
+                    raise self.fail((*key, i), f"{entry!r} names no host")
+            if not entry.strip() or entry.strip() in ("*", "**", "/", "*/*"):
+                raise self.fail((*key, i), f"{entry!r} would accept every source")
+        return entries
 
     def review(self) -> ReviewSettings:
         key: Key = ("review",)

@@ -132,14 +132,16 @@ def test_the_same_pin_in_two_manifests_is_judged_in_each(audited: Repo) -> None:
     assert deps["status"] == "failed"
 
 
-def test_a_new_package_index_blocks_and_untouched_includes_are_reported(audited: Repo) -> None:
+def test_a_new_package_index_and_an_untouched_include_wait_for_a_person(audited: Repo) -> None:
     audited.write("requirements.txt", "legacy-pkg==0.9.0\nsafe-lib==2.0.0\n-r deps/base.txt\n"
                   "--extra-index-url https://pypi.example.invalid/simple\n")
-    deps = deps_stage(audited.gate_json())
+    data = audited.gate_json()
+    deps = deps_stage(data)
     rules = {(f["rule"], f["line"], f["blocking"]) for f in deps["findings"]}
-    assert ("package-index", 4, True) in rules
+    assert ("package-source", 4, False) in rules
     assert ("not-audited", 3, False) in rules
-    assert deps["status"] == "failed"
+    assert deps["status"] == "pending" and data["exit_code"] == 3
+    assert "requirements.txt:3" in deps["message"] and "requirements.txt:4" in deps["message"]
 
 
 def test_setup_py_and_undecodable_manifests_are_not_audited_not_clean(audited: Repo) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gates.manifests import Requirement, is_manifest, normalize, parse
+from gates.manifests import Requirement, Source, is_manifest, normalize, parse, read
 
 
 def triples(reqs: list[Requirement]) -> list[tuple[str, str | None, int | None]]:
@@ -116,7 +116,7 @@ colorama==0.4.6; sys_platform == "win32" \\
 
 
 def test_requirements_txt_exact_requirements() -> None:
-    reqs = [r for r in parse("requirements.txt", REQUIREMENTS_TXT.encode()) if not r.option]
+    reqs = parse("requirements.txt", REQUIREMENTS_TXT.encode())
     assert triples(reqs) == [
         ("django", "4.2.11", 8),
         ("requests", "2.31.0", 9),
@@ -126,10 +126,6 @@ def test_requirements_txt_exact_requirements() -> None:
         ("idna", None, 15),
         ("certifi", None, 16),
         ("packaging", None, 17),
-        ("git+https://github.com/example/tool.git@v1.0#egg=tool", None, 19),
-        ("./libs/local-pkg", None, 20),
-        ("mylib", None, 21),
-        ("https://files.example.invalid/wheels/other-1.0-py3-none-any.whl", None, 22),
         ("attrs", "23.2.0", 23),
         ("six", "1.16.0", 24),
         ("pyyaml", "6.0.1", 25),
@@ -138,14 +134,16 @@ def test_requirements_txt_exact_requirements() -> None:
 
 
 def test_requirements_txt_option_lines_are_not_requirements() -> None:
-    reqs = parse("requirements.txt", REQUIREMENTS_TXT.encode())
-    texts = " ".join(r.text for r in reqs if not r.option)
+    manifest = read("requirements.txt", REQUIREMENTS_TXT.encode())
+    texts = " ".join(r.text for r in manifest.requirements)
     for option in ("--index-url", "--extra-index-url", "--trusted-host", "base.txt",
                    "constraints.txt", "--hash"):
         assert option not in texts
-    # They are kept apart, for the stage to judge (a new index is a risk, an include is reported).
-    assert {r.option for r in reqs if r.option} == {"--index-url", "--extra-index-url",
-                                                    "--trusted-host", "-r", "-c"}
+    # They are kept apart, for the stage to judge (a new source needs a person, includes are read).
+    assert [(s.kind, s.line) for s in manifest.sources if s.kind.endswith(("url", "host"))][:3] \
+        == [("index-url", 2), ("extra-index-url", 3), ("trusted-host", 4)]
+    assert [(i.target, i.constraint, i.line) for i in manifest.includes] == [
+        ("base.txt", False, 5), ("constraints.txt", True, 6)]
 
 
 def test_requirements_txt_continuation_keeps_the_first_line_and_drops_hashes() -> None:
@@ -166,14 +164,16 @@ def test_requirements_txt_texts_keep_extras_and_markers() -> None:
     assert reqs["urllib3"].text == "urllib3>=1.26,<3"
 
 
-def test_requirements_txt_editable_and_url_requirements_are_unpinned() -> None:
-    reqs = parse("requirements.txt", REQUIREMENTS_TXT.encode())
-    editable = [r for r in reqs if r.text.startswith("-e")]
-    assert [(r.text, r.version) for r in editable] == [
-        ("-e git+https://github.com/example/tool.git@v1.0#egg=tool", None),
-        ("-e ./libs/local-pkg", None),
+def test_requirements_txt_editable_url_and_path_requirements_are_sources() -> None:
+    manifest = read("requirements.txt", REQUIREMENTS_TXT.encode())
+    assert [(s.kind, s.target, s.line) for s in manifest.sources if s.line and s.line > 18] == [
+        ("vcs", "git+https://github.com/example/tool.git@v1.0#egg=tool", 19),
+        ("path", "./libs/local-pkg", 20),
+        ("vcs", "git+https://github.com/example/mylib.git@v2.0", 21),  # name @ VCS: not a pin
+        ("url", "https://files.example.invalid/wheels/other-1.0-py3-none-any.whl", 22),
     ]
-    assert by_name(reqs)["mylib"].pinned is False
+    # A wheel URL names a version, but pip fetches it from that URL: it is not audited as a pin.
+    assert {"mylib", "other"}.isdisjoint(r.name for r in manifest.requirements)
 
 
 @pytest.mark.parametrize(
@@ -192,8 +192,6 @@ def test_requirements_txt_editable_and_url_requirements_are_unpinned() -> None:
         ("Requests[security]==2.31.0", ("requests", "2.31.0")),
         ("torch==2.2.1+cpu", ("torch", "2.2.1+cpu")),
         ("Django==5.0rc1", ("django", "5.0rc1")),
-        ("pkg @ https://example.invalid/pkg-1.0.tar.gz", ("pkg", None)),
-        ("--editable ./src", ("./src", None)),
     ],
 )
 def test_requirements_txt_single_lines(line: str, expected: tuple[str, str | None]) -> None:
@@ -293,8 +291,10 @@ def test_more_manifests_are_recognised(path: str) -> None:
 
 
 def test_setup_py_is_reported_as_code_not_parsed() -> None:
-    (only,) = parse("setup.py", b"from setuptools import setup\nsetup(install_requires=['x'])\n")
-    assert only.option == "code" and only.version is None
+    manifest = read("setup.py", b"from setuptools import setup\nsetup(install_requires=['x'])\n")
+    assert manifest.requirements == () and manifest.sources == ()
+    (problem,) = manifest.problems
+    assert "setup.py is code" in problem.why
 
 
 def test_pipfile_packages() -> None:
@@ -307,10 +307,12 @@ def test_pipfile_packages() -> None:
 def test_option_lines_are_kept_apart_from_requirements() -> None:
     text = ("-r base.txt\n--extra-index-url https://mirror.example.invalid/simple\n"
             "x==1 --config-settings=a=b\n")
-    reqs = parse("requirements.txt", text.encode())
-    assert [(r.option, r.name) for r in reqs if r.option] == [
-        ("-r", "base.txt"), ("--extra-index-url", "https://mirror.example.invalid/simple")]
-    assert [(r.name, r.version) for r in reqs if not r.option] == [("x", "1")]
+    manifest = read("requirements.txt", text.encode())
+    assert [i.target for i in manifest.includes] == ["base.txt"]
+    assert manifest.sources == (Source("extra-index-url", "https://mirror.example.invalid/simple",
+                                       "--extra-index-url https://mirror.example.invalid/simple",
+                                       2),)
+    assert [(r.name, r.version) for r in manifest.requirements] == [("x", "1")]
 
 
 def test_pyproject_without_dependencies_is_empty() -> None:
@@ -362,7 +364,6 @@ def test_pyproject_poetry_dependencies_and_groups() -> None:
         ("arrow", None, 13),
         ("marshmallow", None, 14),
         ("gunicorn", None, 15),
-        ("internal-lib", None, 16),
         ("mypy", "1.9.0", 23),
         ("pytest", "8.1.1", 19),
         ("black", None, 20),

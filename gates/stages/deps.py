@@ -1,26 +1,55 @@
-"""The dependency audit: runs only when a dependency manifest changed.
+"""The dependency audit: runs only when a dependency manifest (or package-source file) changed.
 
 Each changed manifest is read as it stands after the change (and before it, to tell what the change
-introduces: a new package or a changed version). Pins are audited online with pip-audit or, when the
-policy names one, against an offline OSV database, which is also the fallback when pip-audit cannot
-reach its service. An unpinned requirement cannot be audited and is reported as such.
+introduces), the way its installer reads it: requirements files as pip does (``gates.reqfile``),
+following ``-r``/``-c`` includes the change also touches. Pins are audited online with pip-audit or,
+when the policy names one, against an offline OSV database, which is also the fallback when
+pip-audit cannot reach its service. Package sources the change adds (another index, a direct URL,
+a VCS or local path, a pip or uv configuration) need a person unless the trusted policy vouches for
+them; what cannot be audited is never a quiet pass (``deps.sources``, ``deps.unaudited``).
 """
 
 from __future__ import annotations
 
-import posixpath
-from dataclasses import replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates.errors import ToolFailure
-from gates.manifests import INCLUDE_OPTIONS, Requirement, is_manifest, parse
-from gates.model import FileStatus, Finding, StageResult, StageStatus
+from gates.manifests import Manifest, Problem, Requirement, Source, is_manifest, read
+from gates.model import ChangedFile, FileStatus, Finding, StageResult, StageStatus
 from gates.policy import DepsSettings
+from gates.reqfile import include_target
 from gates.scanners import at_least, fingerprint
+from gates.sources import accepted
 from gates.stages import StageContext
 from gates.vulns import AuditResult, Pin, ServiceUnavailable
 from gates.vulns.osv import OfflineDatabase
 from gates.vulns.pip_audit import PipAudit
+
+SOURCE_RULE, UNAUDITED_RULE = "package-source", "not-audited"
+_SEVERITY = {"block": "high", "pending": "medium", "report": "low"}
+
+
+@dataclass
+class _Audit:
+    """What the stage gathers while it reads the manifests, before the pins are looked up."""
+
+    settings: DepsSettings
+    findings: list[Finding] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # what a person must accept, for the message
+    entries: list[tuple[str, Requirement, bool]] = field(default_factory=list)
+
+    def judged(self, rule: str, path: str, line: int | None, message: str, *, subject: str,
+               note: str = "") -> None:
+        """A source or an unaudited requirement: pending, blocking or reported, as configured."""
+        action = self.settings.action(self.settings.sources if rule == SOURCE_RULE
+                                      else self.settings.unaudited)
+        self.findings.append(Finding(
+            tool="deps", rule=rule, severity=_SEVERITY[action], path=path, line=line,
+            message=message, fingerprint=fingerprint("deps", rule, path, subject),
+            blocking=action == "block", note=note))
+        if action == "pending":
+            self.pending.append(f"{path}:{line}" if line else path)
 
 
 def run(ctx: StageContext) -> StageResult:
@@ -33,90 +62,120 @@ def run(ctx: StageContext) -> StageResult:
     workspace = ctx.workspace
     if workspace is None:
         return StageResult("deps", StageStatus.ERROR, "no workspace with the judged content")
-    changed = {f.path for f in manifests}
-    findings: list[Finding] = []
-    entries: list[tuple[str, Requirement, bool]] = []  # (manifest, pinned requirement, introduced)
-    for file in manifests:
-        judged = workspace.root / file.path
-        if not file.has_text or not judged.is_file():
-            kind = "a symlink" if file.symlink else "not text (binary or another encoding)"
-            findings.append(_unaudited(file.path, None, f"{file.path} is {kind}: its "
-                                       "requirements cannot be read or audited", settings))
+    changed = {f.path: f for f in ctx.change.files if f.status is not FileStatus.DELETED}
+    audit = _Audit(settings)
+    queue: list[tuple[str, bool]] = [(f.path, False) for f in manifests]
+    done: set[tuple[str, bool]] = set()
+    while queue:
+        path, as_requirements = queue.pop(0)
+        if (path, as_requirements) in done:
             continue
-        after = _read(judged, file.path)
-        before_path = workspace.before / (file.old_path or file.path)
-        before = _read(before_path, file.path) if before_path.is_file() else []
-        previous = {(r.name, r.version, r.option) for r in before}
-        for req in after:
-            introduced = (req.name, req.version, req.option) not in previous
-            if req.option:
-                finding = _option(file.path, req, introduced, changed, settings)
-                if finding is not None:
-                    findings.append(finding)
-            elif req.version is None:
-                findings.append(_unpinned(file.path, req, settings))
-            else:
-                entries.append((file.path, req, introduced))
-    if not entries:
-        return _conclude(findings, settings, note="no pinned requirement to audit")
-    pins = list(dict.fromkeys((req.name, req.version or "") for _, req, _ in entries))
+        done.add((path, as_requirements))
+        file = changed[path]
+        judged = workspace.root / path
+        if file.symlink or not judged.is_file():
+            kind = "a symlink" if file.symlink else "not readable as a file of the change"
+            audit.judged(UNAUDITED_RULE, path, None, f"{path} is {kind}: its requirements cannot "
+                         "be read or audited", subject=path)
+            continue
+        after = _read(judged, path, as_requirements)
+        before = _before(workspace.before, file, as_requirements)
+        queue.extend(_manifest(audit, path, after, before, changed))
+    if not audit.entries:
+        return _conclude(audit, note="no pinned requirement to audit")
+    pins = list(dict.fromkeys((req.name, req.version or "") for _, req, _ in audit.entries))
     result, note = _audit(pins, settings, ctx.root)
-    for path, req, introduced in entries:
-        pin = (req.name, req.version or "")
-        if pin not in result.audited:
-            why = result.problems.get(pin, "not audited")
-            findings.append(_unaudited(path, req, f"{req.name}=={req.version} could not be "
-                                       f"audited: {why}", settings))
+    _advisories(audit, result)
+    return _conclude(audit, note=note)
+
+
+def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None,
+              changed: dict[str, ChangedFile]) -> list[tuple[str, bool]]:
+    """Judge one manifest's contents; returns the changed files it includes, to read next."""
+    settings = audit.settings
+    old = before or Manifest()
+    note = "" if before is not None else "no earlier version to compare with"
+    previous = {(r.name, r.version) for r in old.requirements}
+    for req in after.requirements:
+        introduced = (req.name, req.version) not in previous
+        if req.version is None:
+            audit.findings.append(_unpinned(path, req, settings))
+        else:
+            audit.entries.append((path, req, introduced))
+    known = {s.key for s in old.sources}
+    for source in after.sources:
+        if source.key in known:
             continue
-        for advisory in result.advisories.get(pin, ()):
-            severity = settings.introduced if introduced else settings.existing
-            aliases = f" ({', '.join(advisory.aliases)})" if advisory.aliases else ""
-            fix = f"; fixed in {advisory.fixed}" if advisory.fixed else "; no fixed version"
-            findings.append(Finding(
-                tool="deps", rule=advisory.id, severity=severity, path=path, line=req.line,
-                message=f"{req.name}=={req.version}: {advisory.id}{aliases}{fix}"
-                        f"{': ' + advisory.summary if advisory.summary else ''}",
-                fingerprint=fingerprint("deps", advisory.id, path, f"{req.name}=={req.version}"),
-                note="introduced by this change" if introduced
-                else "already present before this change"))
-    return _conclude(findings, settings, note=note)
+        reason = accepted(source, path, settings.allowed_sources)
+        if reason is None:
+            audit.judged(SOURCE_RULE, path, source.line, _source_message(source),
+                         subject=f"{source.kind} {source.target}",
+                         note=note or "new in this change")
+    for problem in after.problems:
+        audit.judged(UNAUDITED_RULE, path, problem.line, _problem_message(path, problem),
+                     subject=problem.text)
+    follow: list[tuple[str, bool]] = []
+    earlier = {(i.target, i.constraint) for i in old.includes}
+    for include in after.includes:
+        introduced = (include.target, include.constraint) not in earlier
+        target = include_target(path, include.target)
+        option = "-c" if include.constraint else "-r"
+        if target is None:
+            if introduced:
+                source = Source("include", include.target, include.text, include.line)
+                if accepted(source, path, settings.allowed_sources) is None:
+                    audit.judged(SOURCE_RULE, path, include.line,
+                                 f"{option} {include.target} reads requirements from outside the "
+                                 "repository: the gate cannot see or audit them",
+                                 subject=f"include {include.target}", note="new in this change")
+        elif target in changed:
+            follow.append((target, True))
+        elif introduced:
+            # The change newly pulls in a file it does not show: its pins were never read here.
+            audit.judged(UNAUDITED_RULE, path, include.line,
+                         f"{include.text!r} includes {target}, which this change does not touch: "
+                         "its requirements are not audited here", subject=include.text)
+    return follow
 
 
-def _option(path: str, req: Requirement, introduced: bool, changed: set[str],
-            settings: DepsSettings) -> Finding | None:
-    """Option lines: an include is audited only if it is part of the change; a new index is risk."""
-    if req.option == "code":
-        return _unaudited(path, req, "setup.py is code: its requirements cannot be read without "
-                          "running it (declare them in pyproject.toml)", settings)
-    if req.option in INCLUDE_OPTIONS:
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), req.name))
-        if target in changed:
-            return None
-        return _unaudited(path, req, f"{req.text!r} includes {target}, which this change does not "
-                          "touch: it is not audited here", settings)
-    if introduced:
-        return Finding(
-            tool="deps", rule="package-index", severity=settings.introduced, path=path,
-            line=req.line, message=f"the change points pip at another package source: {req.text} "
-            "(dependency confusion and typosquatting risk)",
-            fingerprint=fingerprint("deps", "package-index", path, req.text),
-            note="introduced by this change")
-    return None
+def _source_message(source: Source) -> str:
+    what = {
+        "index-url": "replaces the package index with",
+        "extra-index-url": "adds a package index (dependency confusion risk):",
+        "find-links": "adds a find-links location:",
+        "trusted-host": "turns off TLS verification for",
+        "url": "installs from a direct URL, not an index:",
+        "vcs": "installs from a VCS checkout:",
+        "path": "installs from a local path:",
+    }.get(source.kind, f"sets a package source ({source.kind}):")
+    return f"the change {what} {source.target or source.text} (from: {source.text})"
 
 
-def _unaudited(path: str, req: Requirement | None, message: str,
-               settings: DepsSettings) -> Finding:
-    return Finding(tool="deps", rule="not-audited", severity=settings.unaudited, path=path,
-                   line=req.line if req else None, message=message,
-                   fingerprint=fingerprint("deps", "not-audited", path,
-                                           req.text if req else path))
+def _problem_message(path: str, problem: Problem) -> str:
+    if problem.line is None:
+        return f"{path} cannot be read the way its installer reads it: {problem.why}"
+    return f"{problem.text!r} cannot be audited: {problem.why}"
 
 
-def _read(path: Path, name: str) -> list[Requirement]:
+def _read(path: Path, name: str, as_requirements: bool) -> Manifest:
     try:
-        return parse(name, path.read_bytes())
+        return read(name, path.read_bytes(), requirements_format=as_requirements)
     except (OSError, ValueError) as exc:
         raise ToolFailure(f"cannot read the manifest {name}: {exc}") from None
+
+
+def _before(before_root: Path, file: ChangedFile, as_requirements: bool) -> Manifest | None:
+    """The manifest before the change: empty for a new file, ``None`` when it is not at hand."""
+    if file.status is FileStatus.ADDED or not file.old_blob:
+        return Manifest()
+    name = file.old_path or file.path
+    earlier = before_root / name
+    if not earlier.is_file():
+        return None  # everything in it then counts as introduced: the cautious reading
+    try:
+        return read(name, earlier.read_bytes(), requirements_format=as_requirements)
+    except (OSError, ValueError):
+        return Manifest()  # it did not parse before: nothing in it was accepted then
 
 
 def _unpinned(path: str, req: Requirement, settings: DepsSettings) -> Finding:
@@ -124,7 +183,32 @@ def _unpinned(path: str, req: Requirement, settings: DepsSettings) -> Finding:
         tool="deps", rule="unpinned", severity=settings.unpinned, path=path, line=req.line,
         message=f"cannot audit an unpinned requirement: {req.text} (pin an exact version, "
                 "or audit the lock file)",
-        fingerprint=fingerprint("deps", "unpinned", path, req.text))
+        fingerprint=fingerprint("deps", "unpinned", path, req.text),
+        blocking=at_least(settings.unpinned, settings.block_on))
+
+
+def _advisories(audit: _Audit, result: AuditResult) -> None:
+    settings = audit.settings
+    for path, req, introduced in audit.entries:
+        pin = (req.name, req.version or "")
+        if pin not in result.audited:
+            why = result.problems.get(pin, "not audited")
+            audit.judged(UNAUDITED_RULE, path, req.line,
+                         f"{req.name}=={req.version} could not be audited: {why}",
+                         subject=req.text)
+            continue
+        for advisory in result.advisories.get(pin, ()):
+            severity = settings.introduced if introduced else settings.existing
+            aliases = f" ({', '.join(advisory.aliases)})" if advisory.aliases else ""
+            fix = f"; fixed in {advisory.fixed}" if advisory.fixed else "; no fixed version"
+            audit.findings.append(Finding(
+                tool="deps", rule=advisory.id, severity=severity, path=path, line=req.line,
+                message=f"{req.name}=={req.version}: {advisory.id}{aliases}{fix}"
+                        f"{': ' + advisory.summary if advisory.summary else ''}",
+                fingerprint=fingerprint("deps", advisory.id, path, f"{req.name}=={req.version}"),
+                blocking=at_least(severity, settings.block_on),
+                note="introduced by this change" if introduced
+                else "already present before this change"))
 
 
 def _audit(pins: list[Pin], settings: DepsSettings, root: Path) -> tuple[AuditResult, str]:
@@ -152,12 +236,22 @@ def _audit(pins: list[Pin], settings: DepsSettings, root: Path) -> tuple[AuditRe
     return result, note
 
 
-def _conclude(findings: list[Finding], settings: DepsSettings, note: str) -> StageResult:
-    judged = [replace(f, blocking=at_least(f.severity, settings.block_on)) for f in findings]
-    blocking = [f for f in judged if f.blocking]
-    unaudited = sum(1 for f in judged if f.rule in ("unpinned", "not-audited"))
-    counts = f"{len(blocking)} blocking, {len(judged) - len(blocking)} reported"
+def _conclude(audit: _Audit, note: str) -> StageResult:
+    findings = audit.findings
+    blocking = [f for f in findings if f.blocking]
+    unaudited = sum(1 for f in findings if f.rule in ("unpinned", UNAUDITED_RULE))
+    sources = sum(1 for f in findings if f.rule == SOURCE_RULE)
+    counts = f"{len(blocking)} blocking, {len(findings) - len(blocking)} reported"
+    if sources:
+        counts += f" ({sources} new package source{'s' if sources != 1 else ''})"
     if unaudited:
         counts += f" ({unaudited} requirement{'s' if unaudited != 1 else ''} not audited)"
-    status = StageStatus.FAILED if blocking else StageStatus.PASSED
-    return StageResult("deps", status, f"{counts}; {note}", tuple(judged))
+    if blocking:
+        return StageResult("deps", StageStatus.FAILED, f"{counts}; {note}", tuple(findings))
+    if audit.pending:
+        where = ", ".join(dict.fromkeys(audit.pending))
+        return StageResult("deps", StageStatus.PENDING,
+                           f"a person must accept what the audit could not settle ({where}): "
+                           f"{counts}; {note}", tuple(findings))
+    return StageResult("deps", StageStatus.PASSED, f"{counts}; {note}", tuple(findings))
+
