@@ -1,4 +1,4 @@
-"""Secrets are masked before a prompt leaves the machine."""
+"""Secrets are masked before a prompt leaves the machine (the same detector as classification)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import pytest
 
 from gates.review.redact import redact
 
+from .test_secrets import ANTHROPIC, AWS, FINE_PAT, HF, KUBE_KEY, NOTEBOOK, NOTEBOOK_KEY, PUTTY
+
 SECRETS = [
-    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7x\nabc\n-----END RSA PRIVATE KEY-----",
-     "private-key"),
-    ("AKIAIOSFODNN7EXAMPLE", "aws-key"),
-    ("ghp_" + "a1B2" * 9, "github-token"),
-    ("github_pat_" + "x9" * 20, "github-token"),
-    ("glpat-" + "Zz9" * 8, "gitlab-token"),
-    ("xoxb-123456789012-abcdefghijkl", "slack-token"),
-    ("sk-ant-api03-" + "Q" * 30, "anthropic-key"),
-    ("sk-proj-" + "R7" * 15, "openai-key"),
-    ("AIza" + "B" * 35, "google-key"),
+    (AWS, "AWSKeyDetector"),
+    ("ghp_" + "a1B2" * 9, "GitHubTokenDetector"),
+    (FINE_PAT, "FineGrainedGitHubTokenDetector"),
+    ("glpat-" + "Zz9" * 8, "GitLabTokenDetector"),
+    ("xoxb-123456789012-abcdefghijkl", "SlackDetector"),
+    (ANTHROPIC, "AnthropicKeyDetector"),
+    ("sk-proj-" + "R7x" * 10, "OpenAIProjectKeyDetector"),
+    ("AIza" + "SyB3" * 8 + "xYz", "GoogleApiKeyDetector"),
+    (HF, "HuggingFaceTokenDetector"),
 ]
 
 
@@ -27,18 +28,54 @@ def test_known_token_shapes_are_masked(secret: str, kind: str) -> None:
     assert count >= 1
 
 
+def test_a_whole_private_key_block_is_masked_not_only_its_header() -> None:
+    block = ("+KEY = '''-----BEGIN OPENSSH PRIVATE KEY-----\n"
+             "+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+             "+-----END OPENSSH PRIVATE KEY-----'''\n+x = 1\n")
+    text, _ = redact(block, "app/k.py")
+    assert "b3BlbnNzaC1rZXkt" not in text and "+x = 1" in text
+
+
+def test_putty_and_kubeconfig_keys_are_masked() -> None:
+    text, _ = redact(PUTTY, "deploy/jump.ppk")
+    assert "AAAAIFxq3kT9" not in text and "Private-MAC: 7c1a" not in text
+    text, _ = redact(f"    client-key-data: {KUBE_KEY}\n", "kube/config")
+    assert KUBE_KEY[:20] not in text
+
+
+def test_key_material_outside_the_hunk_header_is_masked() -> None:
+    body = "+MIIEowIBAAKCAQEAx7Q2vR9kLmN3pQ8sT1vW4yZ7bC0eF3hJ6aB5cD6eF7gH8iJ9kL0m\n"
+    text, count = redact(body, "app/k.py")
+    assert "MIIEowIBAAKCAQEA" not in text and count == 1
+    digest = "+DIGEST = '\n+e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+    assert redact(digest, "app/d.py") == (digest, 0)  # hex stays readable
+
+
 def test_connection_strings_lose_their_credentials() -> None:
     text, _ = redact("DATABASE_URL = 'postgres://admin:s3cr3t-P4ss@db.internal:5432/app'")
     assert "s3cr3t-P4ss" not in text and "admin" not in text
     assert "db.internal:5432/app" in text
 
 
-def test_high_entropy_assignments_are_masked_but_plain_words_stay() -> None:
-    text, count = redact('api_key = "q8Zr2LmX0vT9kWp4"\npassword_hint = "rememberthis"\n')
-    assert "q8Zr2LmX0vT9kWp4" not in text and count == 1
-    assert "rememberthis" in text  # low entropy: an English word, not a secret
+def test_every_literal_assigned_to_a_secret_name_is_masked_whatever_its_entropy() -> None:
+    text, count = redact('+api_key = "q8Zr2LmX0vT9kWp4"\n+password = "hunter2"\n', "app/c.py")
+    assert "q8Zr2LmX0vT9kWp4" not in text and "hunter2" not in text and count == 2
+
+
+@pytest.mark.parametrize(("path", "text", "secret"), [
+    ("deploy/app.env", "+DB_PASSWORD=Zq4!vW9#pL2s\n", "Zq4!vW9#pL2s"),
+    ("config/db.yaml", "+  database_password: Tr7xQ2mK9vLp\n", "Tr7xQ2mK9vLp"),
+    ("notebooks/x.ipynb", NOTEBOOK, NOTEBOOK_KEY),
+    ("", "Possible hardcoded password: 'hunter2pass'", "hunter2pass"),
+    ("", "Deploy with DB_PASSWORD=Zq4vW9pL2s for now", "Zq4vW9pL2s"),
+])
+def test_unquoted_escaped_and_message_secrets_are_masked(path: str, text: str,
+                                                         secret: str) -> None:
+    masked, count = redact(text, path)
+    assert secret not in masked and count >= 1
 
 
 def test_ordinary_code_is_untouched() -> None:
-    code = "def verify(token):\n    return hmac.compare_digest(token, expected)\n"
-    assert redact(code) == (code, 0)
+    code = ("+def verify(token):\n+    return hmac.compare_digest(token, expected)\n"
+            "+password = get_password()\n+SHA = '9f73a78c1e2b4d5f6a7b8c9d0e1f2a3b4c5d6e7f'\n")
+    assert redact(code, "app/v.py") == (code, 0)

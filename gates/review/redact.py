@@ -1,54 +1,75 @@
 """Mask secrets before anything leaves the machine.
 
-Private keys, tokens with well-known prefixes (AWS, GitHub, GitLab, Slack, OpenAI, Anthropic,
-Google), credentials in connection strings, and high-entropy values assigned to names such as
-password/secret/token are replaced by ``[REDACTED:<kind>]``. Files of the policy's ``secrets`` and
-``credentials`` categories are never sent at all, only named (see ``gates.review.prompt``).
+The same detector as classification (``gates.secrets``: detect-secrets and our plugins) finds keys,
+tokens and values assigned to secret-like names on every line, context lines included; here every
+literal assigned value is masked, whatever its entropy (a weak password is still a password).
+Around it, what a line-by-line detector cannot see: whole private-key blocks (the body lines, not
+only the header), PuTTY key files, both halves of ``user:password@`` in URLs, and base64 lines that
+look like the body of a key whose header is outside the hunk. Each is replaced by
+``[REDACTED:<kind>]``. Files of the policy's ``secrets`` and ``credentials`` categories are never
+sent at all, only named (see ``gates.review.prompt``): this is the second line of defence.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
+from functools import cache
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+from gates.secrets import DETECTORS
+from gates.secrets.detector import entropy, mask, scan_line
+from gates.secrets.prefilter import Prefilter
+
+_BLOCKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("private-key", re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?"
-        r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)", re.DOTALL)),
-    ("aws-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-    ("slack-token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-    ("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
-    ("openai-key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
-    ("google-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("url-credentials", re.compile(r"(?<=://)[^\s:/@\"']+:[^\s@/\"']+(?=@)")),
+        r"-{4,5} ?BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?(?: [A-Z]+)* ?-{4,5}.*?"
+        r"(?:-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?(?: [A-Z]+)* ?-{4,5}|\Z)",
+        re.DOTALL)),
+    ("putty-key", re.compile(r"PuTTY-User-Key-File-\d+:.*?(?:Private-MAC:[^\n]*|\Z)", re.DOTALL)),
+    ("url-credentials", re.compile(r"(?<=://)[^\s:/@\"'`]+:[^\s@/\"'`]+(?=@)")),
 )
-_ASSIGNMENT = re.compile(
-    r"(?i)(\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
-    r"|client[_-]?secret|credential)s?\b[\"']?\s*[:=]\s*[\"']?)([^\s\"',;]{8,})")
+# A line that is only a long base64 run (a key body whose BEGIN line is outside the hunk); hex
+# digests and git SHAs stay below the entropy bar (at most 4 bits per character).
+_BODY = re.compile(r"(?m)^([+\- ]?\s*[\"']?)([A-Za-z0-9+/]{40,}={0,2})([\"']?,?\s*)$")
+BODY_ENTROPY = 4.5
 
 
-def entropy(value: str) -> float:
-    """Shannon entropy in bits per character."""
-    counts = Counter(value)
-    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+@cache
+def _prefilter() -> Prefilter:
+    return Prefilter(DETECTORS, changed_only=False)
 
 
-def redact(text: str) -> tuple[str, int]:
-    """``text`` with secrets masked, and how many were masked."""
+def redact(text: str, path: str = "") -> tuple[str, int]:
+    """``text`` with secrets masked, and how many were masked.
+
+    ``path`` is the file the text comes from (it decides how the keyword detector reads
+    assignments); text without one (commit messages, scanner messages) is read like a config file,
+    where values need no quotes.
+    """
     total = 0
-    for kind, pattern in _PATTERNS:
+    for kind, pattern in _BLOCKS:
         text, count = pattern.subn(f"[REDACTED:{kind}]", text)
         total += count
+    data = text.encode("utf-8", "replace")
+    pieces: list[str] = []
+    last = 0
+    for candidate in _prefilter().lines(data):
+        line = candidate.text.decode("utf-8", "replace")
+        secrets = scan_line(line, path, DETECTORS, strict=False)
+        if not secrets:
+            continue
+        pieces.append(data[last:candidate.offset].decode("utf-8", "replace"))
+        pieces.append(mask(line, secrets))
+        last = candidate.offset + len(candidate.text)
+        total += len(secrets)
+    pieces.append(data[last:].decode("utf-8", "replace"))
+    text = "".join(pieces)
 
-    def assignment(m: re.Match[str]) -> str:
+    def body(m: re.Match[str]) -> str:
         nonlocal total
-        value = m.group(2)
-        if value.startswith("[REDACTED") or entropy(value) < 3.0:
+        run = m.group(2)
+        if entropy(run) < BODY_ENTROPY or run.isupper() or run.islower():
             return m.group(0)
         total += 1
-        return f"{m.group(1)}[REDACTED:assigned-secret]"
+        return f"{m.group(1)}[REDACTED:key-material]{m.group(3)}"
 
-    return _ASSIGNMENT.sub(assignment, text), total
+    return _BODY.sub(body, text), total

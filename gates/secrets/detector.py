@@ -87,11 +87,12 @@ MIN_ENTROPY = 2.5  # ...not prose, and this many bits per character or three cha
 # maps only some extensions; .env files, shell, Dockerfiles and text without a path (commit
 # messages, scanner messages) are config-like too. Prose and JSON keep the quotes-required shapes.
 QUOTED = frozenset({".md", ".rst", ".txt", ".html", ".htm", ".json", ".ipynb", ".xml", ".csv"})
+_LEAD = re.compile(r"[+\- ]?\s*")  # a diff marker and indentation survive a whole-line mask
 _NAME_END = re.compile(r"[\w.-]+$")
 # Names that hold a *reference to* or a *property of* a secret, not the secret.
 _NOT_A_VALUE_NAME = re.compile(
     r"(?i)(?:^|[_.-])(?:ids?|names?|files?|paths?|dirs?|urls?|uris?|env|var|field|fields|length|len"
-    r"|hash|hashed|hasher|policy|type|prompt|label|hint|reset|min|max|regex|pattern|template"
+    r"|hash|hashed|hasher|sha\d*|digest|checksum|fingerprint|policy|type|prompt|label|hint|reset|min|max|regex|pattern|template"
     r"|header|param|question|ref|format|validator|required|mode|backend|manager)$")
 _SPACE = re.compile(r"\s")
 _REFERENCE = re.compile(r"^[\w.-]+[\[(]")
@@ -146,8 +147,8 @@ def mask(line: str, secrets: list[Secret]) -> str:
         if secret.value in line:
             line = line.replace(secret.value, f"[REDACTED:{secret.plugin}]")
         else:
-            indent = line[:len(line) - len(line.lstrip())]
-            return f"{indent}[REDACTED:{secret.plugin}]"
+            lead = _LEAD.match(line)
+            return f"{lead.group(0) if lead else ''}[REDACTED:{secret.plugin}]"
     return line
 
 
