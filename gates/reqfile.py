@@ -212,8 +212,10 @@ def read(data: bytes) -> Manifest:
         for target in opts.constraints:
             includes.append(Include(target, line, number, constraint=True))
     requirements, more_sources, more_problems = _requirements(wanted)
-    return Manifest(tuple(requirements), tuple(sources + more_sources), tuple(includes),
-                    tuple(problems + more_problems))
+    return Manifest(tuple(requirements),
+                    tuple(sorted(sources + more_sources, key=lambda s: s.line or 0)),
+                    tuple(includes), tuple(sorted(problems + more_problems,
+                                                  key=lambda p: p.line or 0)))
 
 
 def _requirements(wanted: dict[int, tuple[str, bool]]

@@ -97,7 +97,7 @@ def pip_config(text: str) -> tuple[Source, ...]:
             for item in (value or "").split() or [""]:
                 shown = f"[{section}] {key} = {item}"
                 out.append(Source(f"pip-config {section}.{key}", item, shown,
-                                  _line_of(lines, item or key)))
+                                  _line_for(lines, key, item) if item else _line_of(lines, key)))
     return tuple(_unique(out))
 
 
@@ -116,10 +116,9 @@ def _walk(tool: str, node: Any, where: str, keys: frozenset[str], *, lines: list
         if key in keys and isinstance(value, (str, bool, int)):
             target = str(value).lower() if isinstance(value, bool) else str(value)
             out.append(Source(f"{tool} {key}", target, f"{here} = {value!r}",
-                              _line_of(lines, str(value)) if isinstance(value, str)
-                              else _line_of(lines, key)))
+                              _line_for(lines, key, str(value))))
         elif key in keys and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            out.extend(Source(f"{tool} {key}", v, f"{here} = {v!r}", _line_of(lines, v))
+            out.extend(Source(f"{tool} {key}", v, f"{here} = {v!r}", _line_for(lines, key, v))
                        for v in value)
         else:
             _walk(tool, value, here, keys, lines=lines, out=out)
@@ -218,6 +217,14 @@ def _unique(sources: list[Source]) -> list[Source]:
     for source in sources:
         seen.setdefault(source.key, source)
     return list(seen.values())
+
+
+def _line_for(lines: list[str], key: str, value: str) -> int | None:
+    """The line that sets ``key`` to ``value``; else the first that holds the value (a list)."""
+    lowered_key, lowered = key.lower(), value.lower()
+    both = next((n for n, line in enumerate(lines, 1)
+                 if lowered_key in line.lower() and lowered in line.lower()), None)
+    return both or _line_of(lines, value)
 
 
 def _line_of(lines: list[str], needle: str) -> int | None:

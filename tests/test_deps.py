@@ -146,8 +146,19 @@ def test_a_new_package_index_and_an_untouched_include_wait_for_a_person(audited:
 
 def test_setup_py_and_undecodable_manifests_are_not_audited_not_clean(audited: Repo) -> None:
     audited.write("setup.py", "from setuptools import setup\nsetup()\n")
-    audited.write("requirements-extra.txt", "requests==2.0.0\n".encode("utf-16"))
-    deps = deps_stage(audited.gate_json())
+    audited.write("requirements-extra.txt", b"# coding: no-such-codec\nrequests==2.0.0\n")
+    data = audited.gate_json()
+    deps = deps_stage(data)
     paths = {f["path"] for f in deps["findings"] if f["rule"] == "not-audited"}
     assert paths == {"setup.py", "requirements-extra.txt"}
     assert "not audited" in deps["message"]
+    assert deps["status"] == "pending" and data["exit_code"] == 3
+
+
+def test_a_utf16_manifest_is_decoded_as_pip_decodes_it(audited: Repo) -> None:
+    audited.write("requirements.txt",
+                  "legacy-pkg==0.9.0\nsafe-lib==2.0.0\ndemo-lib==1.4.1\n".encode("utf-16"))
+    data = audited.gate_json()
+    deps = deps_stage(data)
+    assert deps["status"] == "failed" and data["exit_code"] == 1
+    assert any(f["rule"] == "PYSEC-2099-1" and f["line"] == 3 for f in deps["findings"])
