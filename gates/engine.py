@@ -59,7 +59,11 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
     cache = Cache.in_git_dir(repo.git_dir) if repo is not None and request.use_cache \
         else Cache.disabled()
     with tempfile.TemporaryDirectory(prefix="draftgate-") as scratch:
-        workspace = materialize(repo, change, Path(scratch), want_before=is_manifest) \
+        # The before side: manifests (new pins) and, unless SAST counts every finding, what
+        # SAST compares with (the findings a change introduces, gates/scanners/baseline.py).
+        sast_before = "sast" in lane and rules.policy.sast.report != "whole-file"
+        workspace = materialize(repo, change, Path(scratch),
+                                want_before=lambda p: sast_before or is_manifest(p)) \
             if lane else None
         trusted = _trusted_files(repo, revision, rules, Path(scratch) / "trusted") if lane \
             else None

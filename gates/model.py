@@ -273,6 +273,8 @@ class Finding:
     blocking: bool = True
     suppressed: bool = False
     note: str = ""
+    # False for a SAST finding that was already there before the change (a note, never blocking).
+    introduced: bool = True
 
 
 @dataclass(frozen=True, slots=True)

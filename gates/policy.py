@@ -89,12 +89,17 @@ class SemgrepSettings:
 class SastSettings:
     """The SAST stage: scanners, what is reported, and what is never scanned."""
 
-    report: str = "changed-lines"
+    # introduced: findings new after the change, wherever they are (before/after scan);
+    # changed-lines: only findings on lines the change wrote; whole-file: every finding.
+    report: str = "introduced"
     exclude: tuple[str, ...] = ()
     timeout: float = 120.0
     bandit: BanditSettings = BanditSettings()
     semgrep: SemgrepSettings = SemgrepSettings()
     unicode: bool = True
+    # ask: a suppression the change adds hides nothing and a person must accept it; honour: the
+    # tools' behaviour (only ever from the trusted policy, like every key).
+    suppressions: str = "ask"
 
 
 DEPS_ACTIONS = ("pending", "block", "report")  # what a new package source or an unaudited pin does

@@ -264,7 +264,8 @@ class Validator:
     def sast(self) -> SastSettings:
         key: Key = ("sast",)
         raw = self.keys(key, self.data.get("sast") or {},
-                        ("report", "exclude", "timeout", "bandit", "semgrep", "unicode"))
+                        ("report", "exclude", "timeout", "bandit", "semgrep", "unicode",
+                         "suppressions"))
         defaults = SastSettings()
         bandit_raw = self.keys((*key, "bandit"), raw.get("bandit") or {},
                                ("enabled", "severity", "confidence", "skip"))
@@ -292,12 +293,15 @@ class Validator:
         unicode_raw = self.keys((*key, "unicode"), raw.get("unicode") or {}, ("enabled",))
         return SastSettings(
             report=self.choice((*key, "report"), raw.get("report", defaults.report),
-                               ("changed-lines", "whole-file")),
+                               ("introduced", "changed-lines", "whole-file")),
             exclude=self.globs((*key, "exclude"), raw.get("exclude")),
             timeout=self.seconds((*key, "timeout"), raw.get("timeout", defaults.timeout)),
             bandit=bandit,
             semgrep=semgrep,
             unicode=self.flag((*key, "unicode", "enabled"), unicode_raw.get("enabled", True)),
+            suppressions=self.choice((*key, "suppressions"),
+                                     raw.get("suppressions", defaults.suppressions),
+                                     ("ask", "honour")),
         )
 
     def deps(self) -> DepsSettings:

@@ -66,8 +66,20 @@ def test_legacy_findings_outside_changed_lines_do_not_block(seeded: Repo) -> Non
     seeded.commit("legacy")
     seeded.write("app/users.py", VULNERABLE + "\n\ndef count():\n    return 1\n")
     data = seeded.gate_json()
-    assert stage(data, "sast")["status"] == "passed"
-    assert stage(data, "sast")["findings"] == []
+    sast = stage(data, "sast")
+    assert sast["status"] == "passed"
+    assert sast["findings"], "legacy findings are shown as notes"
+    assert all(not f["blocking"] and f["note"] == "already present before this change"
+               for f in sast["findings"])
+
+
+def test_changed_lines_reporting_drops_legacy_findings(seeded: Repo) -> None:
+    seeded.write("app/users.py", VULNERABLE)
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  report: changed-lines\n")
+    seeded.commit("legacy")
+    seeded.write("app/users.py", VULNERABLE + "\n\ndef count():\n    return 1\n")
+    sast = stage(seeded.gate_json(), "sast")
+    assert sast["status"] == "passed" and sast["findings"] == []
 
 
 def test_whole_file_reporting(seeded: Repo) -> None:
@@ -79,8 +91,13 @@ def test_whole_file_reporting(seeded: Repo) -> None:
 
 
 def test_suppressions_are_honoured_counted_and_shown(seeded: Repo) -> None:
+    # Suppressions a person already accepted (committed) keep working on untouched lines.
     seeded.write("app/users.py", VULNERABLE.replace(
         "% name)", "% name)  # nosec B608  # nosemgrep"))
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  report: whole-file\n")
+    seeded.commit("accepted suppressions")
+    seeded.write("app/users.py", VULNERABLE.replace(
+        "% name)", "% name)  # nosec B608  # nosemgrep") + "\n\ndef count():\n    return 1\n")
     data = seeded.gate_json()
     sast = stage(data, "sast")
     assert sast["status"] == "passed"

@@ -34,6 +34,11 @@ class Scanner(Protocol):
 
     name: str
 
+    @property
+    def cacheable(self) -> bool:
+        """Whether results depend only on the tool, its configuration and the content."""
+        ...
+
     def fingerprint(self) -> str:
         """What identifies this tool's results: version, configuration, rules digest."""
         ...
@@ -104,7 +109,7 @@ def suppressed(tool: str, rule: str, text: str) -> bool:
     if not named:
         return True
     short = rule.rsplit(".", 1)[-1]
-    return any(n in (rule, short) for n in named)
+    return any(n in (rule, short) or n.endswith(f".{rule}") for n in named)
 
 
 def at_least(severity: str, threshold: str) -> bool:

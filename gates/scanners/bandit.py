@@ -31,6 +31,7 @@ class Bandit:
     """The bandit scanner."""
 
     name = "bandit"
+    cacheable = True  # no remote configuration: results depend on the version and the content
 
     def __init__(self, settings: BanditSettings, executable: str = "bandit") -> None:
         self.settings = settings

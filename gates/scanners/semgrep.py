@@ -125,7 +125,7 @@ class Semgrep:
             problems = (("", f"semgrep exited {done.returncode}: {done.last_line()}"),)
         scanned = {str(p).removeprefix("./") for p in report.get("paths", {}).get("scanned", [])}
         missed = tuple((p, "semgrep did not scan it") for p in files
-                       if "default" in self.settings.rules and p.endswith(".py")
+                       if "default" in self.settings.rules and p.endswith((".py", ".pyi"))
                        and p not in scanned)
         return ScanOutcome(tuple(findings), problems + missed)
 

@@ -1,10 +1,16 @@
-"""The SAST stage: bandit, semgrep and the built-in Unicode check, on the changed files only.
+"""The SAST stage: bandit, semgrep and the built-in checks, on the changed files.
 
 Scanners run concurrently on the judged content (the workspace), each file's results cached by
-content. By default only findings on added or modified lines are reported, so legacy code does not
-block a small fix (``sast.report: whole-file`` reports everything). Thresholds in the policy decide
-what blocks; suppressed findings never block but are counted and shown, and a suppression comment
-added to a file of the highest tier is reported as a finding of its own.
+content. What counts is what the change introduces (``sast.report: introduced``, the default):
+each changed file is scanned as it was before the change too (usually a cache hit: it was scanned
+when it was committed), and a finding counts when it is new after the change, wherever its line is;
+one that was already there is kept as a note (``gates.scanners.baseline``). ``changed-lines`` keeps
+only findings on lines the change wrote; ``whole-file`` counts everything.
+
+Suppressions the change adds are not honoured (``gates.scanners.suppressions``): the finding is
+shown, and where it would have blocked, the stage ends *pending*: a person must accept it. Files
+the scanners cannot read as Python (Cython syntax, a notebook that is not notebook JSON, Python
+that git calls binary) are reported as not scanned, and the stage pends too: never "clean".
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ import ast
 import dataclasses
 import hashlib
 import re
-from collections.abc import Sequence
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from gates import __version__
@@ -23,127 +32,374 @@ from gates.errors import GateError
 from gates.globs import GlobSet
 from gates.hunks import changed_lines
 from gates.model import ChangedFile, FileStatus, Finding, Side, StageResult, StageStatus
+from gates.notebooks import NotebookCode
 from gates.policy import SastSettings
-from gates.scanners import Scanner, ScanOutcome, at_least, fingerprint
+from gates.scanners import (
+    Scanner,
+    ScanOutcome,
+    at_least,
+    comments,
+    fingerprint,
+    line_text,
+    shell,
+    suppressions,
+    targets,
+)
 from gates.scanners.bandit import Bandit
+from gates.scanners.baseline import Lines, from_patch, from_texts, introduced
 from gates.scanners.semgrep import Semgrep
+from gates.scanners.targets import Plan, Target
 from gates.scanners.unicode import scan_file as unicode_scan
 from gates.stages import StageContext
+from gates.workspace import Workspace
 
 # semgrep always runs offline (--metrics=off, --disable-version-check): gates/scanners/semgrep.py.
-PYTHON = (".py", ".pyw", ".pyi")
-CACHE_SCHEMA = "sast-1"  # bump when what a cached finding means changes
-_SUPPRESSION = re.compile(rb"(?:#|//)\s*(?:nosec|nosemgrep)\b")
+CACHE_SCHEMA = "sast-2"  # bump when what a cached finding means changes
+ALREADY_PRESENT = "already present before this change"
+NOT_HONOURED = ("suppressed by this change ({comment}): not honoured, a person must accept "
+                "the suppression")
+Select = Callable[[Target], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """One scanner's results on one side of the change."""
+
+    findings: tuple[Finding, ...] = ()
+    failed: frozenset[str] = frozenset()  # paths this side could not scan
+
+
+@dataclass(frozen=True, slots=True)
+class _Sides:
+    """Both sides of the change as the scanners see them."""
+
+    after: Plan
+    before: Plan
+    before_paths: dict[str, str]  # after path -> before path, where there is a before side
+    workspace: Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    scanner: Scanner
+    after: ScanOutcome | GateError
+    before: _Side | None  # None: no before side was scanned (not asked, or the scan failed)
 
 
 def run(ctx: StageContext) -> StageResult:
-    """Scan, filter to changed lines, apply thresholds, and conclude."""
+    """Scan both sides, keep what the change introduces, apply thresholds, and conclude."""
     settings = ctx.policy.sast
     workspace = ctx.workspace
     if workspace is None:
         return StageResult("sast", StageStatus.ERROR, "no workspace with the judged content")
     excluded = GlobSet(settings.exclude)
-    targets = [p for p in workspace.files if not excluded.matches(p)]
     files = {f.path: f for f in ctx.change.files}
-    jobs: list[tuple[Scanner, list[str]]] = []
-    python = [p for p in targets if _is_python(workspace.root / p)]
-    if settings.bandit.enabled:
-        jobs.append((Bandit(settings.bandit), python))
-    if settings.semgrep.enabled:
-        jobs.append((Semgrep(settings.semgrep, ctx.trusted or ctx.root), list(targets)))
-    jobs = [(scanner, paths) for scanner, paths in jobs if paths]
+    scratch = Path(tempfile.mkdtemp(prefix="sast-", dir=workspace.root.parent))
+    after = targets.plan(workspace.root, [p for p in workspace.files if not excluded.matches(p)],
+                         scratch / "after")
+    before_paths = _before_paths(after, files, workspace) if settings.report != "whole-file" \
+        else {}
+    before = targets.plan(workspace.before, list(before_paths.values()), scratch / "before")
+    sides = _Sides(after, before, before_paths, workspace)
+    return _judge(ctx, sides, _scan(ctx, sides), excluded)
 
-    def one(job: tuple[Scanner, list[str]]) -> ScanOutcome | GateError:
-        try:
-            return _cached_scan(job[0], workspace.root, job[1], settings.timeout, ctx.cache)
-        except GateError as exc:
-            return exc
 
-    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
-        outcomes = list(pool.map(one, jobs))
-    findings: list[Finding] = []
-    problems: list[str] = []
-    for (scanner, _), outcome in zip(jobs, outcomes, strict=True):
-        if isinstance(outcome, GateError):
-            problems.append(f"{scanner.name}: {outcome}")
+def _before_paths(after: Plan, files: dict[str, ChangedFile],
+                  workspace: Workspace) -> dict[str, str]:
+    """After path -> before path, for files whose previous version is in the workspace.
+
+    A copy has no before side: its source keeps its own findings, and every finding in the copy
+    is one more (an exact copy of vulnerable code into a handler is a change to judge).
+    """
+    kept = set(workspace.previous)
+    out = {}
+    for target in after.targets:
+        file = files.get(target.path)
+        if file is None or file.status in (FileStatus.ADDED, FileStatus.COPIED):
             continue
-        findings.extend(outcome.findings)
-        problems.extend(f"{scanner.name} could not scan {path or 'the change'}: {why}"
-                        for path, why in outcome.errors)
-    if not settings.bandit.enabled:
-        # semgrep does not report a Python file it cannot parse; bandit does. Without bandit,
-        # the gate checks that each Python file parses, so a broken file is never "clean".
-        problems.extend(f"cannot parse {path}: {why}"
-                        for path, why in _unparsable(workspace.root, python))
-    if settings.unicode:
-        for path in targets:
-            findings.extend(unicode_scan(files[path]))
-    top = ctx.policy.tiers[-1]
-    for fc in ctx.classification.files:
-        if fc.tier == top and fc.file.path in files and not excluded.matches(fc.file.path):
-            findings.extend(_added_suppressions(fc.file))
-    judged = _judge(findings, files, settings, workspace.root)
-    return _conclude(judged, problems)
+        old = file.old_path or file.path
+        if old in kept:
+            out[target.path] = old
+    return out
 
 
-def _cached_scan(scanner: Scanner, root: Path, paths: Sequence[str], timeout: float,
-                 cache: caching.Cache) -> ScanOutcome:
-    """Scan only the files whose (tool, rules, content) results are not cached."""
-    if not getattr(scanner, "cacheable", True):
+def _scan(ctx: StageContext, sides: _Sides) -> list[_Job]:
+    """Each scanner on the after side, then on the before side of the files it flagged."""
+    settings, workspace, before_paths = ctx.policy.sast, sides.workspace, sides.before_paths
+    scanners: list[tuple[Scanner, Select]] = []
+    if settings.bandit.enabled:
+        scanners.append((Bandit(settings.bandit), lambda t: t.bandit))
+    if settings.semgrep.enabled:
+        scanners.append((Semgrep(settings.semgrep, ctx.trusted or ctx.root), lambda t: t.semgrep))
+    old = sides.before.by_path()
+
+    def one(scanner: Scanner, select: Select) -> _Job:
+        items = [(t.path, s) for t in sides.after.targets if (s := select(t)) is not None]
+        if not items:
+            return _Job(scanner, ScanOutcome(), None)
+        try:
+            outcome = _cached_scan(scanner, workspace.root, items, settings.timeout, ctx.cache)
+        except GateError as exc:
+            return _Job(scanner, exc, None)
+        flagged = {f.path for f in outcome.findings}
+        wanted = [(old[before_paths[p]].path, s) for p in sorted(flagged & before_paths.keys())
+                  if before_paths[p] in old and (s := select(old[before_paths[p]])) is not None]
+        if not wanted:
+            return _Job(scanner, outcome, _Side())
+        try:
+            previous = _cached_scan(scanner, workspace.before, wanted, settings.timeout,
+                                    ctx.cache)
+        except GateError:
+            return _Job(scanner, outcome, None)  # every finding then counts as new
+        return _Job(scanner, outcome,
+                    _Side(previous.findings, frozenset(p for p, _ in previous.errors)))
+
+    with ThreadPoolExecutor(max_workers=max(1, len(scanners))) as pool:
+        return list(pool.map(lambda pair: one(*pair), scanners))
+
+
+def _cached_scan(scanner: Scanner, root: Path, items: Sequence[tuple[str, str]],
+                 timeout: float, cache: caching.Cache) -> ScanOutcome:
+    """Scan ``items`` ((path in the change, file the scanner reads)) whose results are not cached.
+
+    Results are stored under the path in the change and the scanned content, so the before side
+    of a file hits what was stored when that version was the after side.
+    """
+    if not scanner.cacheable:
         cache = caching.Cache.disabled()
     identity = scanner.fingerprint()
-    keys = {p: caching.key(CACHE_SCHEMA, __version__, scanner.name, identity, p,
-                           _digest(root / p)) for p in paths}
+    keys = {path: caching.key(CACHE_SCHEMA, __version__, scanner.name, identity, path,
+                              _digest(root / scanned)) for path, scanned in items}
     findings: list[Finding] = []
     missing = []
-    for path, cache_key in keys.items():
-        stored = cache.get(cache_key)
+    for path, scanned in items:
+        stored = cache.get(keys[path])
         if isinstance(stored, list):
             findings.extend(Finding(**item) for item in stored)
         else:
-            missing.append(path)
+            missing.append((path, scanned))
     if not missing:
         return ScanOutcome(tuple(findings))
-    outcome = scanner.scan(root, missing, timeout)
-    failed = {path for path, _ in outcome.errors}
+    logical = {scanned: path for path, scanned in missing}
+    outcome = scanner.scan(root, [scanned for _, scanned in missing], timeout)
+    fresh = [_relocate(f, logical.get(f.path, f.path), root, f.path) for f in outcome.findings]
+    errors = tuple((logical.get(p, p), why) for p, why in outcome.errors)
+    failed = {path for path, _ in errors}
     if "" not in failed:
-        for path in missing:
+        for path, _ in missing:
             if path not in failed:
-                cache.put(keys[path], [dataclasses.asdict(f) for f in outcome.findings
-                                       if f.path == path])
-    return ScanOutcome((*findings, *outcome.findings), outcome.errors)
+                cache.put(keys[path], [dataclasses.asdict(f) for f in fresh if f.path == path])
+    return ScanOutcome((*findings, *fresh), errors)
 
 
-def _is_python(path: Path) -> bool:
-    """A Python file by its suffix (any case) or its ``#!`` line."""
-    if path.name.lower().endswith(PYTHON):
-        return True
-    try:
-        with open(path, "rb") as handle:
-            first = handle.readline(200)
-    except OSError:
-        return False
-    return first.startswith(b"#!") and b"python" in first
-
-
-def _unparsable(root: Path, paths: Sequence[str]) -> list[tuple[str, str]]:
-    out = []
-    for path in paths:
-        try:
-            ast.parse((root / path).read_bytes())
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            out.append((path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
-    return out
+def _relocate(finding: Finding, path: str, root: Path, scanned: str) -> Finding:
+    """A finding on a sidecar, moved to the file in the change (with that path's fingerprint)."""
+    if path == finding.path:
+        return finding
+    text = line_text(root, scanned, finding.line)
+    return dataclasses.replace(finding, path=path,
+                               fingerprint=fingerprint(finding.tool, finding.rule, path, text))
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _judge(ctx: StageContext, sides: _Sides, jobs: list[_Job], excluded: GlobSet) -> StageResult:
+    """Sort every finding into blocking, pending, note or dropped, and conclude."""
+    settings, after, before_paths = ctx.policy.sast, sides.after, sides.before_paths
+    files = {f.path: f for f in ctx.change.files}
+    by_path = after.by_path()
+    old = sides.before.by_path()
+    problems: list[str] = []
+    unscanned = list(after.unscanned) + targets.hidden_as_binary(
+        f for f in files.values() if not excluded.matches(f.path))
+    lines: dict[str, Lines] = {}
+
+    def lines_of(path: str) -> Lines:
+        if path not in lines:
+            previous = old.get(before_paths.get(path, ""))
+            lines[path] = _lines(files.get(path), by_path.get(path), previous,
+                                 sides.workspace.root)
+        return lines[path]
+
+    raw: list[tuple[Finding, bool]] = []  # (finding, introduced)
+    for job in jobs:
+        if isinstance(job.after, GateError):
+            problems.append(f"{job.scanner.name}: {job.after}")
+            continue
+        for path, why in job.after.errors:
+            if _translated(by_path.get(path)):
+                unscanned.append((path, f"{job.scanner.name} could not parse it: {why}"))
+            else:
+                problems.append(f"{job.scanner.name} could not scan {path or 'the change'}: {why}")
+        grouped: dict[str, list[Finding]] = defaultdict(list)
+        for finding in job.after.findings:
+            grouped[finding.path].append(finding)
+        for path, found in grouped.items():
+            previous = _previous(job, before_paths.get(path))
+            flags = introduced(found, previous, lines_of(path)) \
+                if settings.report == "introduced" else [True] * len(found)
+            raw.extend(zip(found, flags, strict=True))
+    if not settings.bandit.enabled:
+        # semgrep does not report a Python file it cannot parse; bandit does. Without bandit,
+        # the gate checks that each Python file parses, so a broken file is never "clean".
+        for path, why in _unparsable(after.targets):
+            if _translated(by_path[path]):
+                unscanned.append((path, f"it does not parse as Python: {why}"))
+            else:
+                problems.append(f"cannot parse {path}: {why}")
+    judged, asks = _decide(raw, settings, by_path, lines_of)
+    for target in after.targets:
+        if target.notebook is not None:
+            written = None if settings.report == "whole-file" else lines_of(target.path).added
+            for finding in shell.judge(target.path, target.notebook, written):
+                judged.append(finding)
+                if shell.asks_for_person(finding):
+                    asks.append(f"{target.path}: a notebook shell line installs or downloads")
+    if settings.unicode:
+        for path in after.by_path():
+            if path in files:
+                judged.extend(unicode_scan(files[path]))
+    for file in files.values():
+        if not excluded.matches(file.path):
+            judged.extend(_added_suppressions(file))
+    findings = _finish(judged, by_path)
+    pending = [f"{path} not scanned: {why}" for path, why in unscanned] + asks
+    return _conclude(findings, problems, pending)
+
+
+def _translated(target: Target | None) -> bool:
+    """Targets whose scanned text is the gate's translation (notebooks) or not Python (Cython)."""
+    return target is not None and (target.notebook is not None or
+                                   target.path.lower().endswith(targets.CYTHON))
+
+
+def _previous(job: _Job, old_path: str | None) -> list[Finding] | None:
+    if job.before is None or old_path is None or old_path in job.before.failed:
+        return None
+    return [f for f in job.before.findings if f.path == old_path]
+
+
+def _lines(file: ChangedFile | None, target: Target | None, previous: Target | None,
+           root: Path) -> Lines:
+    """Which lines of the scanned text the change wrote (``Lines(None)``: all of them)."""
+    if file is None or target is None:
+        return Lines(None)
+    if target.notebook is not None:
+        if previous is None or previous.notebook is None:
+            return Lines(None)
+        return from_texts(previous.notebook.text, target.notebook.text)
+    # A file the change collection decoded (``view``: UTF-16, a declared coding) has hunks of
+    # the decoded text, not of the bytes the scanners read.
+    if _judge_whole(file, root) or getattr(file, "view", None):
+        return Lines(None)
+    return from_patch(file)
+
+
+def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: dict[str, Target],
+            lines_of: Callable[[str], Lines]) -> tuple[list[Finding], list[str]]:
+    """Apply suppressions, the report mode and the thresholds; list what asks for a person."""
+    out: list[Finding] = []
+    asks: list[str] = []
+    texts: dict[str, Callable[[int], str]] = {}
+    for finding, new in raw:
+        lines = lines_of(finding.path)
+        touched = lines.touches(finding.line, finding.end_line)
+        if settings.report == "changed-lines" and not touched:
+            continue
+        note, unsuppressed = finding.note, False
+        if finding.suppressed and settings.suppressions == "ask":
+            if finding.path not in texts:
+                texts[finding.path] = _comment_reader(by_path.get(finding.path))
+            if not suppressions.honoured(finding, lines, texts[finding.path]):
+                unsuppressed = True
+                note = NOT_HONOURED.format(comment=_suppression_text(
+                    finding, texts[finding.path]))
+        current = dataclasses.replace(finding, suppressed=finding.suppressed and not unsuppressed,
+                                      note=note, introduced=new)
+        if not new:
+            out.append(dataclasses.replace(current, blocking=False, note="; ".join(
+                n for n in (ALREADY_PRESENT, note) if n)))
+            continue
+        blocks = _blocks(current, settings)
+        if unsuppressed and blocks:
+            asks.append(f"{finding.path}:{finding.line}: {finding.tool} {finding.rule} is "
+                        "suppressed by this change")
+            blocks = False
+        out.append(dataclasses.replace(current, blocking=blocks))
+    return out, asks
+
+
+def _comment_reader(target: Target | None) -> Callable[[int], str]:
+    """Comments of the scanned text by line (outside Python: the line's text)."""
+    if target is None:
+        return lambda _: ""
+    root, name = target.text.parent, target.text.name
+    found = comments(root, name) if target.python else None
+    if found is not None and found:
+        return lambda n: found.get(n, "")
+    return lambda n: line_text(root, name, n)
+
+
+def _suppression_text(finding: Finding, comment: Callable[[int], str]) -> str:
+    for n in suppressions.covering_lines(finding):
+        text = comment(n)
+        m = re.search(r"#\s*no(?:sec|semgrep)\b[^#]*", text)
+        if m:
+            return m.group().strip()[:80]
+    return "a suppression comment"
+
+
+def _finish(findings: list[Finding], by_path: dict[str, Target]) -> list[Finding]:
+    """Drop duplicates, point notebook findings at their cell, and sort."""
+    out = []
+    seen = set()
+    for finding in findings:
+        if (finding.fingerprint, finding.line) in seen:
+            continue
+        seen.add((finding.fingerprint, finding.line))
+        target = by_path.get(finding.path)
+        # Scanner and shell findings count lines of the notebook's code text; the patch-based
+        # ones (Unicode, added suppressions) count lines of the patch git or the change gave.
+        if target is not None and target.notebook is not None and (
+                finding.tool in ("bandit", "semgrep") or finding.rule.startswith("notebook-")):
+            out.append(_in_cell(finding, target.notebook))
+        else:
+            out.append(finding)
+    return sorted(out, key=lambda f: (f.path, f.line or 0, f.tool, f.rule))
+
+
+def _in_cell(finding: Finding, notebook: NotebookCode) -> Finding:
+    """A notebook finding says which cell and which line of the cell it is on."""
+    cell, line = notebook.where(finding.line)
+    end_cell, end = notebook.where(finding.end_line)
+    where = f"cell {cell}, line {line}" if cell else "outside the code cells"
+    if end_cell == cell and end and end != line:
+        where += f"-{end}"
+    return dataclasses.replace(finding, line=None, end_line=None,
+                               message=f"[{where}] {finding.message}")
+
+
+def _unparsable(found: Sequence[Target]) -> list[tuple[str, str]]:
+    out = []
+    for target in found:
+        if not target.python:
+            continue
+        try:
+            ast.parse(target.text.read_bytes())
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            out.append((target.path,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+    return out
+
+
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 def _judge_whole(file: ChangedFile, root: Path) -> bool:
+    """A copy, and a file whose line breaks git and Python count differently (bare CR line ends,
+    a non-UTF-8 coding cookie): its changed lines cannot be trusted."""
     if file.status is FileStatus.COPIED:
         return True
     try:
@@ -159,52 +415,21 @@ def _judge_whole(file: ChangedFile, root: Path) -> bool:
     return False
 
 
-def _added_lines(file: ChangedFile) -> frozenset[int]:
-    return frozenset(n for side, n, _ in changed_lines(file.patch) if side is Side.ADDED)
-
-
 def _added_suppressions(file: ChangedFile) -> list[Finding]:
-    if not file.patch or _SUPPRESSION.search(file.patch) is None:
+    """Every suppression comment the change adds, in any spelling a tool accepts (a note)."""
+    if not file.patch or suppressions.ANY.search(file.patch) is None:
         return []
     out = []
     for side, number, raw in changed_lines(file.patch):
-        if side is Side.ADDED and _SUPPRESSION.search(raw):
+        if side is Side.ADDED and suppressions.ANY.search(raw):
             text = raw.decode("utf-8", "replace").strip()
             out.append(Finding(
                 tool="draftgate", rule="suppression-added", severity="medium", path=file.path,
-                line=number, message="a scanner suppression was added to a file of the highest "
-                "tier: the reviewer must agree that the finding it hides is a false positive",
+                line=number, message="a scanner suppression was added: a person must agree that "
+                "the finding it hides is a false positive (the gate does not honour it)",
                 fingerprint=fingerprint("draftgate", "suppression-added", file.path, text),
                 blocking=False))
     return out
-
-
-def _judge(findings: list[Finding], files: dict[str, ChangedFile],
-           settings: SastSettings, root: Path) -> list[Finding]:
-    """Keep findings on changed lines (unless whole-file) and set ``blocking`` by threshold.
-
-    A finding counts when any line of its span changed (a multi-line call is reported at its first
-    line). A copied file, and a file whose line breaks git and Python count differently (bare CR
-    line ends, a non-UTF-8 coding cookie), is judged whole: its changed lines cannot be trusted.
-    """
-    added: dict[str, frozenset[int] | None] = {}
-    out = []
-    seen = set()
-    for finding in findings:
-        file = files.get(finding.path)
-        if settings.report == "changed-lines" and file is not None:
-            if finding.path not in added:
-                added[finding.path] = None if _judge_whole(file, root) else _added_lines(file)
-            lines = added[finding.path]
-            start = finding.line or 0
-            span = range(start, max(start, finding.end_line or start) + 1)
-            if lines is not None and not any(n in lines for n in span):
-                continue
-        if (finding.fingerprint, finding.line) in seen:
-            continue
-        seen.add((finding.fingerprint, finding.line))
-        out.append(dataclasses.replace(finding, blocking=_blocks(finding, settings)))
-    return sorted(out, key=lambda f: (f.path, f.line or 0, f.tool, f.rule))
 
 
 def _blocks(finding: Finding, settings: SastSettings) -> bool:
@@ -218,22 +443,31 @@ def _blocks(finding: Finding, settings: SastSettings) -> bool:
     return True
 
 
-def _conclude(findings: list[Finding], problems: list[str]) -> StageResult:
+def _conclude(findings: list[Finding], problems: list[str], pending: list[str]) -> StageResult:
     blocking = [f for f in findings if f.blocking]
     suppressed = sum(1 for f in findings if f.suppressed)
+    present = sum(1 for f in findings if not f.introduced)
     parts = []
     if blocking:
         parts.append(f"{len(blocking)} blocking finding{'s' if len(blocking) != 1 else ''}")
-    other = len(findings) - len(blocking) - suppressed
+    other = len(findings) - len(blocking) - suppressed - present
     if other:
-        parts.append(f"{other} below the blocking threshold")
+        parts.append(f"{other} not blocking")
+    if present:
+        parts.append(f"{present} already present before the change")
     if suppressed:
         parts.append(f"{suppressed} suppressed")
-    summary = ", ".join(parts) or "no findings on the changed lines"
+    summary = ", ".join(parts) or "no findings introduced by the change"
     if problems:
-        return StageResult("sast", StageStatus.ERROR, "; ".join(problems[:3]) +
-                           (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "") +
-                           f"; {summary}", tuple(findings))
-    status = StageStatus.FAILED if blocking else StageStatus.PASSED
-    return StageResult("sast", status, summary, tuple(findings))
+        return StageResult("sast", StageStatus.ERROR, _some(problems) + f"; {summary}",
+                           tuple(findings))
+    if blocking:
+        return StageResult("sast", StageStatus.FAILED, summary, tuple(findings))
+    if pending:
+        return StageResult("sast", StageStatus.PENDING, _some(pending) + f"; {summary}",
+                           tuple(findings))
+    return StageResult("sast", StageStatus.PASSED, summary, tuple(findings))
 
+
+def _some(items: list[str]) -> str:
+    return "; ".join(items[:3]) + (f" (and {len(items) - 3} more)" if len(items) > 3 else "")

@@ -1,0 +1,144 @@
+"""What each judged file is to the scanners, and the Python text they read for it.
+
+Python runs more than ``*.py``: stubs (``.pyi``), ``.pyw``, scripts named by their ``#!`` line,
+Cython that happens to be Python syntax, and the code cells of notebooks. bandit scans any path it
+is given; semgrep picks a language by suffix and silently passes over ``tool`` or ``app.pyw``. So a
+file semgrep would not read as Python is copied (a notebook: its code cells, translated) to a
+*sidecar* ending in ``.py`` outside the workspace, and the findings are mapped back to the file.
+A file that cannot be read as Python at all (Cython syntax, a notebook that is not notebook JSON,
+a Python file git calls binary) is *not scanned*: a separate state, never "clean".
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates import notebooks
+from gates.model import ChangedFile, FileStatus
+from gates.notebooks import NotebookCode
+
+SEMGREP_PYTHON = (".py", ".pyi")  # suffixes semgrep reads as Python by itself
+SIDECAR_PYTHON = (".pyw",)  # Python that semgrep only reads through a sidecar
+CYTHON = (".pyx", ".pxd", ".pxi")
+_INTERPRETER = re.compile(
+    rb"^#![^\n]*?(?:\bpython[\w.-]*|\bpypy[\w.-]*|\bipython\d*|\buv\s+run\b|\bpipx\s+run\b)")
+# The sh/python polyglot: a shell shebang whose next lines exec a Python interpreter on the file.
+_POLYGLOT = re.compile(rb"\bexec\s+[\"']?(?:\S*/)?(?:python|pypy)[\w.-]*[\"']?\s+[\"']?\$0")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One judged file: what bandit and semgrep are given for it (None: that tool skips it).
+
+    ``bandit``/``semgrep`` are relative to the workspace root, or absolute for a sidecar; ``text``
+    is the file the scanned lines come from (the file itself, or its sidecar).
+    """
+
+    path: str
+    bandit: str | None
+    semgrep: str | None
+    text: Path
+    notebook: NotebookCode | None = None
+
+    @property
+    def python(self) -> bool:
+        """True when the scanners read this target as Python."""
+        return self.bandit is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The targets, and the files that cannot be scanned with the reason (the stage pends)."""
+
+    targets: tuple[Target, ...]
+    unscanned: tuple[tuple[str, str], ...]
+
+    def by_path(self) -> dict[str, Target]:
+        """The targets by their path in the change."""
+        return {t.path: t for t in self.targets}
+
+
+def plan(root: Path, paths: Iterable[str], sidecars: Path) -> Plan:
+    """Decide how each of ``paths`` (under ``root``) is scanned; sidecars go under ``sidecars``."""
+    targets: list[Target] = []
+    unscanned: list[tuple[str, str]] = []
+    for index, path in enumerate(paths):
+        source = root / path
+        lower = path.lower()
+        sidecar = sidecars / f"{index}.py"
+        if notebooks.is_notebook(path):
+            code = notebooks.code(_read(source))
+            if code is None:
+                unscanned.append((path, "not notebook JSON: Jupyter cannot run it, the gate "
+                                  "cannot read it"))
+            elif code.text:
+                _write(sidecar, code.text.encode("utf-8", "surrogatepass"))
+                targets.append(Target(path, str(sidecar), str(sidecar), sidecar, code))
+        elif lower.endswith(CYTHON):
+            content = _read(source)
+            if _parses(content):
+                _write(sidecar, content)
+                targets.append(Target(path, path, str(sidecar), source))
+            else:
+                unscanned.append((path, "Cython syntax: bandit and semgrep read only Python, "
+                                  "so nobody's scanner has read this file"))
+        elif lower.endswith(SEMGREP_PYTHON):
+            targets.append(Target(path, path, path, source))
+        elif lower.endswith(SIDECAR_PYTHON) or is_python_script(source):
+            _write(sidecar, _read(source))
+            targets.append(Target(path, path, str(sidecar), source))
+        else:
+            targets.append(Target(path, None, path, source))
+    return Plan(tuple(targets), tuple(unscanned))
+
+
+def is_python_script(path: Path) -> bool:
+    """Whether the kernel (or ``sh``) would run ``path`` with a Python interpreter.
+
+    ``#!/usr/bin/env python3``, ``#! /usr/bin/python3.11``, ``#!/usr/bin/env -S python3 -u``,
+    ``#!/usr/bin/env -S uv run --script``, and the ``#!/bin/sh`` + ``exec python "$0"`` polyglot.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+    except OSError:
+        return False
+    if not head.startswith(b"#!"):
+        return False
+    first = head.split(b"\n", 1)[0]
+    return bool(_INTERPRETER.match(first)) or bool(_POLYGLOT.search(head))
+
+
+def hidden_as_binary(files: Iterable[ChangedFile]) -> list[tuple[str, str]]:
+    """Python-looking files git calls binary: their content was never written for scanning."""
+    out = []
+    for file in files:
+        lower = file.path.lower()
+        if file.binary and file.status is not FileStatus.DELETED and lower.endswith(
+                (*SEMGREP_PYTHON, *SIDECAR_PYTHON, *CYTHON, notebooks.SUFFIX)):
+            out.append((file.path, "git treats it as binary, so no scanner read it"))
+    return out
+
+
+def _parses(content: bytes) -> bool:
+    try:
+        ast.parse(content)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
