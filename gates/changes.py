@@ -6,13 +6,16 @@ the working tree, so a partially staged file is judged on exactly what will be c
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from gates.decode import is_python, needs_view, view
 from gates.diff import (
     DIFF_ARGS,
     DIFF_CONFIG,
@@ -41,6 +44,7 @@ WantText = Callable[[str], bool]
 
 _BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
 TEXT_LIMIT = 1 << 20  # blobs git calls binary but that may be text are re-checked up to this size
+_REGULAR = frozenset({"100644", MODE_EXECUTABLE})
 
 
 def staged(repo: GitRepo, want_text: WantText | None = None) -> ChangeSet:
@@ -146,7 +150,8 @@ def _diff(repo: GitRepo, revs: list[str],
     """
     full = [*DIFF_CONFIG, "diff", *DIFF_ARGS, *revs, "--"]
     if want_text is None:
-        return recheck_binary(repo, revs, parse(repo.run(*full)))
+        return consumer_views(repo.blobs, repo.sizes,
+                              recheck_binary(repo, revs, parse(repo.run(*full))))
     raw = repo.run(*DIFF_CONFIG, "diff", *RAW_ARGS, *revs, "--")
     wanted = [blob for record in parse_records(raw)
               if record.text_kind and want_text(record.path)
@@ -155,13 +160,103 @@ def _diff(repo: GitRepo, revs: list[str],
         reading = pool.submit(repo.blobs, wanted)
         files = recheck_binary(repo, revs, parse(repo.run(*full)))
         blobs = reading.result()
-    if not blobs:
+    if blobs:
+        files = tuple(
+            replace(f, old_text=blobs.get(f.old_blob or ""), new_text=blobs.get(f.new_blob or ""))
+            if f.has_text and want_text(f.path) else f
+            for f in files
+        )
+    return consumer_views(repo.blobs, repo.sizes, files)
+
+
+def consumer_views(read: Callable[[list[str]], dict[str, bytes]],
+                   sizes: Callable[[list[str]], dict[str, int]],
+                   files: tuple[ChangedFile, ...]) -> tuple[ChangedFile, ...]:
+    """Re-read the files whose consumers read them differently from git (``gates.decode``).
+
+    UTF-16/32 text (pip reads it; git calls it binary), UTF-8 with a NUL, a Python coding
+    declaration, a notebook's code cells: the file's hunks are rebuilt from the decoded text of
+    both sides, so content rules, symbols and reports see what runs. A file that decodes as
+    nothing stays binary (opaque), with the reason in ``view``.
+    """
+    wanted = [f for f in files if f.status is not FileStatus.UNMERGED
+              and bool({f.old_mode, f.new_mode} & _REGULAR) and (f.binary or needs_view(f.path))]
+    if not wanted:
         return files
-    return tuple(
-        replace(f, old_text=blobs.get(f.old_blob or ""), new_text=blobs.get(f.new_blob or ""))
-        if f.has_text and want_text(f.path) else f
-        for f in files
-    )
+    missing = [b for f in wanted for b, text in ((f.old_blob, f.old_text), (f.new_blob, f.new_text))
+               if b and text is None]
+    big = {b for b, n in sizes(missing).items() if n > TEXT_LIMIT} if missing else set()
+    blobs = read([b for b in missing if b not in big]) if missing else {}
+    redone = {}
+    for f in wanted:
+        sides = [(f.old_path or f.path, f.old_blob, f.old_text, f.old_mode),
+                 (f.path, f.new_blob, f.new_text, f.new_mode)]
+        contents = [(path, text if text is not None else blobs.get(blob or ""), mode)
+                    for path, blob, text, mode in sides]
+        if any(mode in _REGULAR and content is None and blob
+               for (_, content, mode), (_, blob, _, _) in zip(contents, sides, strict=True)):
+            if f.binary:
+                redone[f.path] = replace(f, view=f"larger than {TEXT_LIMIT >> 20} MiB: not read")
+            continue
+        views = [view(path, content, binary=f.binary) if content is not None and mode in _REGULAR
+                 else None for path, content, mode in contents]
+        if all(v is None for v in views):
+            new = contents[1][1]
+            if f.new_text is None and new is not None and is_python(f.path, new):
+                redone[f.path] = replace(f, new_text=new)  # a script: judged as Python
+            continue
+        opaque = next((v for v in views if v is not None and v.text is None), None)
+        if opaque is not None:
+            redone[f.path] = replace(f, binary=True, patch=b"", added=0, removed=0,
+                                     view=opaque.how)
+            continue
+        texts = [v.text if v is not None and v.text is not None
+                 else content.decode("utf-8", "replace") if content is not None
+                 and mode in _REGULAR else ""
+                 for v, (_, content, mode) in zip(views, contents, strict=True)]
+        patch, added, removed = text_patch(texts[0], texts[1])
+        new_view = views[1] or views[0]
+        hidden = next((v.encoding for v in views if v is not None and v.hides), "")
+        redone[f.path] = replace(f, binary=False, patch=patch, added=added, removed=removed,
+                                 view=new_view.how if new_view else "", hidden_coding=hidden)
+    return tuple(redone.get(f.path, f) for f in files)
+
+
+def text_patch(old: str, new: str) -> tuple[bytes, int, int]:
+    """Hunks (git's unified format, three lines of context) between two decoded texts.
+
+    Lines are split at ``\n`` only, as git numbers them, so every line number the gate reports
+    for a decoded file means the same as for any other file.
+    """
+    a, b = _lines(old), _lines(new)
+    out = []
+    added = removed = 0
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(3):
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out.extend(f" {line}" for line in a[i1:i2])
+                continue
+            out.extend(f"-{line}" for line in a[i1:i2])
+            out.extend(f"+{line}" for line in b[j1:j2])
+            removed += i2 - i1
+            added += j2 - j1
+    patch = "\n".join(out) + "\n" if out else ""
+    return patch.encode("utf-8", "surrogateescape"), added, removed
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _range(start: int, stop: int) -> str:
+    """git's ``start,count`` (a count of 0 names the line before, as git and difflib write)."""
+    count = stop - start
+    return f"{start + 1},{count}" if count else f"{start},0"
 
 
 def recheck_binary(repo: GitRepo, revs: list[str],
@@ -238,9 +333,14 @@ def _whole_file(root: Path, relative: str) -> ChangedFile:
     except OSError as exc:
         raise UsageError(f"cannot read {relative}: {exc.strerror}") from None
     mode = MODE_EXECUTABLE if os.access(full, os.X_OK) else "100644"
-    if b"\0" in content[:_BINARY_SNIFF]:
-        return ChangedFile(path=relative, status=FileStatus.ADDED, new_mode=mode, binary=True)
-    patch = whole_file_patch(content)
-    return ChangedFile(path=relative, status=FileStatus.ADDED, new_mode=mode, patch=patch,
-                       added=patch.count(b"\n+"), new_text=content)
+    binary = b"\0" in content[:_BINARY_SNIFF]
+    patch = b"" if binary else whole_file_patch(content)
+    file = ChangedFile(path=relative, status=FileStatus.ADDED, new_mode=mode, patch=patch,
+                       added=patch.count(b"\n+"), new_text=content, binary=binary)
+    return consumer_views(_unused, _unused, (file,))[0]
+
+
+def _unused(ids: list[str]) -> dict[str, Any]:
+    """A file from disk has its content already: nothing is read from git."""
+    return {}
 

@@ -7,10 +7,12 @@ files whose declared names match (gates.symbols). Line numbers are worked out on
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
+from gates.decode import is_python as python_source
 from gates.globs import GlobSet
 from gates.hunks import ADDED, line_number
 from gates.model import (
@@ -54,12 +56,17 @@ class Rules:
         self.detect_owner = tuple(i for i, c in enumerate(self.categories) if c.detect)
         self.secrets = Prefilter({d for c in self.categories for d in c.detect}) \
             if self.detect_owner else None
+        self.reads = policy.reads()
+        self.build_system = any("build-system" in c.kinds for c in self.categories)
         self.trailers = tuple((t.key.lower(), compile_regex(t.pattern))
                               for t in policy.provenance.trailers)
         self.branches = tuple((b, compile_regex(b)) for b in policy.provenance.branches)
 
     def wants_text(self, path: str) -> bool:
-        """Whether classifying ``path`` needs both sides' full text (Python symbol scopes)."""
+        """Whether classifying ``path`` needs both sides' full text (Python symbol scopes, a
+        ``pyproject.toml``'s build system)."""
+        if self.build_system and posixpath.basename(path) == PYPROJECT:
+            return True
         return is_python(path) and any(
             self.categories[i].symbols for i in self.text_categories(path))
 
@@ -134,9 +141,13 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
     matches: list[Match] = []
     matches.extend(_path_matches(rules, file))
     matches.extend(_kind_matches(rules, file))
+    matches.extend(_policy_matches(rules, file))
     truncated = 0
     if file.has_text and file.patch:
-        categories = rules.text_categories(file.path)
+        # A script whose #! line names python is Python, whatever its name.
+        judged = file.path if is_python(file.path) or not file.new_text \
+            or not python_source(file.path, file.new_text) else f"{file.path}.py"
+        categories = rules.text_categories(judged)
         found, dropped = _content_matches(rules, file, categories)
         matches.extend(found)
         truncated += dropped
@@ -144,7 +155,7 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
         matches.extend(found)
         truncated += dropped
         matches, truncated = _detector_matches(rules, file, matches, truncated)
-    matches.sort(key=lambda m: (rules.order[m.category], m.kind.value))
+    matches.sort(key=lambda m: (rules.order.get(m.category, -1), m.kind.value))
     tier = rules.policy.max_tier(*(m.tier for m in matches)) if matches \
         else rules.policy.default_tier
     return FileClass(file, tier, tuple(matches), truncated)
@@ -176,6 +187,24 @@ def _path_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
                                 category.tier, glob, Evidence(side, text=shown))
 
 
+POLICY_CATEGORY = "gate-policy"
+
+
+def _policy_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
+    """A file the trusted policy reads is the gate's own code: the highest tier, whatever the
+    policy's categories say (a policy that forgot to protect its own files is still protected)."""
+    if not rules.reads:
+        return
+    top = rules.policy.tiers[-1]
+    for side, path, shown in _judged_paths(file):
+        for dep in rules.reads:
+            if dep.covers(path):
+                yield Match(f"{POLICY_CATEGORY}.dependency", POLICY_CATEGORY, MatchKind.PATH, top,
+                            f"{dep.key}: {dep.path}",
+                            Evidence(side, text=f"{shown} is read by the policy ({dep.key})"))
+                break
+
+
 def file_kinds(file: ChangedFile) -> list[str]:
     """The file-kind labels a category's ``kinds:`` can select."""
     kinds = []
@@ -189,7 +218,31 @@ def file_kinds(file: ChangedFile) -> list[str]:
         kinds.append("executable")
     if file.mode_changed:
         kinds.append("mode-change")
+    if posixpath.basename(file.path) == PYPROJECT and _build_system_changed(file):
+        kinds.append("build-system")
     return kinds
+
+
+PYPROJECT = "pyproject.toml"
+
+
+def _build_system_changed(file: ChangedFile) -> bool:
+    """Whether ``[build-system]`` differs between the two sides (pip runs it at every install).
+
+    A side that does not parse counts as changed: what pip would make of it is not known.
+    """
+    if file.old_text is None and file.new_text is None:
+        return bool(file.patch) and b"build-system" in file.patch
+    import tomllib
+
+    tables = []
+    for text in (file.old_text, file.new_text):
+        try:
+            data = tomllib.loads(text.decode("utf-8")) if text is not None else {}
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return True
+        tables.append(data.get("build-system"))
+    return tables[0] != tables[1]
 
 
 def _kind_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:

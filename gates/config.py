@@ -8,6 +8,7 @@ judged by the policy it is trying to replace (and the edit itself is high tier b
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 from pathlib import Path
 
 from gates.errors import PolicyError, UsageError
@@ -18,8 +19,16 @@ from gates.policyload import Reader, default_text, load_policy
 POLICY_NAMES = (".gate.yaml", ".gate.yml")
 
 
-def from_file(path: str | Path) -> Policy:
-    """Load a policy file from disk; ``extends:`` paths are relative to it."""
+# Where a policy read from the staged index says it came from (``index:.gate.yaml``).
+INDEX = "index"
+
+
+def from_file(path: str | Path, root: Path | None = None) -> Policy:
+    """Load a policy file from disk; ``extends:`` paths are relative to it.
+
+    With ``root`` (the repository's work tree), the files it reads that lie inside the repository
+    are recorded as the policy's own files (``Policy.files``), which makes them gate-critical.
+    """
     file = Path(path)
     try:
         text = file.read_text("utf-8")
@@ -27,7 +36,15 @@ def from_file(path: str | Path) -> Policy:
         raise UsageError(f"cannot read policy {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise PolicyError("not UTF-8 text", path=str(path)) from None
-    return load_policy(text, str(path), _read_disk)
+    policy = load_policy(text, str(path), _read_disk)
+    inside = []
+    for origin in policy.files:
+        try:
+            inside.append(Path(origin).resolve().relative_to(root.resolve()).as_posix()
+                          if root is not None else None)
+        except ValueError:
+            inside.append(None)
+    return replace(policy, files=tuple(p for p in inside if p))
 
 
 def _read_disk(relative: str, referrer: str) -> tuple[str, str]:
@@ -42,32 +59,48 @@ def default() -> Policy:
 
 
 def discover(repo: GitRepo | None, root: Path, revision: str | None) -> Policy | None:
-    """``.gate.yaml`` at the repository root, read from ``revision`` if given; None if absent."""
+    """``.gate.yaml`` at the repository root, read from ``revision`` if given; None if absent.
+
+    ``revision`` may be :data:`INDEX`: the policy as staged (what a staged change proposes).
+    """
     if revision is not None and repo is not None:
+        label = INDEX if revision == INDEX else revision[:12]
+        rev = "" if revision == INDEX else revision  # git's ":path" names the index's copy
         for name in POLICY_NAMES:
-            blob = repo.show(revision, name)
+            blob = repo.show(rev, name)
             if blob is not None:
-                origin = f"{revision[:12]}:{name}"
+                origin = f"{label}:{name}"
                 try:
                     text = blob.decode("utf-8")
                 except UnicodeDecodeError:
                     raise PolicyError("not UTF-8 text", path=origin) from None
-                return load_policy(text, origin, _revision_reader(repo, revision))
+                policy = load_policy(text, origin, _revision_reader(repo, rev, label))
+                return replace(policy, files=tuple(o.partition(":")[2] for o in policy.files))
         return None
     for name in POLICY_NAMES:
         if (root / name).is_file():
-            return from_file(root / name)
+            return from_file(root / name, root)
     return None
 
 
 def choose(repo: GitRepo | None, root: Path, revision: str | None,
-           explicit: str | None) -> tuple[Policy, tuple[str, ...]]:
+           explicit: str | None, *, untrusted_tree: bool = False) -> tuple[Policy, tuple[str, ...]]:
     """The policy that judges a change, and a note when ``--policy`` was overruled.
 
     The repository's own ``.gate.yaml`` comes first, then ``--policy``, then the default: in a pull
     request the command line lives in a workflow file the pull request itself can edit, while
-    ``.gate.yaml`` is read from the base commit.
+    ``.gate.yaml`` is read from the base commit. With ``untrusted_tree`` (a change with no trusted
+    revision: before the first commit, or a push of brand-new history) every file of the work tree
+    is part of the change, so the shipped default judges, and so does a ``--policy`` file inside
+    the repository.
     """
+    if untrusted_tree:
+        if explicit is not None and not _inside(Path(explicit), root):
+            return from_file(explicit), ()
+        notes = () if explicit is None else (
+            f"--policy {explicit} ignored: it is part of a change with no trusted revision "
+            "(before the first commit, the shipped default policy judges)",)
+        return default(), notes
     found = discover(repo, root, revision)
     if found is not None:
         notes = () if explicit is None else (
@@ -78,12 +111,23 @@ def choose(repo: GitRepo | None, root: Path, revision: str | None,
     return default(), ()
 
 
-def _revision_reader(repo: GitRepo, revision: str) -> Reader:
+def proposed(repo: GitRepo, revision: str) -> Policy | None:
+    """The policy as the change would leave it (``revision``: a head commit, or :data:`INDEX`)."""
+    return discover(repo, repo.root, revision)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _revision_reader(repo: GitRepo, revision: str, label: str) -> Reader:
     def read(relative: str, referrer: str) -> tuple[str, str]:
         folder = posixpath.dirname(referrer.partition(":")[2])
         path = posixpath.normpath(posixpath.join(folder, relative))
+        if path == ".." or path.startswith("../"):
+            raise FileNotFoundError(2, "outside the repository")
         blob = repo.show(revision, path)
         if blob is None:
-            raise FileNotFoundError(2, f"not in {revision[:12]}")
-        return blob.decode("utf-8", "replace"), f"{revision[:12]}:{path}"
+            raise FileNotFoundError(2, f"not in {label}")
+        return blob.decode("utf-8", "replace"), f"{label}:{path}"
     return read

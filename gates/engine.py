@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gates import changes, config, pipeline
+from gates import changes, config, pipeline, policyguard
 from gates.cache import Cache
 from gates.classify import Rules, classify
 from gates.errors import GitError, UsageError
@@ -97,9 +97,17 @@ def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
 def _collect(request: Request, repo: GitRepo | None,
              revision: str | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     root = repo.root if repo is not None else request.cwd
-    policy, notes = config.choose(repo, root, revision, request.policy_file)
+    policy, notes = config.choose(repo, root, revision, request.policy_file,
+                                  untrusted_tree=_untrusted_tree(repo, request, revision))
     rules = Rules(policy)
-    return rules, _change(request, repo, root, rules), notes
+    change = _change(request, repo, root, rules)
+    # A change to the policy or to a file it reads is validated as proposed (exit 2 if invalid).
+    return rules, change, (*notes, *policyguard.review(repo, policy, change))
+
+
+def _untrusted_tree(repo: GitRepo | None, request: Request, revision: str | None) -> bool:
+    """In git, with no revision the change cannot edit: every file is part of the change."""
+    return repo is not None and request.kind is not SourceKind.PATHS and revision is None
 
 
 def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) -> ChangeSet:
@@ -119,16 +127,14 @@ def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) ->
 
 def _trusted_files(repo: GitRepo | None, revision: str | None, rules: Rules,
                    into: Path) -> Path | None:
-    """Files the policy names (semgrep rules, review instructions), as at the trusted revision.
+    """Files the policy reads (semgrep rules, review instructions, an advisory database inside
+    the repository), as at the trusted revision.
 
-    A pull request that empties the team's semgrep rules, or rewrites the reviewer's instructions,
-    must still be judged by them, just as it is judged by the base branch's policy. (semgrep itself
-    runs offline, --metrics=off.)
+    A pull request that empties the team's semgrep rules, rewrites the reviewer's instructions or
+    edits the advisories that would flag its own pin must still be judged by the originals, just
+    as it is judged by the base branch's policy. (semgrep itself runs offline, --metrics=off.)
     """
-    local = [r for r in rules.policy.sast.semgrep.rules if r != "default"
-             and not r.startswith(("/", "p/", "r/", "s/", "http://", "https://"))]
-    if rules.policy.review.instructions_file:
-        local.append(rules.policy.review.instructions_file)
+    local = [dep.path for dep in rules.policy.reads() if dep.key not in ("policy", "extends")]
     if repo is None or revision is None or not local:
         return None
     into.mkdir(parents=True, exist_ok=True)

@@ -227,14 +227,25 @@ class GitRepo:
         return data
 
     def export(self, rev: str, paths: Iterable[str], into: Path) -> None:
-        """Write the files under ``paths`` as they are at ``rev`` below ``into`` (no checkout)."""
-        listing = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", *paths)
+        """Write the files under ``paths`` as they are at ``rev`` below ``into`` (no checkout).
+
+        An empty ``rev`` exports the index's copies (what a staged change proposes).
+        """
+        if rev:
+            listing = self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", *paths)
+        else:
+            listing = self.run("ls-files", "-s", "-z", "--full-name", "--", *paths)
         entries = []
         for record in listing.split(b"\0"):
             meta, _, name = record.partition(b"\t")
             fields = meta.split()
-            if len(fields) == 3 and fields[1] == b"blob" and fields[0] in (b"100644", b"100755"):
+            # ls-tree: "<mode> blob <sha>"; ls-files -s: "<mode> <sha> <stage>"
+            if len(fields) != 3 or fields[0] not in (b"100644", b"100755"):
+                continue
+            if rev and fields[1] == b"blob":
                 entries.append((fields[2].decode(), name.decode("utf-8", "surrogateescape")))
+            elif not rev and fields[2] == b"0":
+                entries.append((fields[1].decode(), name.decode("utf-8", "surrogateescape")))
         blobs = self.blobs(sha for sha, _ in entries)
         for sha, relative in entries:
             target = (into / relative).resolve()

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from gates.changes import WantText, recheck_binary
+from gates.changes import WantText, consumer_views, recheck_binary
 from gates.diff import DIFF_CONFIG, LOG_ARGS, parse_log_entry
 from gates.errors import UsageError
 from gates.gitrepo import GitRepo, parse_trailers
@@ -155,6 +155,7 @@ def _commit(repo: GitRepo, entry: bytes, want_text: WantText | None,
     if want_text is not None:
         files = tuple(_with_text(repo, f) if f.has_text and want_text(f.path) else f
                       for f in files)
+    files = consumer_views(lambda ids: {i: repo.blob(i) for i in ids}, repo.sizes, files)
     commit = Commit(sha.decode(), subject.decode("utf-8", "replace"),
                     parse_trailers(trailer_text.decode("utf-8", "replace")))
     source = Source(SourceKind.RANGE, base=parent, head=commit.sha, merge_base=parent)

@@ -118,6 +118,13 @@ class ChangedFile:
     # Full text of each side, present only where the policy needs it (Python symbol scopes).
     old_text: bytes | None = field(default=None, compare=False, repr=False)
     new_text: bytes | None = field(default=None, compare=False, repr=False)
+    # How the gate read the file when git's bytes are not what its consumer reads ("utf-16 (byte-
+    # order mark)", "declared coding shift_jis", "notebook code cells"): ``patch`` then holds the
+    # decoded text's hunks; for an opaque file (``binary``), why it could not be read.
+    view: str = ""
+    # A coding declaration Python honours that does not keep ASCII as ASCII (utf-7...): the code
+    # that runs is not the code anyone reads.
+    hidden_coding: str = ""
 
     @property
     def symlink(self) -> bool:

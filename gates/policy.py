@@ -5,6 +5,7 @@ The policy schema is documented in README.md ("Policy reference").
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,9 +13,33 @@ from typing import Any
 SCHEMA_VERSION = 1
 SEVERITIES = ("low", "medium", "high", "critical")  # one scale for every stage's findings
 BUILTIN_STAGES = ("sast", "deps", "review", "approval")
-FILE_KINDS = ("binary", "symlink", "submodule", "executable", "mode-change")
+FILE_KINDS = ("binary", "symlink", "submodule", "executable", "mode-change", "build-system")
 DEFAULT_NAME = "default"
 DEFAULT_ORIGIN = "<default policy>"
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """A file (or folder) of the repository that the policy reads, and the key that names it."""
+
+    path: str
+    key: str
+    folder: bool = False
+
+    def covers(self, path: str) -> bool:
+        """Whether ``path`` is this file, or inside this folder."""
+        mine = self.path.strip("/")
+        if self.folder and mine in ("", "."):
+            return True  # the whole repository is read (rules: ["."])
+        return path == mine or (self.folder and path.startswith(f"{mine}/"))
+
+
+def _local(reference: str) -> bool:
+    """A path inside the repository: not a registry config, a URL or an absolute path."""
+    if reference.startswith(("/", "p/", "r/", "s/", "http://", "https://", "~")):
+        return False
+    normal = posixpath.normpath(reference)
+    return normal != ".." and not normal.startswith("../")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +215,28 @@ class Policy:
     origin: str = ""
     digest: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The policy files read to build this policy (the file itself, then what it extends), as
+    # paths relative to the repository root; empty for the shipped default or a file outside it.
+    files: tuple[str, ...] = ()
+
+    def reads(self) -> tuple[Dependency, ...]:
+        """Every file or folder in the repository this policy reads: the gate's own code.
+
+        A change to any of them changes how the gate judges, so it is gate-critical; each is read
+        from the trusted revision, never from the change. A new key that reads a file adds it here
+        (one list, derived from the loaded policy: there is no second, hand-written one).
+        """
+        found = [Dependency(path, "policy" if i == 0 else "extends")
+                 for i, path in enumerate(self.files)]
+        found += [Dependency(posixpath.normpath(rule), "sast.semgrep.rules", folder=True)
+                  for rule in self.sast.semgrep.rules if _local(rule) and rule != DEFAULT_NAME]
+        if self.review.instructions_file and _local(self.review.instructions_file):
+            found.append(Dependency(posixpath.normpath(self.review.instructions_file),
+                                    "review.instructions_file"))
+        if self.deps.offline_db and _local(self.deps.offline_db):
+            found.append(Dependency(posixpath.normpath(self.deps.offline_db), "deps.offline_db",
+                                    folder=True))
+        return tuple(found)
 
     def rank(self, tier: str) -> int:
         """The tier's position, low to high."""

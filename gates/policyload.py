@@ -7,6 +7,7 @@ implementation; README.md ("Policy reference") documents it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from importlib import resources
@@ -55,19 +56,22 @@ def load_policy(text: str, origin: str, reader: Reader | None = None) -> Policy:
     ``reader`` resolves an ``extends:`` path (relative to ``origin``) to ``(text, origin)``; it is
     how a policy read from a git revision extends files from the same revision.
     """
-    data, locations, texts = _resolve(text, origin, reader, seen=())
+    data, locations, texts, origins = _resolve(text, origin, reader, seen=())
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
-    return Validator(data, locations, origin).policy(digest)
+    policy = Validator(data, locations, origin).policy(digest)
+    # The file itself first, then what it extends; the shipped default is not a file of the repo.
+    read = tuple(o for o in reversed(origins) if o != DEFAULT_ORIGIN)
+    return dataclasses.replace(policy, files=read)
 
 
-def _resolve(text: str, origin: str, reader: Reader | None,
-             seen: tuple[str, ...]) -> tuple[dict[str, Any], Locations, list[str]]:
+def _resolve(text: str, origin: str, reader: Reader | None, seen: tuple[str, ...]
+             ) -> tuple[dict[str, Any], Locations, list[str], list[str]]:
     data, locations = load(text, origin)
     if not isinstance(data, dict):
         raise PolicyError("a policy must be a mapping of keys", path=origin, line=1)
     parent = data.pop("extends", None)
     if parent is None:
-        return data, locations, [text]
+        return data, locations, [text], [origin]
     where = locations.get(("extends",), (origin, 1))[1]
     if not isinstance(parent, str) or not parent:
         raise PolicyError("must be 'default' or a path", path=origin, line=where, key="extends")
@@ -85,10 +89,11 @@ def _resolve(text: str, origin: str, reader: Reader | None,
     if parent_origin in seen or parent_origin == origin:
         raise PolicyError(f"extends itself through {parent!r}", path=origin, line=where,
                           key="extends")
-    base, base_locations, texts = _resolve(parent_text, parent_origin, reader, (*seen, origin))
+    base, base_locations, texts, origins = _resolve(parent_text, parent_origin, reader,
+                                                    (*seen, origin))
     merged = _merge(base, data)
     base_locations.update(locations)
-    return merged, base_locations, [*texts, text]
+    return merged, base_locations, [*texts, text], [*origins, origin]
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,8 @@ declarations inside the hunk.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from gates.hunks import ADDED, CONTEXT, NO_NEWLINE, REMOVED, changed_lines, hunks
@@ -30,6 +31,7 @@ _KEYWORD_DECL = compile_regex(_KEYWORD_DECL_TEXT)
 _KEYWORD_DECL_BYTES = compile_regex(_KEYWORD_DECL_TEXT.encode())
 _WORD_BOUNDARY = r"\b"
 _SCOPES_KEPT = 512  # parsed blobs remembered by a SymbolMatcher (a few KB each)
+_PY_BREAK = re.compile(rb"\r\n|\r|\n")  # Python's universal newlines
 _CALL_LIKE = compile_regex(r"([A-Za-z_$][\w$]*)\s*\(")
 
 
@@ -72,8 +74,10 @@ class SymbolMatcher:
         if blob is not None and blob in self._scopes:
             return self._scopes[blob]
         found: list[_Scope] = []
-        if self.may_declare(source) and self.any(
-                n.decode("ascii") for n in set(_PY_DECL.findall(source))):
+        # Python reads a bare \r as a line break: a "def" behind one is a def.
+        flat = source.replace(b"\r", b"\n") if b"\r" in source else source
+        if self.may_declare(flat) and self.any(
+                n.decode("ascii") for n in set(_PY_DECL.findall(flat))):
             found = [s for s in python_scopes(source) if self.match(s.name)]
         if blob is not None:
             if len(self._scopes) >= _SCOPES_KEPT:
@@ -183,13 +187,33 @@ def _enclosing(scopes: list[_Scope], lines: list[tuple[int, bytes]]
 
 
 def python_scopes(source: bytes) -> list[_Scope]:
-    """Every ``def`` and ``class`` with the lines it spans (decorators included)."""
+    """Every ``def`` and ``class`` with the lines it spans (decorators included), numbered as git
+    numbers lines.
+
+    Python also breaks lines at a bare ``\r``, git only at ``\n``: when the two differ, each
+    scope's lines are mapped back to git's, so a scope reaches exactly the changed lines it holds.
+    """
+    scopes = _ast_scopes(source)
+    if b"\r" not in source.replace(b"\r\n", b""):
+        return scopes
+    to_git = _git_lines(source)
+    return [_Scope(to_git(s.start), to_git(s.end), s.name) for s in scopes]
+
+
+def _git_lines(source: bytes) -> Callable[[int], int]:
+    """Python's line number -> git's, for a source with bare carriage returns."""
+    starts = [0, *(m.end() for m in _PY_BREAK.finditer(source))]
+    git = [source.count(b"\n", 0, start) + 1 for start in starts]
+    return lambda line: git[min(max(line, 1), len(git)) - 1]
+
+
+def _ast_scopes(source: bytes) -> list[_Scope]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         # A draft that does not parse, or one nested too deep for the parser: indentation still
         # tells where each def and class ends.
-        return _indent_scopes(source)
+        return _indent_scopes(source.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
     found = []
     # Only statements can hold a def or class: walking bodies skips every expression node.
     stack: list[ast.AST] = list(tree.body)

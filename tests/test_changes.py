@@ -225,14 +225,20 @@ def test_deleted_file(seeded: Repo) -> None:
     assert file_entry(seeded.gate_json(), "deploy/Dockerfile")["tier"] == "medium"
 
 
-def test_binary_file_is_judged_by_path_only(seeded: Repo) -> None:
-    seeded.write("certs/server.pem", b"\x00\x01-----BEGIN PRIVATE KEY-----\x00")
-    seeded.write("app/blob.bin", b"\x00password = 'hunter2hunter2'\x00")
+def test_binary_files_are_opaque_unless_they_decode_as_text(seeded: Repo) -> None:
+    seeded.write("certs/server.pem", b"\x00\x01\xff-----BEGIN PRIVATE KEY-----\x00")
+    # git calls it binary (a NUL); an editor and a template engine read it as UTF-8 text
+    seeded.write("app/blob.tmpl", b"{# \x00 #}\npassword = 'hunter2hunter2'\n")
+    seeded.write("app/data.bin", b"\x00\xff\xfe\x80 not text in any encoding \x9c\x00")
+    seeded.write("static/logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\x00")
     files = by_path(changes.staged(GitRepo(seeded.root)))
-    assert files["app/blob.bin"].binary and files["app/blob.bin"].patch == b""
+    assert files["app/data.bin"].binary and files["app/data.bin"].patch == b""
+    assert not files["app/blob.tmpl"].binary and files["app/blob.tmpl"].added == 2
     data = seeded.gate_json()
     assert file_entry(data, "certs/server.pem")["tier"] == "high"
-    assert file_entry(data, "app/blob.bin")["tier"] == "low"
+    assert file_entry(data, "app/blob.tmpl")["tier"] == "high"
+    assert file_entry(data, "app/data.bin")["tier"] == "medium"
+    assert file_entry(data, "static/logo.png")["tier"] == "low"
 
 
 def test_symlink_is_judged_by_its_target(seeded: Repo) -> None:
@@ -376,8 +382,9 @@ def test_attributes_cannot_hide_text_as_binary(seeded: Repo, where: str) -> None
 
 def test_real_binaries_stay_binary_under_attributes(seeded: Repo) -> None:
     (seeded.root / ".gitattributes").write_text("* -diff\n")
-    seeded.write("app/blob.bin", b"\x00\x01password = 'hunter2hunter2'\n")
-    assert file_entry(seeded.gate_json(), "app/blob.bin")["binary"] is True
+    seeded.write("app/blob.bin", b"\x00\xff\x80password = 'hunter2hunter2'\n")
+    entry = file_entry(seeded.gate_json(), "app/blob.bin")
+    assert entry["binary"] is True and entry["tier"] == "medium"  # opaque, in a source folder
 
 
 def test_symlink_to_a_sensitive_directory(seeded: Repo) -> None:

@@ -13,7 +13,9 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from gates.decode import is_python
 from gates.hunks import changed_lines
+from gates.manifests import is_manifest
 from gates.model import ChangedFile, Finding, Side
 from gates.patterns import utf8
 from gates.scanners import fingerprint
@@ -21,16 +23,38 @@ from gates.scanners import fingerprint
 # Letters that render as nothing but are valid in identifiers (Python accepts "def run(ㅤ=None)").
 FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Characters str.splitlines() (and so pip, and editors) break lines at, that git does not; form
+# feed is left out: it is an old, harmless page break in Python sources.
+SEPARATORS = frozenset("\x0b\x1c\x1d\x1e\x85\u2028\u2029")
+_ASCII_SEPARATORS = re.compile(rb"[\x0b\x1c-\x1e]")
+_SPLITS_AT_CR = (".pth", ".yaml", ".yml", ".cfg", ".ini", ".txt", ".in", ".ipynb")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _COMMON_SCRIPTS = frozenset({"COMMON", "DIGIT", "LOW", "MODIFIER"})
 
 
 def scan_file(file: ChangedFile) -> Iterator[Finding]:
     """Findings on the added lines of one file."""
-    if not file.has_text or not file.patch or file.patch.isascii():
+    if not file.has_text or not file.patch:
+        return
+    if file.hidden_coding:
+        yield _finding("unicode-coding", file.path, 1, file.hidden_coding,
+                       f"coding declaration {file.hidden_coding!r}: Python decodes this file so "
+                       "that plain ASCII can turn into code (utf-7's '+AAo-' is a line break): "
+                       "line separators or encoding that hide code from reviewers")
+    breaks_at_cr = splits_at_cr(file.path, file.new_text or b"")
+    if file.patch.isascii() and (not breaks_at_cr or b"\r" not in file.patch) \
+            and not _ASCII_SEPARATORS.search(file.patch):
         return
     for side, number, raw in changed_lines(utf8(file.patch)):
-        if side is not Side.ADDED or raw.isascii():
+        if side is not Side.ADDED:
+            continue
+        if breaks_at_cr and b"\r" in raw.removesuffix(b"\r"):
+            yield _finding("unicode-line-separator", file.path, number,
+                           raw.decode("utf-8", "replace"),
+                           "a bare carriage return: Python (and pip, YAML) start a new line there, "
+                           "git and diff views do not, so code after it hides in plain sight: "
+                           "line separators or encoding that hide code from reviewers")
+        if raw.isascii() and not _ASCII_SEPARATORS.search(raw):
             continue
         text = raw.decode("utf-8", "replace")
         if number == 1 and text.startswith("\ufeff"):
@@ -38,7 +62,20 @@ def scan_file(file: ChangedFile) -> Iterator[Finding]:
         yield from _line(file.path, number, text)
 
 
+def splits_at_cr(path: str, content: bytes = b"") -> bool:
+    """Whether the file's consumer starts a new line at a bare ``\r``: Python sources and
+    ``.pth`` files (universal newlines), requirement files (pip's ``splitlines``), YAML, INI."""
+    return is_python(path, content) or is_manifest(path) or \
+        path.lower().endswith(_SPLITS_AT_CR)
+
+
 def _line(path: str, number: int, text: str) -> Iterator[Finding]:
+    separators = sorted({f"U+{ord(c):04X}" for c in text if c in SEPARATORS})
+    if separators:
+        yield _finding("unicode-line-separator", path, number, text,
+                       f"line separator character(s) {', '.join(separators)}: editors, pip and "
+                       "some parsers break the line there, git does not: line separators or "
+                       "encoding that hide code from reviewers")
     bidi = sorted({f"U+{ord(c):04X}" for c in text if c in BIDI})
     if bidi:
         yield _finding("unicode-bidi", path, number, text,

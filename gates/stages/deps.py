@@ -84,7 +84,7 @@ def run(ctx: StageContext) -> StageResult:
     if not audit.entries:
         return _conclude(audit, note="no pinned requirement to audit")
     pins = list(dict.fromkeys((req.name, req.version or "") for _, req, _ in audit.entries))
-    result, note = _audit(pins, settings, ctx.root)
+    result, note = _audit(pins, settings, ctx.trusted or ctx.root)
     _advisories(audit, result)
     return _conclude(audit, note=note)
 

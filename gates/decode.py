@@ -1,0 +1,125 @@
+"""Read a file the way its consumer reads it, not the way git prints it.
+
+git decides "binary" by a NUL byte in the first 8000 bytes (or by attributes), and prints text as
+raw bytes split at ``\\n``. Its consumers read differently: pip decodes requirement files by their
+byte-order mark (UTF-16 and UTF-32 included), Python honours a ``# coding:`` declaration and reads
+``\\r`` as a line break, Jupyter runs a notebook's code cells out of JSON, and an editor shows a
+UTF-8 template with a stray NUL as text. A content rule that reads git's bytes can be blind to all
+of it. :func:`view` returns the text the consumer sees (or says that there is none), and the change
+collection judges that text instead; what cannot be decoded at all is opaque.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import posixpath
+import tokenize
+from dataclasses import dataclass
+from functools import cache
+
+from gates.notebooks import code as notebook_code
+from gates.notebooks import is_notebook
+
+# Longest first: a UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+PYTHON_SUFFIXES = (".py", ".pyw", ".pyi")
+_ASCII = bytes(range(1, 128))
+# ASCII that some codecs read as something else: escapes (unicode_escape, raw_unicode_escape),
+# utf-7's base64 runs, HZ's and ISO-2022's shift sequences, IDNA's punycode labels.
+_PROBES = (b"a\\nb\\u0041", b"+AAo-", b"~{<:~}", b"\x1b$BF|\x1b(B", b"xn--80ak6aa92e.com",
+           b"a.b\\x41")
+_UTF8 = frozenset({"utf-8", "utf-8-sig"})
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What a file's consumer reads.
+
+    ``text`` is None when the content decodes as nothing a consumer would read (opaque); ``how``
+    says how it was read ("utf-16 by its byte-order mark", "declared coding shift_jis", "notebook
+    code cells"); ``encoding`` is the codec Python or pip applies; ``hides`` is set when that codec
+    does not keep ASCII as ASCII (utf-7, unicode_escape…): the bytes a reviewer sees are then not
+    the code that runs.
+    """
+
+    text: str | None
+    how: str
+    encoding: str = ""
+    hides: bool = False
+
+
+def is_python(path: str, content: bytes = b"") -> bool:
+    """A Python source: by suffix (any case), or a ``#!`` line that names python."""
+    if path.lower().endswith(PYTHON_SUFFIXES):
+        return True
+    first = content[:200].split(b"\n", 1)[0]
+    return first.startswith(b"#!") and b"python" in first
+
+
+def needs_view(path: str) -> bool:
+    """Whether ``path`` may be read differently from git even when git calls it text.
+
+    Python sources (a coding declaration), notebooks (JSON around code) and files with no suffix
+    (a script whose ``#!`` line names python) need their content looked at; the rest only when
+    git calls them binary.
+    """
+    name = posixpath.basename(path)
+    return is_notebook(path) or name.lower().endswith(PYTHON_SUFFIXES) or "." not in name
+
+
+def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
+    """The text ``path``'s consumer reads, or None when git's own reading (UTF-8 text) is right."""
+    if is_notebook(path):
+        notebook = notebook_code(content)
+        if notebook is not None:
+            return View(notebook.text, "notebook code cells", "utf-8")
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            if encoding == "utf-8-sig" and not binary:
+                break  # UTF-8 with a mark: git's reading is right
+            try:
+                return View(content.decode(encoding), f"{encoding} (byte-order mark)", encoding)
+            except UnicodeDecodeError:
+                return View(None, f"{encoding} by its byte-order mark, but it does not decode")
+    if is_python(path, content):
+        declared = _python_encoding(content)
+        if declared is not None and declared not in _UTF8:
+            if not ascii_compatible(declared):
+                # What runs is not what anyone sees: the unicode check blocks it. The bytes are
+                # still judged as git shows them.
+                return View(content.decode("utf-8", "replace"), f"declared coding {declared}",
+                            declared, hides=True)
+            return View(content.decode(declared, "replace"), f"declared coding {declared}",
+                        declared)
+    if binary:
+        try:
+            return View(content.decode("utf-8"), "UTF-8 text that git calls binary", "utf-8")
+        except UnicodeDecodeError:
+            return View(None, "not text in any encoding its consumers read")
+    return None
+
+
+def _python_encoding(content: bytes) -> str | None:
+    """The codec Python applies to this source (its own ``tokenize.detect_encoding``)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(content).readline)
+    except (SyntaxError, LookupError):
+        return None  # Python refuses to run it: a broken file, not a disguised one
+    return codecs.lookup(encoding).name
+
+
+@cache
+def ascii_compatible(encoding: str) -> bool:
+    """Whether ``encoding`` reads every ASCII byte as that ASCII character and nothing else.
+
+    Latin-1, cp1252, Shift-JIS and EUC-JP do; utf-7 (``+AAo-`` is a newline), UTF-16/32,
+    ``unicode_escape`` (``\\n`` becomes a line break) and EBCDIC code pages do not.
+    """
+    try:
+        return _ASCII.decode(encoding) == _ASCII.decode("ascii") and all(
+            probe.decode(encoding) == probe.decode("ascii") for probe in _PROBES)
+    except (UnicodeDecodeError, LookupError):
+        return False
