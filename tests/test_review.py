@@ -82,9 +82,11 @@ def test_the_prompt_fences_data_and_never_carries_secrets(seeded: Repo, tmp_path
     seeded.write("secrets/prod.env", "DB_PASSWORD=hunter2-but-long-enough\n")
     seeded.commit(f"login shortcut (tested with {planted})")
     data = seeded.gate_json("--base", "main")
-    assert review_stage(data)["status"] == "passed"
+    # The model approved what it saw, but secrets/prod.env was withheld: a person must look.
+    stage = review_stage(data)
+    assert stage["status"] == "pending" and "secrets/prod.env" in stage["message"]
     prompt = (tmp_path / "prompt-0.txt").read_text()
-    assert planted not in prompt and "[REDACTED:github-token]" in prompt
+    assert planted not in prompt and "[REDACTED:GitHubTokenDetector]" in prompt
     assert "hunter2-but-long-enough" not in prompt
     assert "secrets/prod.env" in prompt  # named, not shown
     boundary = next(line for line in prompt.splitlines() if line.startswith("UNTRUSTED-DATA-"))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from .conftest import Repo
+from .test_secrets import AWS, PLANTED
 
 VERDICT = {"verdict": "request_changes", "summary": "auth bypass", "findings": [
     {"path": "auth/login.py", "line": 2, "severity": "high", "title": "always true",
@@ -26,6 +27,7 @@ class Scripted(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.script: list[tuple[int, dict[str, str], Any, float]] = []
         self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+        self.raw: list[bytes] = []  # each request body exactly as it arrived
 
     @property
     def url(self) -> str:
@@ -36,7 +38,9 @@ class Handler(BaseHTTPRequestHandler):
     server: Scripted
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.raw.append(raw)
+        body = json.loads(raw)
         self.server.requests.append((self.path, dict(self.headers), body))
         status, headers, reply, delay = self.server.script.pop(0) if self.server.script \
             else (500, {}, {"error": "no more replies"}, 0.0)
@@ -199,5 +203,38 @@ def test_a_planted_secret_never_reaches_the_endpoint(seeded: Repo, server: Scrip
     ((_, _, body),) = server.requests
     sent = json.dumps(body)
     assert planted not in sent
-    assert "Deploy with [REDACTED:aws-key]" in sent  # the commit body is sent, redacted
+    assert "Deploy with [REDACTED:AWSKeyDetector]" in sent  # the commit body is sent, redacted
     assert "deploy/settings.env" in sent  # a secrets file is named, not shown
+
+
+def test_no_planted_secret_reaches_the_endpoint_in_any_part_of_the_prompt(
+        seeded: Repo, server: Scripted) -> None:
+    seeded.write(".gate.yaml", f"extends: default\nreview:\n  provider: anthropic\n  model: m\n"
+                 f"  base_url: {server.url}\n  api_key_env: REVIEW_KEY\n")
+    seeded.commit("policy")
+    seeded.git("checkout", "-q", "-b", "feature")
+    for path, text, _, _ in PLANTED:
+        seeded.write(path, text)
+    # Sent to the model (high: auth; a test file, so not withheld as credentials); bandit B105
+    # quotes the password in its message.
+    b105 = "Hk3vQ9zLm2Wp"
+    seeded.write("auth/test_login.py", f'password = "{b105}"\n\ndef login(user):\n'
+                 "    return True\n")
+    # Withheld (credentials): its B105 message must arrive as rule and line only.
+    withheld = "Jp8sX2vN5qRt"
+    seeded.write("auth/settings.py", f'DB_PASSWORD = "{withheld}"\n')
+    body_secret = "Zq4vW9pL2sKe"
+    seeded.commit(f"login with {AWS}\n\nDB_PASSWORD={body_secret} until the vault is up.")
+    server.script.append((200, {}, anthropic(
+        {"verdict": "approve", "summary": "fine", "findings": []}), 0.0))
+    data = seeded.gate_json("--base", "main", env={"REVIEW_KEY": KEY})
+    (raw,) = server.raw
+    sent = json.loads(raw)["messages"][0]["content"]
+    for secret in [s for _, _, s, _ in PLANTED] + [AWS, b105, withheld, body_secret]:
+        assert secret not in sent and secret.encode() not in raw, secret
+    assert "auth/test_login.py" in sent and "[REDACTED:KeywordDetector]" in sent
+    assert "B105 auth/settings.py:1 (in a file not shown: message withheld)" in sent
+    stage = review(data)
+    # The model approved what it saw; the withheld files were seen by nobody yet.
+    assert stage["status"] == "pending" and "a person must review them" in stage["message"]
+    assert data["outcome"] != "pass"

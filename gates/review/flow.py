@@ -50,7 +50,8 @@ def review_change(ctx: StageContext) -> StageResult:
         notes.append(f"too large to review within review.max_input_tokens: "
                      f"{', '.join(review.too_large)}")
     if review.withheld:
-        notes.append(f"not sent (secrets): {', '.join(review.withheld)}")
+        notes.append(f"not sent (they hold secrets; a person must review them): "
+                     f"{', '.join(review.withheld)}")
     summary = verdict.summary.splitlines()[0] if verdict else "nothing could be sent"
     tokens_in, tokens_out = sum(r.tokens_in for r in usage), sum(r.tokens_out for r in usage)
     tokens = f"tokens in {tokens_in}, out {tokens_out}"
@@ -63,7 +64,9 @@ def review_change(ctx: StageContext) -> StageResult:
                          summary, *notes, tokens])
     if any(f.blocking for f in findings):
         return StageResult("review", StageStatus.FAILED, message, tuple(findings))
-    if verdict is None or verdict.verdict != "approve" or review.too_large:
+    # A file withheld for its secrets was seen by no model: an approval covers only the rest, so
+    # a person must still look (pending, never passed).
+    if verdict is None or verdict.verdict != "approve" or review.too_large or review.withheld:
         return StageResult("review", StageStatus.PENDING, message, tuple(findings))
     return StageResult("review", StageStatus.PASSED, message, tuple(findings))
 

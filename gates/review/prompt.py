@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from importlib import resources
 
-from gates.model import FileClass, StageResult
+from gates.model import FileClass, Finding, StageResult
 from gates.review.redact import redact
 from gates.review.verdict import ReviewVerdict
 from gates.stages import StageContext
@@ -59,8 +59,8 @@ def plan(ctx: StageContext, *, instructions: str, max_input_tokens: int,
     sendable = [fc for fc in high if fc.file.path not in withheld]
     commits = "\n".join(f"- {c.sha[:12]} {c.summary}" + (f"\n  {c.body[:2000]}" if c.body else "")
                         for c in ctx.change.commits) or "(none)"
-    sast = "\n".join(f"- {f.tool} {f.rule} {f.path}:{f.line}: {f.message.splitlines()[0]}"
-                     for r in prior for f in r.findings if r.stage == "sast") or "(none)"
+    sast = "\n".join(_finding(f, withheld) for r in prior for f in r.findings
+                     if r.stage == "sast") or "(none)"
     base_chars = len(template()) + len(commits) + len(sast) + len(instructions) + 4000
     budget = max(0, max_input_tokens * CHARS_PER_TOKEN - base_chars)
     batches: list[list[FileClass]] = []
@@ -80,17 +80,30 @@ def plan(ctx: StageContext, *, instructions: str, max_input_tokens: int,
         size += len(text)
     if current:
         batches.append(current)
+    # Everything below reaches the model: every string passes through the redaction.
     context = {"commits": commits, "sast": sast, "instructions": instructions}
     requests = tuple(_request(group, diffs, context, withheld) for group in batches)
     return ReviewPlan(requests, withheld, tuple(too_large))
 
 
+def _finding(finding: Finding, withheld: tuple[str, ...]) -> str:
+    """One SAST finding for the prompt; in a withheld file, its rule and line only.
+
+    Scanner messages quote the code they flag (bandit B105 quotes the password it found).
+    """
+    where = f"- {finding.tool} {finding.rule} {finding.path}:{finding.line}"
+    if finding.path in withheld:
+        return f"{where} (in a file not shown: message withheld)"
+    lines = finding.message.splitlines()
+    return f"{where}: {lines[0] if lines else ''}"
+
+
 def _diff(fc: FileClass) -> tuple[str, int]:
     f = fc.file
     origin = f", from {f.old_path}" if f.old_path else ""
-    header = f"### {f.path} ({f.status.value}{origin})"
-    body, count = redact(f.patch.decode("utf-8", "replace"))
-    return f"{header}\n{body}", count
+    header, named = redact(f"### {f.path} ({f.status.value}{origin})")
+    body, count = redact(f.patch.decode("utf-8", "replace"), f.path)
+    return f"{header}\n{body}", named + count
 
 
 def _request(group: list[FileClass], diffs: dict[str, tuple[str, int]], context: dict[str, str],
@@ -98,16 +111,21 @@ def _request(group: list[FileClass], diffs: dict[str, tuple[str, int]], context:
     reasons = "\n".join(f"- {fc.file.path}: " + ", ".join(sorted({m.rule for m in fc.matches}))
                         for fc in group)
     text = "\n\n".join(diffs[fc.file.path][0] for fc in group)
+    # File names, rule ids, scanner messages and instructions are masked like the diffs: a name
+    # or a message can carry a key as well as a line can.
+    names, n_names = redact(", ".join(withheld))
     if withheld:
-        text += "\n\nFiles not shown (they hold secrets): " + ", ".join(withheld)
-    commits_redacted, n_commits = redact(context["commits"])
-    boundary = _boundary(text + commits_redacted)
+        text += "\n\nFiles not shown (they hold secrets): " + names
+    cleaned = {key: redact(value) for key, value in
+               (*context.items(), ("reasons", reasons))}
+    boundary = _boundary(text + "".join(value for value, _ in cleaned.values()))
     prompt = template().format(
-        boundary=boundary, reasons=reasons, sast=context["sast"],
-        instructions=context["instructions"].strip() or "(none)", commits=commits_redacted,
-        diffs=text,
+        boundary=boundary, reasons=cleaned["reasons"][0], sast=cleaned["sast"][0],
+        instructions=cleaned["instructions"][0].strip() or "(none)",
+        commits=cleaned["commits"][0], diffs=text,
         schema=json.dumps(ReviewVerdict.model_json_schema()))
-    redactions = sum(diffs[fc.file.path][1] for fc in group) + n_commits
+    redactions = sum(diffs[fc.file.path][1] for fc in group) + n_names \
+        + sum(count for _, count in cleaned.values())
     digest = hashlib.sha256(prompt.replace(boundary, "BOUNDARY").encode()).hexdigest()
     return ReviewRequest(prompt, tuple(fc.file.path for fc in group), redactions, digest)
 

@@ -66,6 +66,7 @@ from gates.secrets.plugins import (
     PuttyKeyDetector,
     UrlPasswordDetector,
 )
+from gates.secrets.prefilter import NAME_ANCHORS
 
 KEY_PLUGINS: tuple[BasePlugin, ...] = (
     AWSKeyDetector(), GitHubTokenDetector(), GitLabTokenDetector(), SlackDetector(),
@@ -79,6 +80,9 @@ KEY_PLUGINS: tuple[BasePlugin, ...] = (
 URL_PLUGINS: tuple[BasePlugin, ...] = (BasicAuthDetector(), UrlPasswordDetector())
 KEYWORD = KeywordDetector()
 
+MAX_ASSIGNMENTS = 32  # per window
+TOO_MANY = "TooManyAssignments"
+MAX_LINE = 32_768  # longer lines are not read for assignments
 WINDOW = 2048  # long lines are scanned in overlapping windows: keyword regexes backtrack
 OVERLAP = 512
 MIN_LENGTH = 8  # a classified assignment: at least this long...
@@ -87,6 +91,7 @@ MIN_ENTROPY = 2.5  # ...not prose, and this many bits per character or three cha
 # maps only some extensions; .env files, shell, Dockerfiles and text without a path (commit
 # messages, scanner messages) are config-like too. Prose and JSON keep the quotes-required shapes.
 QUOTED = frozenset({".md", ".rst", ".txt", ".html", ".htm", ".json", ".ipynb", ".xml", ".csv"})
+_NAMES = re.compile(NAME_ANCHORS[0].replace("(?i:", "(?:"), re.IGNORECASE)
 _LEAD = re.compile(r"[+\- ]?\s*")  # a diff marker and indentation survive a whole-line mask
 _NAME_END = re.compile(r"[\w.-]+$")
 # Names that hold a *reference to* or a *property of* a secret, not the secret.
@@ -130,9 +135,14 @@ def scan_line(line: str, path: str, families: Collection[str], *,
                     for value in plugin.analyze_string(window):
                         if value and not is_sequential_string(value):
                             out.setdefault(value, Secret(KEYS, type(plugin).__name__, value))
-            if ASSIGNMENTS in families:
+            if ASSIGNMENTS in families and len(variant) > MAX_LINE:
+                # Assignments are found by backtracking regexes, one window at a time: a line
+                # this long that holds a secret-like name is not read further (fail closed).
+                if _NAMES.search(variant):
+                    out.setdefault(variant, Secret(ASSIGNMENTS, "LineTooLongToScan", variant))
+            elif ASSIGNMENTS in families:
                 for name, value in _assignments(window, path):
-                    if _kept(value, window, strict=strict):
+                    if name == TOO_MANY or _kept(value, window, strict=strict):
                         out.setdefault(value, Secret(ASSIGNMENTS, name, value))
     return sorted(out.values(), key=lambda s: -len(s.value))
 
@@ -200,9 +210,23 @@ def _tables(path: str) -> tuple[dict[Any, int], ...]:
 
 def _assignments(line: str, path: str) -> Iterator[tuple[str, str]]:
     for table in _tables(path):
-        for value in KEYWORD.analyze_string(line, denylist_regex_to_group=table):
-            if value and not _NOT_A_VALUE_NAME.search(_name_before(line, value)):
-                yield "KeywordDetector", value
+        # The keyword regexes report the first match on a line: look again after each one, or
+        # ``password: x; db_password: <secret>`` (or a scanner message quoting two) hides the rest.
+        rest = line
+        for _ in range(MAX_ASSIGNMENTS):
+            found = [(rest.find(v), v) for v in
+                     KEYWORD.analyze_string(rest, denylist_regex_to_group=table) if v]
+            found = [(at, v) for at, v in found if at >= 0]
+            if not found:
+                break
+            for _, value in found:
+                if not _NOT_A_VALUE_NAME.search(_name_before(rest, value)):
+                    yield "KeywordDetector", value
+            rest = rest[min(found)[0] + 1:]  # a value may itself hold the next name
+        else:
+            # More assignments in one window than any real code has: a hostile line built to
+            # make the scan slow. It is not read further, so it counts as a secret (fail closed).
+            yield TOO_MANY, line
     for plugin in URL_PLUGINS:
         for value in plugin.analyze_string(line):
             yield type(plugin).__name__, value
