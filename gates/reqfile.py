@@ -70,6 +70,9 @@ _CODING = re.compile(rb"coding[:=]\s*([-\w.]+)")
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _ENV_VAR = re.compile(r"\$\{[A-Z0-9_]+\}")
 _SCHEME = re.compile(r"^(http|https|file):", re.IGNORECASE)
+# A requirement as a line of a requirements file starts: a name, then extras, a version, "@" or ";".
+_SPEC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\]\s*)?(?:[=<>!~@;(].*)?$|"
+                   r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,11 @@ def split_line(line: str) -> tuple[str, optparse.Values]:
 
     Raises ``ValueError`` with pip's reason when pip would reject the line.
     """
+    args, opts, _ = _split(line)  # pip ignores stray positional arguments too
+    return args, opts
+
+
+def _split(line: str) -> tuple[str, optparse.Values, list[str]]:
     tokens = line.split(" ")  # pip splits on spaces only: a tab stays inside its token
     cut = next((i for i, t in enumerate(tokens) if t.startswith("-")), len(tokens))
     args, options = " ".join(tokens[:cut]), " ".join(tokens[cut:])
@@ -175,10 +183,34 @@ def split_line(line: str) -> tuple[str, optparse.Values]:
     except ValueError as exc:
         raise ValueError(f"pip cannot split its options: {exc}") from None
     try:
-        opts, _ = _parser().parse_args(argv)  # pip ignores stray positional arguments too
+        opts, rest = _parser().parse_args(argv)
     except _Rejected as exc:
         raise ValueError(f"pip rejects it: {exc}") from None
-    return args, opts
+    return args, opts, rest
+
+
+def declares_sources(data: bytes) -> bool:
+    """Whether this file reads as a requirements file that sets a source or includes another.
+
+    A file of any name may be included (``-r deps.lst``) from a requirements file the change does
+    not touch. Every line must read as pip reads a requirements file (so prose with a line such
+    as "-removed" is not one), and one must set an index, find-links, host, editable or include.
+    """
+    found = False
+    for _, line in logical_lines(decode(data).text):
+        if not line.startswith("-"):
+            if not _SPEC.match(line):
+                return False
+            continue
+        try:
+            args, opts, rest = _split(line)
+        except ValueError:
+            return False
+        if rest:
+            return False  # words after an option: prose, not a requirements file
+        found = found or (not args and any(getattr(opts, dest) for dest in (
+            *SOURCE_OPTIONS, "requirements", "constraints", "editables")))
+    return found
 
 
 def read(data: bytes) -> Manifest:

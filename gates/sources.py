@@ -21,7 +21,7 @@ from gates.manifests import Source
 
 # Keys whose values name a source, per tool table. Everything else in those tables is ignored.
 _UV_KEYS = frozenset({"url", "index-url", "extra-index-url", "find-links", "allow-insecure-host",
-                      "git", "path", "index", "workspace", "editable"})
+                      "git", "path", "index", "workspace"})
 _POETRY_KEYS = frozenset({"url", "git", "path", "file", "source"})
 _PDM_KEYS = frozenset({"url", "git", "path", "file"})
 _PIPENV_KEYS = frozenset({"url", "git", "path", "file", "index"})
@@ -135,6 +135,8 @@ def accepted(source: Source, manifest: str, allowed: Iterable[str]) -> str | Non
     target = source.target
     if _URL.match(target) and any(_url_within(target, d) for d in _DEFAULT_INDEXES):
         return "the default index"
+    if source.kind == "uv workspace":
+        return "a member of the repository's own uv workspace"
     local = _local_path(source, manifest)
     if local is not None and local == (posixpath.dirname(manifest) or "."):
         return "the project itself"
@@ -160,6 +162,9 @@ def _url_within(url: str, prefix: str) -> bool:
         return False
     if (got.hostname or "") != (want.hostname or "") or not got.hostname:
         return False
+    segments = got.path.lower().replace("%2e", ".").split("/")
+    if "." in segments or ".." in segments:
+        return False  # the server resolves dot segments: /simple/../x is not under /simple
     base = want.path.rstrip("/")
     return got.path == base or got.path.startswith(base + "/") or not base
 

@@ -132,6 +132,20 @@ def test_continuations_join_before_options_are_read() -> None:
     assert [(r.name, r.line) for r in manifest.requirements] == [("demo-lib", 1)]
 
 
+@pytest.mark.parametrize(("text", "sniffed"), [
+    ("demo==1.0\n--extra https://evil.example/simple\n", True),
+    ("-r base.lst\n", True),
+    ("https://evil.example/x.whl\n-f ./w\n", True),
+    ("demo==1.0\nother>=2\n", False),  # pins only: no source (documented gap)
+    ("- a list item\n-removed in a diff\n", False),
+    ("Install with:\n-e .\n", False),
+])
+def test_which_other_files_read_as_requirements_files(text: str, sniffed: bool) -> None:
+    from gates.reqfile import declares_sources
+
+    assert declares_sources(text.encode()) is sniffed
+
+
 def test_logical_lines_match_pips_preprocess() -> None:
     from pip._internal.req.req_file import preprocess
 
@@ -271,7 +285,10 @@ def src(target: str, kind: str = "extra-index-url") -> Source:
     ("http://pypi.example.com/simple", "extra-index-url", False),
     ("https://user:pw@pypi.example.com/simple", "extra-index-url", True),
     ("https://pypi.example.com/other", "extra-index-url", False),
-    ("https://pypi.example.com/simple/../../evil", "extra-index-url", True),  # see docs: path
+    ("https://pypi.example.com/simple/../../evil", "extra-index-url", False),
+    ("https://pypi.example.com/simple/%2e%2E/evil", "extra-index-url", False),
+    ("https://pypi.example.com./simple", "extra-index-url", False),
+    ("https://pypi.example.com\\@evil.io/simple", "extra-index-url", False),
 ])
 def test_url_entries_match_scheme_host_and_path_exactly(target: str, kind: str, ok: bool) -> None:
     got = accepted(src(target, kind), "requirements.txt", ("https://pypi.example.com/simple",))
@@ -295,6 +312,7 @@ def test_url_entries_match_scheme_host_and_path_exactly(target: str, kind: str, 
     (src("https://pypi.org/simple", "index-url"), "requirements.txt", (), True),
     (src("https://pypi.org.evil.io/simple", "index-url"), "requirements.txt", (), False),
     (src("pypi.org", "trusted-host"), "requirements.txt", (), False),
+    (src("true", "uv workspace"), "pyproject.toml", (), True),
 ])
 def test_host_and_path_entries(source: Source, manifest: str, allowed: tuple[str, ...],
                                ok: bool) -> None:
@@ -482,3 +500,18 @@ def test_unaudited_is_pending_by_default_and_reported_with_the_older_setting(
     decision, deps = judge(audited)
     assert deps.status.value == "passed" and decision.exit_code == 0
     assert [f.line for f in deps.findings if f.rule == "not-audited"] == [2, 3]  # never quiet
+
+
+def test_a_changed_list_included_by_an_untouched_manifest_is_still_read(audited: Repo) -> None:
+    audited.write("requirements.txt", "safe-lib==2.0.0\n-r deps.lst\n")
+    audited.write("deps.lst", "safe-lib==2.0.0\n")
+    audited.write("notes.txt", "- a list item\n-removed in a diff\n")
+    audited.commit("an include with another name")
+    audited.write("deps.lst", "safe-lib==2.0.0\n--extra https://evil.example/simple\n")
+    decision, deps = judge(audited)
+    assert ("package-source", "deps.lst", 2) in rules(deps)
+    assert decision.exit_code == 3
+    audited.commit("accepted")
+    audited.write("notes.txt", "- a list item\n-removed in a diff\n-e is a flag\n")
+    _, deps = judge(audited)
+    assert deps.status.value == "skipped"

@@ -18,7 +18,7 @@ from gates.errors import ToolFailure
 from gates.manifests import Manifest, Problem, Requirement, Source, is_manifest, read
 from gates.model import ChangedFile, FileStatus, Finding, StageResult, StageStatus
 from gates.policy import DepsSettings
-from gates.reqfile import include_target
+from gates.reqfile import declares_sources, include_target
 from gates.scanners import at_least, fingerprint
 from gates.sources import accepted
 from gates.stages import StageContext
@@ -27,6 +27,10 @@ from gates.vulns.osv import OfflineDatabase
 from gates.vulns.pip_audit import PipAudit
 
 SOURCE_RULE, UNAUDITED_RULE = "package-source", "not-audited"
+# Names a file included with -r often has; such a changed file that sets a package source is read
+# as a requirements file even when no manifest in the change includes it.
+_LIST_SUFFIXES = ("", ".txt", ".in", ".lst", ".list", ".pip", ".req", ".reqs", ".deps")
+_SNIFF_LIMIT = 1 << 20
 _SEVERITY = {"block": "high", "pending": "medium", "report": "low"}
 
 
@@ -55,16 +59,16 @@ class _Audit:
 def run(ctx: StageContext) -> StageResult:
     """Audit the changed manifests."""
     settings = ctx.policy.deps
-    manifests = [f for f in ctx.change.files
-                 if is_manifest(f.path) and f.status is not FileStatus.DELETED]
-    if not manifests:
-        return StageResult("deps", StageStatus.SKIPPED, "no dependency manifest changed")
+    changed = {f.path: f for f in ctx.change.files if f.status is not FileStatus.DELETED}
     workspace = ctx.workspace
+    queue: list[tuple[str, bool]] = [(p, False) for p in changed if is_manifest(p)]
+    if workspace is not None:
+        queue += [(p, True) for p in changed if _lists_sources(workspace.root, changed[p])]
+    if not queue:
+        return StageResult("deps", StageStatus.SKIPPED, "no dependency manifest changed")
     if workspace is None:
         return StageResult("deps", StageStatus.ERROR, "no workspace with the judged content")
-    changed = {f.path: f for f in ctx.change.files if f.status is not FileStatus.DELETED}
     audit = _Audit(settings)
-    queue: list[tuple[str, bool]] = [(f.path, False) for f in manifests]
     done: set[tuple[str, bool]] = set()
     while queue:
         path, as_requirements = queue.pop(0)
@@ -87,6 +91,20 @@ def run(ctx: StageContext) -> StageResult:
     result, note = _audit(pins, settings, ctx.trusted or ctx.root)
     _advisories(audit, result)
     return _conclude(audit, note=note)
+
+
+def _lists_sources(root: Path, file: ChangedFile) -> bool:
+    """A changed file that is not a manifest by name but sets sources as pip's ``-r`` reads them."""
+    if is_manifest(file.path) or file.symlink or \
+            Path(file.path).suffix.lower() not in _LIST_SUFFIXES:
+        return False
+    judged = root / file.path
+    try:
+        if not judged.is_file() or judged.stat().st_size > _SNIFF_LIMIT:
+            return False
+        return declares_sources(judged.read_bytes())
+    except OSError:
+        return False
 
 
 def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None,
