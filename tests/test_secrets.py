@@ -23,6 +23,8 @@ from gates.model import ChangedFile, FileClass, FileStatus, Match
 from gates.secrets import DETECTORS
 from gates.secrets.prefilter import Prefilter
 
+from .conftest import Repo
+
 AWS = "AKIA2E7XPQ4LZ6WM3JRB"
 FINE_PAT = ("github_pat_11AJQ7ZXY0kT3bLmNpQrSt_"
             "Vw8Ys1Bn6Hc3Kd5Fg0JjXq7Lm2Pz9Rt4aB5cD6eF7gH8iJ9kL0mN1oP2qR3sT4u")
@@ -267,3 +269,11 @@ def test_a_policy_may_use_the_detectors_and_must_name_them(tmp_path: pytest.Temp
     with pytest.raises(PolicyError, match="unknown detector 'entropy'") as caught:
         config.from_file(bad)
     assert caught.value.key == "categories.leaks.detect[0]"
+
+
+def test_reports_name_the_detector_and_never_print_the_key(seeded: Repo) -> None:
+    seeded.write("app/aws.py", f'KEY = "{AWS}"\n')
+    for fmt in ("terminal", "json"):
+        done = seeded.gate("check", "--format", fmt)
+        assert "AWSKeyDetector" in done.stdout, done.stdout + done.stderr
+        assert AWS not in done.stdout + done.stderr
