@@ -9,7 +9,8 @@ above a newly inserted call) is a decision a person makes: the finding is report
 The gate honours only the spellings in ``gates.scanners.suppressed`` (``# nosec``, ``# nosemgrep``
 with or without rule ids). The tools accept more (bandit: ``#nosec`` anywhere in a comment, even
 ``# nosecurity``, which its parser reads as a blanket nosec; semgrep: `` nosem`` in any case,
-anywhere on the line or alone on the line before); :data:`ANY` matches all of those and ruff's
+anywhere on the line, even as the start of a word (`` nosemantics``), or alone on the line
+before); :data:`ANY` matches all of those and ruff's
 ``noqa`` for its bandit rules (``S1xx``-``S7xx``), so an added one is always seen.
 """
 
@@ -23,7 +24,7 @@ from gates.scanners import suppressed
 from gates.scanners.baseline import Lines
 
 ANY = re.compile(
-    rb"#\s*nosec|(?i:nosem(?:grep)?)\b|(?i:#\s*noqa\b[^\n#]*\bS\d{3})"
+    rb"(?i:#\s*nosec)|(?i:nosem)|(?i:#\s*noqa\b[^\n#]*\bS\d{3})"
     rb"|(?i:#\s*(?:ruff|flake8)\s*:\s*noqa)")
 
 
@@ -49,4 +50,11 @@ def honoured(finding: Finding, lines: Lines, comment: Callable[[int], str]) -> b
             lines.touches(finding.line, finding.end_line):
         return False
     return any(n not in lines.added and suppressed(finding.tool, finding.rule, comment(n))
+               for n in covering_lines(finding))
+
+
+def added(finding: Finding, lines: Lines, comment: Callable[[int], str]) -> bool:
+    """Whether a comment suppressing ``finding`` sits on a line the change wrote."""
+    return any((lines.added is None or n in lines.added)
+               and suppressed(finding.tool, finding.rule, comment(n))
                for n in covering_lines(finding))

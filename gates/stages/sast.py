@@ -58,6 +58,8 @@ CACHE_SCHEMA = "sast-2"  # bump when what a cached finding means changes
 ALREADY_PRESENT = "already present before this change"
 NOT_HONOURED = ("suppressed by this change ({comment}): not honoured, a person must accept "
                 "the suppression")
+NOT_COVERED = ("an existing suppression ({comment}) now covers code this change wrote: not "
+               "honoured, a person must accept the suppression")
 Select = Callable[[Target], str | None]
 
 
@@ -314,8 +316,9 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
                 texts[finding.path] = _comment_reader(by_path.get(finding.path))
             if not suppressions.honoured(finding, lines, texts[finding.path]):
                 unsuppressed = True
-                note = NOT_HONOURED.format(comment=_suppression_text(
-                    finding, texts[finding.path]))
+                wording = NOT_HONOURED if suppressions.added(finding, lines, texts[finding.path]) \
+                    else NOT_COVERED
+                note = wording.format(comment=_suppression_text(finding, texts[finding.path]))
         current = dataclasses.replace(finding, suppressed=finding.suppressed and not unsuppressed,
                                       note=note, introduced=new)
         if not new:
@@ -325,7 +328,7 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
         blocks = _blocks(current, settings)
         if unsuppressed and blocks:
             asks.append(f"{finding.path}:{finding.line}: {finding.tool} {finding.rule} is "
-                        "suppressed by this change")
+                        "hidden by a suppression this change added or moved under new code")
             blocks = False
         out.append(dataclasses.replace(current, blocking=blocks))
     return out, asks
@@ -445,8 +448,8 @@ def _blocks(finding: Finding, settings: SastSettings) -> bool:
 
 def _conclude(findings: list[Finding], problems: list[str], pending: list[str]) -> StageResult:
     blocking = [f for f in findings if f.blocking]
-    suppressed = sum(1 for f in findings if f.suppressed)
     present = sum(1 for f in findings if not f.introduced)
+    suppressed = sum(1 for f in findings if f.suppressed and f.introduced)
     parts = []
     if blocking:
         parts.append(f"{len(blocking)} blocking finding{'s' if len(blocking) != 1 else ''}")
