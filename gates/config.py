@@ -64,23 +64,31 @@ def discover(repo: GitRepo | None, root: Path, revision: str | None) -> Policy |
     ``revision`` may be :data:`INDEX`: the policy as staged (what a staged change proposes).
     """
     if revision is not None and repo is not None:
-        label = INDEX if revision == INDEX else revision[:12]
-        rev = "" if revision == INDEX else revision  # git's ":path" names the index's copy
         for name in POLICY_NAMES:
-            blob = repo.show(rev, name)
-            if blob is not None:
-                origin = f"{label}:{name}"
-                try:
-                    text = blob.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise PolicyError("not UTF-8 text", path=origin) from None
-                policy = load_policy(text, origin, _revision_reader(repo, rev, label))
-                return replace(policy, files=tuple(o.partition(":")[2] for o in policy.files))
+            found = _at_revision(repo, revision, name)
+            if found is not None:
+                return found
         return None
     for name in POLICY_NAMES:
         if (root / name).is_file():
             return from_file(root / name, root)
     return None
+
+
+def _at_revision(repo: GitRepo, revision: str, name: str) -> Policy | None:
+    """The policy file ``name`` (relative to the root) as it is at ``revision``; None if absent."""
+    label = INDEX if revision == INDEX else revision[:12]
+    rev = "" if revision == INDEX else revision  # git's ":path" names the index's copy
+    blob = repo.show(rev, name)
+    if blob is None:
+        return None
+    origin = f"{label}:{name}"
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError("not UTF-8 text", path=origin) from None
+    policy = load_policy(text, origin, _revision_reader(repo, rev, label))
+    return replace(policy, files=tuple(o.partition(":")[2] for o in policy.files))
 
 
 def choose(repo: GitRepo | None, root: Path, revision: str | None,
@@ -107,8 +115,20 @@ def choose(repo: GitRepo | None, root: Path, revision: str | None,
             f"--policy {explicit} ignored: the repository's {found.origin} judges this change",)
         return found, notes
     if explicit is not None:
-        return from_file(explicit), ()
+        return _explicit(repo, root, revision, explicit)
     return default(), ()
+
+
+def _explicit(repo: GitRepo | None, root: Path, revision: str | None,
+              explicit: str) -> tuple[Policy, tuple[str, ...]]:
+    """``--policy FILE``: a file committed in the repository is read from the trusted revision,
+    like ``.gate.yaml`` (a staged edit of it must not judge itself)."""
+    if repo is None or revision is None or not _inside(Path(explicit), root):
+        return from_file(explicit, root), ()
+    relative = Path(explicit).resolve().relative_to(root.resolve()).as_posix()
+    found = _at_revision(repo, revision, relative)
+    # Not committed yet: the file on disk (gate-critical all the same, as one of policy.files).
+    return (found if found is not None else from_file(explicit, root)), ()
 
 
 def proposed(repo: GitRepo, revision: str) -> Policy | None:

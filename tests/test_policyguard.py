@@ -144,3 +144,16 @@ def test_an_advisory_database_in_the_repository_is_read_from_the_trusted_side(
     deps = next(r for r in decision.results if r.stage == "deps")
     assert any(f.rule == "PYSEC-2099-1" and f.blocking for f in deps.findings), deps
     assert decision.outcome is Outcome.BLOCK
+
+
+def test_a_committed_policy_file_named_on_the_command_line_is_read_from_head(
+        seeded: Repo) -> None:
+    seeded.write("config/gate.yaml", TEAM)
+    seeded.commit("policy")
+    seeded.write("config/gate.yaml", LAX)
+    seeded.write("auth/login.py", "def login(user):\n    return True\n")
+    decision = explain(Request(SourceKind.STAGED, cwd=seeded.root,
+                               policy_file=str(seeded.root / "config" / "gate.yaml")))
+    tiers = {f.file.path: f.tier for f in decision.classification.files}
+    assert tiers == {"config/gate.yaml": "high", "auth/login.py": "high"}
+    assert decision.policy.origin.endswith(":config/gate.yaml")
