@@ -99,6 +99,7 @@ def _file(fc: FileClass) -> dict[str, Any]:
         "old_mode": f.old_mode or None,
         "new_mode": f.new_mode or None,
         "binary": f.binary,
+        "read_as": f.view or None,
         "symlink": f.symlink,
         "submodule": f.submodule,
         "link_targets": [_text(t) for t in f.link_targets],

@@ -167,7 +167,9 @@ def file_line(fc: FileClass) -> Text:
     if f.link_targets:
         details.append("→ " + ", ".join(clean(t) for t in f.link_targets))
     if f.binary:
-        details.append("binary")
+        details.append(f"opaque: {clean(f.view)}" if f.view else "binary")
+    elif f.view:
+        details.append(f"read as {clean(f.view)}")
     if f.submodule:
         details.append("submodule")
     if f.added or f.removed:
