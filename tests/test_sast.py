@@ -300,3 +300,72 @@ def test_a_branch_cannot_empty_the_teams_semgrep_rules(seeded: Repo) -> None:
     findings = stage(data, "sast")["findings"]
     assert [(f["rule"], f["path"]) for f in findings if f["blocking"]] == \
         [("no-legacy-exec", "app/run.py")]
+
+
+def test_a_python_file_over_semgrep_s_size_limit_is_scanned_in_full(seeded: Repo) -> None:
+    padding = "".join(f"# filler line {i:06d} " + "x" * 40 + "\n" for i in range(22_000))
+    seeded.write("app/big.py", padding + "\n\ndef run():\n    return eval(input())\n")
+    assert (seeded.root / "app/big.py").stat().st_size > 1 << 20  # semgrep's default limit
+    sast = stage(seeded.gate_json(), "sast")
+    flagged = {(f["tool"], f["line"]) for f in sast["findings"] if f["blocking"]}
+    assert {("bandit", 22_004), ("semgrep", 22_004)} <= flagged
+
+
+def test_a_file_semgrep_gives_up_on_is_reported_not_scanned(seeded: Repo) -> None:
+    # 70,000 module constants make semgrep's rules hit its per-rule time limit: semgrep still
+    # lists the file as scanned and says so only in its errors.
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  bandit: {enabled: false}\n")
+    seeded.commit("semgrep only")
+    padding = "".join(f"VALUE_{i} = {i}\n" for i in range(70_000))
+    seeded.write("app/huge.py", padding + "\n\ndef run():\n    return eval(input())\n")
+    data = seeded.gate_json()
+    sast = stage(data, "sast")
+    flagged = any(f["line"] == 70_004 and f["blocking"] for f in sast["findings"])
+    assert flagged or (sast["status"] == "pending" and
+                       "app/huge.py not scanned: semgrep gave up on it" in sast["message"])
+    assert data["exit_code"] in (1, 3)
+
+
+def test_python_without_a_py_suffix_is_scanned_by_both_tools(seeded: Repo) -> None:
+    body = "def run():\n    return eval(input())\n"
+    seeded.write("bin/tool", "#!/usr/bin/env python3\n" + body)
+    seeded.write("bin/tool2", "#! /usr/bin/env -S python3.12 -u\n" + body)
+    seeded.write("bin/launch", "#!/bin/sh\n''''exec python3 \"$0\" \"$@\" # '''\n" + body)
+    seeded.write("app/stubs.pyi", body)
+    seeded.write("app/gui.pyw", body)
+    seeded.write("app/script.sh", "#!/bin/sh\necho 'eval(input())'\n")
+    findings = stage(seeded.gate_json(), "sast")["findings"]
+    flagged = {(f["path"], f["tool"]) for f in findings if f["blocking"]}
+    for path in ("bin/tool", "bin/tool2", "bin/launch", "app/stubs.pyi", "app/gui.pyw"):
+        assert {(path, "bandit"), (path, "semgrep")} <= flagged, path
+    assert not any(f["path"] == "app/script.sh" for f in findings)
+
+
+def test_cython_syntax_is_reported_not_scanned_and_the_stage_pends(seeded: Repo) -> None:
+    seeded.write("ext/fast.pyx", "cdef int add(int a, int b):\n    return a + b\n")
+    seeded.write("ext/fast.pxd", "cdef int add(int a, int b)\n")
+    data = seeded.gate_json()
+    sast = stage(data, "sast")
+    assert sast["status"] == "pending" and data["exit_code"] == 3
+    assert "ext/fast.pyx not scanned: Cython syntax" in sast["message"]
+    assert "ext/fast.pxd" in sast["message"]
+
+
+def test_cython_in_python_syntax_is_scanned(seeded: Repo) -> None:
+    seeded.write("ext/pure.pyx", "def run():\n    return eval(input())\n")
+    sast = stage(seeded.gate_json(), "sast")
+    assert sast["status"] == "failed"
+    assert {f["tool"] for f in sast["findings"] if f["blocking"]} == {"bandit", "semgrep"}
+
+
+def test_python_git_calls_binary_is_not_scanned_silently(seeded: Repo) -> None:
+    seeded.write(".gitattributes", "*.py binary\n")
+    seeded.commit("attributes")
+    padding = "".join(f"VALUE_{i} = {i}\n" for i in range(70_000))
+    seeded.write("app/big.py", padding + "eval(input())\n")  # over the re-check limit
+    data = seeded.gate_json()
+    assert data["exit_code"] != 0
+    sast = stage(data, "sast")
+    assert sast["status"] in ("pending", "failed")
+    assert "app/big.py" in sast["message"] or any(
+        f["path"] == "app/big.py" and f["blocking"] for f in sast["findings"])

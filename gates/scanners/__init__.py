@@ -27,6 +27,9 @@ class ScanOutcome:
 
     findings: tuple[Finding, ...] = ()
     errors: tuple[tuple[str, str], ...] = ()  # (path or "", reason)
+    # Files the tool gave up on by design (a rule's time or memory limit on a huge file): not
+    # a broken tool, not clean either; the stage reports them as not scanned.
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 class Scanner(Protocol):

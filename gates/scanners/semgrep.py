@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -35,6 +36,7 @@ from gates.scanners import (
 )
 
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+_LIMITS = re.compile(r"(?i)timeout|out of memory|outofmemory|stack ?overflow|too (?:big|large)")
 _LEVEL = {"INFO": "low", "LOW": "low", "WARNING": "medium", "MEDIUM": "medium", "ERROR": "high",
           "HIGH": "high", "CRITICAL": "critical"}
 
@@ -118,16 +120,26 @@ class Semgrep:
                 suppressed=any(suppressed("semgrep", str(item["check_id"]), t) or
                                suppressed("semgrep", rule, t) for t in lines),
             ))
-        problems = tuple((str(e.get("path", "")).removeprefix("./"),
-                          str(e.get("message") or e.get("type") or "error").splitlines()[0])
-                         for e in errors if isinstance(e, dict))
+        problems: tuple[tuple[str, str], ...] = ()
+        skipped: tuple[tuple[str, str], ...] = ()
+        for e in errors:
+            if not isinstance(e, dict):
+                continue
+            entry = (str(e.get("path", "")).removeprefix("./"),
+                     str(e.get("message") or e.get("type") or "error").strip().splitlines()[0])
+            # A rule that hits semgrep's per-file time or memory limit (a huge module) leaves
+            # the file partly unscanned: reported, never mistaken for clean or a broken tool.
+            if entry[0] and _LIMITS.search(str(e.get("type", ""))):
+                skipped += (entry,)
+            else:
+                problems += (entry,)
         if done.returncode not in (0, 1) and not problems:
             problems = (("", f"semgrep exited {done.returncode}: {done.last_line()}"),)
         scanned = {str(p).removeprefix("./") for p in report.get("paths", {}).get("scanned", [])}
         missed = tuple((p, "semgrep did not scan it") for p in files
                        if "default" in self.settings.rules and p.endswith((".py", ".pyi"))
                        and p not in scanned)
-        return ScanOutcome(tuple(findings), problems + missed)
+        return ScanOutcome(tuple(findings), problems + missed, skipped)
 
     def rule_id(self, check_id: str) -> str:
         """The id a rule file declares, without the prefix semgrep derives from its path."""

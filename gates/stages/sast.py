@@ -186,12 +186,13 @@ def _cached_scan(scanner: Scanner, root: Path, items: Sequence[tuple[str, str]],
     outcome = scanner.scan(root, [scanned for _, scanned in missing], timeout)
     fresh = [_relocate(f, logical.get(f.path, f.path), root, f.path) for f in outcome.findings]
     errors = tuple((logical.get(p, p), why) for p, why in outcome.errors)
-    failed = {path for path, _ in errors}
+    skipped = tuple((logical.get(p, p), why) for p, why in outcome.skipped)
+    failed = {path for path, _ in (*errors, *skipped)}
     if "" not in failed:
         for path, _ in missing:
             if path not in failed:
                 cache.put(keys[path], [dataclasses.asdict(f) for f in fresh if f.path == path])
-    return ScanOutcome((*findings, *fresh), errors)
+    return ScanOutcome((*findings, *fresh), errors, skipped)
 
 
 def _relocate(finding: Finding, path: str, root: Path, scanned: str) -> Finding:
@@ -230,6 +231,8 @@ def _judge(ctx: StageContext, sides: _Sides, jobs: list[_Job], excluded: GlobSet
         if isinstance(job.after, GateError):
             problems.append(f"{job.scanner.name}: {job.after}")
             continue
+        unscanned.extend((path, f"{job.scanner.name} gave up on it: {why}")
+                         for path, why in job.after.skipped)
         for path, why in job.after.errors:
             if _translated(by_path.get(path)):
                 unscanned.append((path, f"{job.scanner.name} could not parse it: {why}"))
@@ -465,7 +468,8 @@ def _conclude(findings: list[Finding], problems: list[str], pending: list[str]) 
         return StageResult("sast", StageStatus.ERROR, _some(problems) + f"; {summary}",
                            tuple(findings))
     if blocking:
-        return StageResult("sast", StageStatus.FAILED, summary, tuple(findings))
+        also = f"; {_some(pending)}" if pending else ""
+        return StageResult("sast", StageStatus.FAILED, summary + also, tuple(findings))
     if pending:
         return StageResult("sast", StageStatus.PENDING, _some(pending) + f"; {summary}",
                            tuple(findings))
