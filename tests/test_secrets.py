@@ -277,3 +277,22 @@ def test_reports_name_the_detector_and_never_print_the_key(seeded: Repo) -> None
         done = seeded.gate("check", "--format", fmt)
         assert "AWSKeyDetector" in done.stdout, done.stdout + done.stderr
         assert AWS not in done.stdout + done.stderr
+
+
+def test_a_secret_like_name_in_a_test_file_costs_no_detector_import() -> None:
+    # credentials leaves tests out, so only the key detector reads this file: "password" is no
+    # candidate there, and the hook pays nothing for it.
+    code = ("import sys\nfrom gates import config\n"
+            "from gates.classify import Rules, classify_file\n"
+            "from gates.hunks import whole_file_patch\n"
+            "from gates.model import ChangedFile, FileStatus\n"
+            "patch = whole_file_patch(b'password = \"Xk9#mPq2vLzW\"\\n')\n"
+            "f = ChangedFile(sys.argv[1], FileStatus.ADDED, new_mode='100644', patch=patch)\n"
+            "classify_file(Rules(config.default()), f)\n"
+            "print('detect_secrets' in sys.modules)\n")
+
+    def imported(path: str) -> str:
+        return subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    assert imported("tests/test_login.py") == "False"
+    assert imported("app/login.py") == "True"
