@@ -100,6 +100,9 @@ _NOT_A_VALUE_NAME = re.compile(
     r"|hash|hashed|hasher|sha\d*|digest|checksum|fingerprint|policy|type|prompt|label|hint|reset|min|max|regex|pattern|template"
     r"|header|param|question|ref|format|validator|required|mode|backend|manager)$")
 _SPACE = re.compile(r"\s")
+_ARMOUR = re.compile(r"-{4,5} ?BEGIN|PuTTY-User-Key-File-\d+:")
+# A label made of lower-case words (``userauth-gssapi-token``, ``session_token``): not a secret.
+_LABEL = re.compile(r"^[a-z]+(?:[-_.][a-z]+)+$")
 _REFERENCE = re.compile(r"^[\w.-]+[\[(]")
 _PLACEHOLDER = re.compile(
     r"(?i)^(?:none|null|nil|true|false|undefined|empty|changeme|change_me|password|passwd|secret|"
@@ -133,7 +136,8 @@ def scan_line(line: str, path: str, families: Collection[str], *,
             if KEYS in families:
                 for plugin in KEY_PLUGINS:
                     for value in plugin.analyze_string(window):
-                        if value and not is_sequential_string(value):
+                        if value and not is_sequential_string(value) \
+                                and _armoured(plugin, window):
                             out.setdefault(value, Secret(KEYS, type(plugin).__name__, value))
             if ASSIGNMENTS in families and len(variant) > MAX_LINE:
                 # Assignments are found by backtracking regexes, one window at a time: a line
@@ -144,7 +148,17 @@ def scan_line(line: str, path: str, families: Collection[str], *,
                 for name, value in _assignments(window, path):
                     if name == TOO_MANY or _kept(value, window, strict=strict):
                         out.setdefault(value, Secret(ASSIGNMENTS, name, value))
-    return sorted(out.values(), key=lambda s: -len(s.value))
+    found = sorted(out.values(), key=lambda s: -len(s.value))
+    # One secret, one hit: drop a value found inside a longer one of the same detector (a PEM
+    # header seen by two plugins).
+    return [s for i, s in enumerate(found)
+            if not any(s.family == t.family and s.value in t.value for t in found[:i])]
+
+
+def _armoured(plugin: BasePlugin, line: str) -> bool:
+    """detect-secrets' private-key plugin matches prose (``BEGIN RSA PRIVATE KEY`` in a changelog):
+    a key's header has its dashes."""
+    return not isinstance(plugin, PrivateKeyDetector) or bool(_ARMOUR.search(line))
 
 
 def mask(line: str, secrets: list[Secret]) -> str:
@@ -153,10 +167,11 @@ def mask(line: str, secrets: list[Secret]) -> str:
     A secret found only in a decoded variant of the line (escapes, joined literals) does not appear
     in it verbatim: then the whole line is masked.
     """
+    original = line
     for secret in secrets:  # longest first, so a value inside another is not left half-masked
         if secret.value in line:
             line = line.replace(secret.value, f"[REDACTED:{secret.plugin}]")
-        else:
+        elif secret.value not in original:
             lead = _LEAD.match(line)
             return f"{lead.group(0) if lead else ''}[REDACTED:{secret.plugin}]"
     return line
@@ -248,7 +263,7 @@ def _kept(value: str, line: str, *, strict: bool) -> bool:
     if not strict:
         return len(value) >= 4
     if (_PLACEHOLDER.match(value) or is_sequential_string(value) or is_potential_uuid(value)
-            or len(value) < MIN_LENGTH or _SPACE.search(value)):
+            or len(value) < MIN_LENGTH or _SPACE.search(value) or _LABEL.match(value)):
         return False
     classes = sum(bool(re.search(p, value)) for p in ("[a-z]", "[A-Z]", "[0-9]", r"[^\w\s]"))
     return entropy(value) >= MIN_ENTROPY or classes >= 3
