@@ -333,10 +333,12 @@ def test_python_without_a_py_suffix_is_scanned_by_both_tools(seeded: Repo) -> No
     seeded.write("bin/launch", "#!/bin/sh\n''''exec python3 \"$0\" \"$@\" # '''\n" + body)
     seeded.write("app/stubs.pyi", body)
     seeded.write("app/gui.pyw", body)
+    seeded.write("app/Views.PY", body)
     seeded.write("app/script.sh", "#!/bin/sh\necho 'eval(input())'\n")
     findings = stage(seeded.gate_json(), "sast")["findings"]
     flagged = {(f["path"], f["tool"]) for f in findings if f["blocking"]}
-    for path in ("bin/tool", "bin/tool2", "bin/launch", "app/stubs.pyi", "app/gui.pyw"):
+    for path in ("bin/tool", "bin/tool2", "bin/launch", "app/stubs.pyi", "app/gui.pyw",
+                 "app/Views.PY"):
         assert {(path, "bandit"), (path, "semgrep")} <= flagged, path
     assert not any(f["path"] == "app/script.sh" for f in findings)
 

@@ -86,9 +86,11 @@ def plan(root: Path, paths: Iterable[str], sidecars: Path) -> Plan:
             else:
                 unscanned.append((path, "Cython syntax: bandit and semgrep read only Python, "
                                   "so nobody's scanner has read this file"))
-        elif lower.endswith(SEMGREP_PYTHON):
+        elif path.endswith(SEMGREP_PYTHON):
             targets.append(Target(path, path, path, source))
-        elif lower.endswith(SIDECAR_PYTHON) or is_python_script(source):
+        elif lower.endswith((*SEMGREP_PYTHON, *SIDECAR_PYTHON)) or is_python_script(source):
+            # semgrep matches suffixes case-sensitively: it passes over app/Views.PY, which
+            # Python imports on a case-insensitive file system.
             _write(sidecar, _read(source))
             targets.append(Target(path, path, str(sidecar), source))
         else:
