@@ -30,6 +30,8 @@ TARGETS = [
     ("latency", "gate check --staged, 5 files, warm", ("<=", 0.25), "s", ".3f"),
     ("hook_cold_ratio", "hook cold vs bandit + semgrep in sequence", ("<=", 0.5), "x", ".3f"),
     ("hook_warm", "hook warm (results cached)", ("<=", 0.3), "s", ".3f"),
+    ("hook_before_cost", "cold, legacy findings: before-side scan (no target)", None, "s",
+     "+.3f"),
     ("precommit_added", "added over an empty pre-commit hook", ("<=", 0.3), "s", ".3f"),
     ("replay_rate", "gate replay, commits per second", (">=", 200.0), "/s", ".0f"),
     ("replay_vs_gitlog", "gate replay vs git log -p alone (no target)", None, "x", ".2f"),
