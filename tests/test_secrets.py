@@ -153,6 +153,7 @@ def test_a_real_key_format_in_a_test_is_still_a_leak(rules: Rules) -> None:
     ("deploy/run.sh", "export API-KEY=Xk9mPq2vLzW4\n"),
     ("app/settings.toml", 'aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8kLmN2pR"\n'),
     ("app/settings.ini", "[db]\npassword = Xk9mPq2vLzW4\n"),
+    ("app/settings.py", 'API_PASSWORD = "correct-horse-battery"\n'),  # a passphrase, not a label
     ("Dockerfile", "ENV DB_PASSWORD=Xk9mPq2vLzW4\n"),
     ("app/s.py", "DSN = 'postgresql://app:pa$$W0rd!x9@db/app'\n"),
     ("deploy/tls.yaml", "tls.key: " + base64.b64encode(

@@ -101,8 +101,9 @@ _NOT_A_VALUE_NAME = re.compile(
     r"|header|param|question|ref|format|validator|required|mode|backend|manager)$")
 _SPACE = re.compile(r"\s")
 _ARMOUR = re.compile(r"-{4,5} ?BEGIN|PuTTY-User-Key-File-\d+:")
-# A label made of lower-case words (``userauth-gssapi-token``, ``session_token``): not a secret.
-_LABEL = re.compile(r"^[a-z]+(?:[-_.][a-z]+)+$")
+# A label: lower-case words that name a kind of secret (``userauth-gssapi-token``,
+# ``session_token``). Words without such a name (``correct-horse-battery``) may be a passphrase.
+_LABEL = re.compile(r"^(?=.*(?:pass|pwd|secret|token|key|cred|auth))[a-z]+(?:[-_.][a-z]+)+$")
 _REFERENCE = re.compile(r"^[\w.-]+[\[(]")
 _PLACEHOLDER = re.compile(
     r"(?i)^(?:none|null|nil|true|false|undefined|empty|changeme|change_me|password|passwd|secret|"
