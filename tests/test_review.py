@@ -170,3 +170,19 @@ def test_extra_fields_in_a_verdict_are_invalid(seeded: Repo, tmp_path: Path) -> 
     data = seeded.gate_json()
     assert review_stage(data)["status"] == "error"
     assert data["tier"] == "high" and data["exit_code"] == 4
+
+
+def test_a_file_any_secret_detector_matched_is_withheld_whatever_its_category(
+        seeded: Repo, tmp_path: Path) -> None:
+    key = "AKIA2E7XPQ4LZ6WM3JRB"
+    script = reviewer(tmp_path, APPROVE)
+    seeded.write(".gate.yaml", "extends: default\ncategories:\n  secrets: {enabled: false}\n"
+                 "  leaks: {tier: high, detect: [keys]}\n"
+                 f"review:\n  provider: command\n  command: [python3, {str(script)!r}]\n")
+    seeded.commit("policy")
+    seeded.write("auth/login.py", "def login(user, password):\n    return True\n")
+    seeded.write("app/cloud.py", f"KEY = '{key}'\nREGION = 'eu-west-1'\n")
+    data = seeded.gate_json()
+    prompt = (tmp_path / "prompt-0.txt").read_text()
+    assert "app/cloud.py" in prompt and "eu-west-1" not in prompt and key not in prompt
+    assert review_stage(data)["status"] == "pending"

@@ -223,6 +223,8 @@ def test_no_planted_secret_reaches_the_endpoint_in_any_part_of_the_prompt(
     # Withheld (credentials): its B105 message must arrive as rule and line only.
     withheld = "Jp8sX2vN5qRt"
     seeded.write("auth/settings.py", f'DB_PASSWORD = "{withheld}"\n')
+    # A key in a file name reaches the prompt's headers, reasons and SAST lines unless masked.
+    seeded.write(f"auth/handlers_{AWS}.py", "def handle(request):\n    return True\n")
     body_secret = "Zq4vW9pL2sKe"
     seeded.commit(f"login with {AWS}\n\nDB_PASSWORD={body_secret} until the vault is up.")
     server.script.append((200, {}, anthropic(

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from importlib import resources
 
-from gates.model import FileClass, Finding, StageResult
+from gates.model import FileClass, Finding, Match, StageResult
 from gates.review.redact import redact
 from gates.review.verdict import ReviewVerdict
 from gates.stages import StageContext
@@ -54,8 +54,7 @@ def plan(ctx: StageContext, *, instructions: str, max_input_tokens: int,
     """Split the high-tier files into prompts that fit the token budget."""
     top = ctx.policy.tiers[-1]
     high = [fc for fc in ctx.classification.files if fc.tier == top]
-    withheld = tuple(fc.file.path for fc in high if any(m.category in WITHHELD_CATEGORIES
-                                                       for m in fc.matches))
+    withheld = tuple(fc.file.path for fc in high if any(_holds_secret(m) for m in fc.matches))
     sendable = [fc for fc in high if fc.file.path not in withheld]
     commits = "\n".join(f"- {c.sha[:12]} {c.summary}" + (f"\n  {c.body[:2000]}" if c.body else "")
                         for c in ctx.change.commits) or "(none)"
@@ -84,6 +83,12 @@ def plan(ctx: StageContext, *, instructions: str, max_input_tokens: int,
     context = {"commits": commits, "sast": sast, "instructions": instructions}
     requests = tuple(_request(group, diffs, context, withheld) for group in batches)
     return ReviewPlan(requests, withheld, tuple(too_large))
+
+
+def _holds_secret(match: Match) -> bool:
+    """A match that says the file holds a credential: by category, or by any secret detector
+    (a policy may put ``detect:`` on a category of its own name)."""
+    return match.category in WITHHELD_CATEGORIES or match.rule.endswith(".detector")
 
 
 def _finding(finding: Finding, withheld: tuple[str, ...]) -> str:
