@@ -116,6 +116,8 @@ NOT_SECRETS = [
     ("tests/test_login.py", 'client.login(password="Xk9#mPq2vLzW")\n'),
     ("docs/install.md", 'Connect with `postgres://scott:Tig3r-Pass@localhost/db`.\n'),
     ("lib/engine.py", "e = create_engine('postgresql://scott:tiger@localhost/test')\n"),
+    ("conf/settings.xml", "<password>${env.MAVEN_PASSWORD}</password>\n"),
+    ("app/s.py", 'password = b""\n'),
     # replayed paramiko: a message-name table and a changelog line about key formats
     ("paramiko/common.py", "    MSG_USERAUTH_GSSAPI_TOKEN: 'userauth-gssapi-token',\n"),
     ("sites/www/changelog.rst", "  ``BEGIN OPENSSH PRIVATE KEY`` headers instead of PEM's\n"),
@@ -154,6 +156,14 @@ def test_a_real_key_format_in_a_test_is_still_a_leak(rules: Rules) -> None:
     ("app/settings.toml", 'aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8kLmN2pR"\n'),
     ("app/settings.ini", "[db]\npassword = Xk9mPq2vLzW4\n"),
     ("app/settings.py", 'API_PASSWORD = "correct-horse-battery"\n'),  # a passphrase, not a label
+    # string prefixes, parentheses and triple quotes are the same literal to Python
+    ("app/s.py", 'password = b"Xk9#mPq2vLzW"\n'),
+    ("app/s.py", "password = rb'Xk9#mPq2vLzW'\n"),
+    ("app/s.py", 'password = ("Xk9#mPq2vLzW")\n'),
+    ("app/s.py", 'password = """Xk9#mPq2vLzW"""\n'),
+    ("deploy/run.sh", "PASSWORD=Xk9#mPq2vLzW ./run --fast\n"),
+    ("conf/settings.xml", "<server><password>Xk9#mPq2vLzW</password></server>\n"),
+    ("app/web.config", '<add key="DbPassword" value="Xk9#mPq2vLzW"/>\n'),
     ("Dockerfile", "ENV DB_PASSWORD=Xk9mPq2vLzW4\n"),
     ("app/s.py", "DSN = 'postgresql://app:pa$$W0rd!x9@db/app'\n"),
     ("deploy/tls.yaml", "tls.key: " + base64.b64encode(

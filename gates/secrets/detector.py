@@ -65,6 +65,7 @@ from gates.secrets.plugins import (
     PemPrivateKeyDetector,
     PuttyKeyDetector,
     UrlPasswordDetector,
+    XmlSecretDetector,
 )
 from gates.secrets.prefilter import NAME_ANCHORS
 
@@ -77,7 +78,8 @@ KEY_PLUGINS: tuple[BasePlugin, ...] = (
     HuggingFaceTokenDetector(), GoogleApiKeyDetector(), PemPrivateKeyDetector(),
     PuttyKeyDetector(), KubeconfigKeyDetector(), Base64PrivateKeyDetector(),
 )
-URL_PLUGINS: tuple[BasePlugin, ...] = (BasicAuthDetector(), UrlPasswordDetector())
+URL_PLUGINS: tuple[BasePlugin, ...] = (BasicAuthDetector(), UrlPasswordDetector(),
+                                       XmlSecretDetector())
 KEYWORD = KeywordDetector()
 
 MAX_ASSIGNMENTS = 32  # per window
@@ -111,6 +113,9 @@ _PLACEHOLDER = re.compile(
     r"\*+|\.+|-+|your[-_ ].*|my[-_ ].*|<.*|.*\[redacted.*)$")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|U([0-9a-fA-F]{8})|([\"'\\/bfnrt]))")
 _SIMPLE = {"b": "", "f": "", "n": " ", "r": " ", "t": " "}
+_PREFIX = re.compile(r"(?<![\w\\])[rRbBuUfF]{1,2}(?=[\"'])")
+_PAREN = re.compile(r"\(\s*([\"'])")
+_TRIPLE = re.compile(r"([\"'])\1\1")
 _JOIN = re.compile(r"([\"'])\s*\+?\s*\1")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
@@ -190,7 +195,9 @@ def _variants(line: str) -> Iterator[str]:
     seen = {line}
     decoded = _INVISIBLE.sub("", _ESCAPE.sub(_unescape, line)) if "\\" in line else line
     decoded = _INVISIBLE.sub("", decoded)
-    for variant in (decoded, _JOIN.sub("", decoded)):
+    # b"x", r'x', f"x", ("x") and """x""" are the literal x to Python (and to a reader)
+    plain = _TRIPLE.sub(r"\1", _PAREN.sub(r"\1", _PREFIX.sub("", decoded)))
+    for variant in (decoded, _JOIN.sub("", decoded), plain):
         if variant not in seen:
             seen.add(variant)
             yield variant
@@ -256,6 +263,11 @@ def _name_before(line: str, value: str) -> str:
 
 def _kept(value: str, line: str, *, strict: bool) -> bool:
     """Whether an assigned value is a literal secret (detect-secrets' value filters, and ours)."""
+    at = line.find(value)
+    if strict and at > 0 and line[at - 1] not in "\"'`":
+        # Unquoted (a config, .env or shell line): the value ends at the first blank, where a
+        # comment or the rest of a command begins.
+        value = next(iter(value.split()), "")
     value = value.strip()
     if (not value or is_templated_secret(value) or is_prefixed_with_dollar_sign(value)
             or is_not_alphanumeric_string(value) or _REFERENCE.match(value)

@@ -128,6 +128,21 @@ class UrlPasswordDetector(RegexBasedDetector):
     denylist = (re.compile(r"://[^\s/?#@:\"'`]+:([^\s/?#@\"'`]+)@"),)
 
 
+class XmlSecretDetector(RegexBasedDetector):
+    """Secret-like names in XML (Maven settings, .NET config), which the keyword plugin's shapes
+    do not cover: ``<password>x</password>`` and ``<add key="DbPassword" value="x"/>``."""
+
+    secret_type = "Secret Keyword"
+    _NAME = r"[\w.:-]*(?:password|passwd|pwd|secret|token|api_?key|access_?key|credential)[\w.:-]*"
+    denylist = (re.compile(rf"(?i)<({_NAME})(?:\s[^>]*)?>([^<\s][^<]*)</\1>"),
+                re.compile(rf"(?i)(?:key|name)\s*=\s*[\"']{_NAME}[\"']\s+value\s*=\s*[\"']([^\"']+)"))
+
+    def analyze_string(self, string: str) -> Generator[str, None, None]:
+        for regex in self.denylist:
+            for m in regex.finditer(string):
+                yield m.group(m.lastindex or 0)
+
+
 # The keyword detector's regex shapes (maintained upstream), with names it does not list: tokens,
 # access keys, credentials and passphrases, with any separator. The name must end there
 # (``auth_token``, ``GITHUB_TOKEN``), so ``tokenizer`` and ``token_url`` are not secrets.
