@@ -11,7 +11,7 @@ import posixpath
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from itertools import combinations
+from itertools import chain, combinations
 
 from gates.decode import NOTEBOOK_VIEW
 from gates.decode import is_python as python_source
@@ -32,6 +32,7 @@ from gates.model import (
 )
 from gates.patterns import ContentMatcher, compile_regex, utf8
 from gates.policy import Policy
+from gates.secrets import SECRET_LINES
 from gates.secrets.prefilter import Prefilter
 from gates.symbols import SymbolMatcher, is_python, symbol_hits
 
@@ -334,20 +335,29 @@ def _detector_matches(rules: Rules, file: ChangedFile, matches: list[Match],
               if i not in excluded and rules.categories[i].applies_to_text(file.path)]
     families = frozenset(d for i in owners for d in rules.categories[i].detect)
     patch = utf8(file.patch)
-    candidates = list(rules.secrets[families].lines(patch)) if owners else []
-    if not candidates:
+    candidates = rules.secrets[families].lines(patch) if owners else iter(())
+    first = next(candidates, None)
+    if first is None:
         return matches, truncated
     from gates.secrets.detector import mask, scan_line
 
     seen: Counter[tuple[int, str]] = Counter()
     found: list[Match] = []
     masked: dict[tuple[Side, int | None], str] = {}
-    for candidate in candidates:
+    unread: dict[Side, int] = {}  # per side, the first line left unread (see below)
+    for n, candidate in enumerate(chain([first], candidates)):
+        side = Side.ADDED if candidate.marker == ADDED else Side.REMOVED
+        if found and n >= SECRET_LINES:
+            # The file is high already: thousands of keys (a fixture, a hostile file) are counted,
+            # not each run through the detector. Evidence from lines not read is not shown.
+            truncated += 1
+            if side not in unread:
+                unread[side] = line_number(patch, candidate.offset) or 0
+            continue
         text = candidate.text.decode("utf-8", "replace")
         secrets = scan_line(text, file.path, families)
         if not secrets:
             continue
-        side = Side.ADDED if candidate.marker == ADDED else Side.REMOVED
         line = line_number(patch, candidate.offset)
         shown = snippet(mask(text, secrets).encode(), None)
         masked[side, line] = shown
@@ -362,6 +372,10 @@ def _detector_matches(rules: Rules, file: ChangedFile, matches: list[Match],
                     continue
                 found.append(Match(f"{category.name}.detector", category.name, MatchKind.CONTENT,
                                    category.tier, secret.plugin, Evidence(side, line, shown)))
+    for m in matches:
+        side, line = m.evidence.side, m.evidence.line
+        if side in unread and line is not None and line >= unread[side]:
+            masked.setdefault((side, line), "[not shown: not read for secrets]")
     kept = [replace(m, evidence=replace(m.evidence, text=masked[key]))
             if (key := (m.evidence.side, m.evidence.line)) in masked else m for m in matches]
     return kept + found, truncated

@@ -310,3 +310,14 @@ def test_a_secret_like_name_in_a_test_file_costs_no_detector_import() -> None:
                               check=True).stdout.strip()
     assert imported("tests/test_login.py") == "False"
     assert imported("app/login.py") == "True"
+
+
+def test_a_file_of_many_keys_is_counted_not_each_read(rules: Rules) -> None:
+    keys = "".join(f"K{i} = 'AKIA{i:016d}'\n" for i in range(50_000))
+    started = time.perf_counter()
+    fc = classified(rules, "tests/fixtures/keys.py", keys + f"digest = hashlib.md5(b'{AWS}')\n")
+    assert time.perf_counter() - started < 10
+    assert fc.tier == "high" and fc.truncated >= 50_000 - 256
+    # a line the detector did not read shows no evidence text at all
+    (crypto,) = [m for m in fc.matches if m.category == "crypto"]
+    assert crypto.evidence.text == "[not shown: not read for secrets]"

@@ -19,3 +19,6 @@ from __future__ import annotations
 KEYS = "keys"
 ASSIGNMENTS = "assignments"
 DETECTORS = (KEYS, ASSIGNMENTS)
+# Candidate lines run through the detector per file once one secret is found there: the file is
+# high already, and a fixture (or a hostile file) of a million keys must not stall the hook.
+SECRET_LINES = 256
