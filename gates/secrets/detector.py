@@ -98,9 +98,10 @@ _LEAD = re.compile(r"[+\- ]?\s*")  # a diff marker and indentation survive a who
 _NAME_END = re.compile(r"[\w.-]+$")
 # Names that hold a *reference to* or a *property of* a secret, not the secret.
 _NOT_A_VALUE_NAME = re.compile(
-    r"(?i)(?:^|[_.-])(?:ids?|names?|files?|paths?|dirs?|urls?|uris?|env|var|field|fields|length|len"
-    r"|hash|hashed|hasher|sha\d*|digest|checksum|fingerprint|policy|type|prompt|label|hint|reset|min|max|regex|pattern|template"
-    r"|header|param|question|ref|format|validator|required|mode|backend|manager)$")
+    r"(?i)(?:^|[_.-])(?:ids?|names?|files?|paths?|dirs?|urls?|uris?|env|var|fields?|length|len"
+    r"|hash|hashed|hasher|sha\d*|digest|checksum|fingerprint|policy|type|prompt|label|hint|reset"
+    r"|min|max|regex|pattern|template|header|param|question|ref|format|validator|required|mode"
+    r"|backend|manager)$")
 _SPACE = re.compile(r"\s")
 _ARMOUR = re.compile(r"-{4,5} ?BEGIN|PuTTY-User-Key-File-\d+:")
 # A label: lower-case words that name a kind of secret (``userauth-gssapi-token``,
@@ -110,7 +111,7 @@ _REFERENCE = re.compile(r"^[\w.-]+[\[(]")
 _PLACEHOLDER = re.compile(
     r"(?i)^(?:none|null|nil|true|false|undefined|empty|changeme|change_me|password|passwd|secret|"
     r"example|dummy|fake|test|testing|sample|placeholder|redacted|hidden|masked|todo|tbd|xxx+|"
-    r"\*+|\.+|-+|your[-_ ].*|my[-_ ].*|<.*|.*\[redacted.*)$")
+    r"\*+|\.+|-+|your[-_ ].*|<.*|.*\[redacted.*)$")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|U([0-9a-fA-F]{8})|([\"'\\/bfnrt]))")
 _SIMPLE = {"b": "", "f": "", "n": " ", "r": " ", "t": " "}
 _PREFIX = re.compile(r"(?<![\w\\])[rRbBuUfF]{1,2}(?=[\"'])")
@@ -138,6 +139,11 @@ def scan_line(line: str, path: str, families: Collection[str], *,
     """
     out: dict[str, Secret] = {}
     for variant in _variants(line):
+        # Assignments are found by backtracking regexes, one window at a time: a line this long
+        # that holds a secret-like name is not read for them (fail closed: it counts as one).
+        too_long = ASSIGNMENTS in families and len(variant) > MAX_LINE
+        if too_long and _NAMES.search(variant):
+            out.setdefault(variant, Secret(ASSIGNMENTS, "LineTooLongToScan", variant))
         for window in _windows(variant):
             if KEYS in families:
                 for plugin in KEY_PLUGINS:
@@ -145,12 +151,7 @@ def scan_line(line: str, path: str, families: Collection[str], *,
                         if value and not is_sequential_string(value) \
                                 and _armoured(plugin, window):
                             out.setdefault(value, Secret(KEYS, type(plugin).__name__, value))
-            if ASSIGNMENTS in families and len(variant) > MAX_LINE:
-                # Assignments are found by backtracking regexes, one window at a time: a line
-                # this long that holds a secret-like name is not read further (fail closed).
-                if _NAMES.search(variant):
-                    out.setdefault(variant, Secret(ASSIGNMENTS, "LineTooLongToScan", variant))
-            elif ASSIGNMENTS in families:
+            if ASSIGNMENTS in families and not too_long:
                 for name, value in _assignments(window, path):
                     if name == TOO_MANY or _kept(value, window, strict=strict):
                         out.setdefault(value, Secret(ASSIGNMENTS, name, value))
@@ -193,8 +194,7 @@ def _variants(line: str) -> Iterator[str]:
     """The line as written, and as Python/JSON/JavaScript would read its literals."""
     yield line
     seen = {line}
-    decoded = _INVISIBLE.sub("", _ESCAPE.sub(_unescape, line)) if "\\" in line else line
-    decoded = _INVISIBLE.sub("", decoded)
+    decoded = _INVISIBLE.sub("", _ESCAPE.sub(_unescape, line) if "\\" in line else line)
     # b"x", r'x', f"x", ("x") and """x""" are the literal x to Python (and to a reader)
     plain = _TRIPLE.sub(r"\1", _PAREN.sub(r"\1", _PREFIX.sub("", decoded)))
     for variant in (decoded, _JOIN.sub("", decoded), plain):
