@@ -163,3 +163,13 @@ def test_the_before_side_comes_from_the_cache(seeded: Repo, tmp_path: Path) -> N
     # Cold: no cache, so the before side of the flagged file is scanned too (once per tool).
     seeded.gate("check", "--no-cache", env=env)
     assert len(log.read_text().splitlines()[4:]) == 4
+
+
+def test_a_file_moved_out_of_an_excluded_folder_has_no_before_side(seeded: Repo) -> None:
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  exclude: ['legacy/']\n")
+    seeded.write("legacy/tool.py", EVAL)
+    seeded.commit("legacy, never scanned")
+    seeded.git("mv", "legacy/tool.py", "app/tool.py")
+    result = sast(seeded)[1]
+    assert result.status is StageStatus.FAILED
+    assert any(f.path == "app/tool.py" and f.introduced and f.blocking for f in result.findings)

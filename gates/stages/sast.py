@@ -99,19 +99,21 @@ def run(ctx: StageContext) -> StageResult:
     scratch = Path(tempfile.mkdtemp(prefix="sast-", dir=workspace.root.parent))
     after = targets.plan(workspace.root, [p for p in workspace.files if not excluded.matches(p)],
                          scratch / "after")
-    before_paths = _before_paths(after, files, workspace) if settings.report != "whole-file" \
-        else {}
+    before_paths = _before_paths(after, files, workspace, excluded) \
+        if settings.report != "whole-file" else {}
     before = targets.plan(workspace.before, list(before_paths.values()), scratch / "before")
     sides = _Sides(after, before, before_paths, workspace)
     return _judge(ctx, sides, _scan(ctx, sides), excluded)
 
 
-def _before_paths(after: Plan, files: dict[str, ChangedFile],
-                  workspace: Workspace) -> dict[str, str]:
+def _before_paths(after: Plan, files: dict[str, ChangedFile], workspace: Workspace,
+                  excluded: GlobSet) -> dict[str, str]:
     """After path -> before path, for files whose previous version is in the workspace.
 
     A copy has no before side: its source keeps its own findings, and every finding in the copy
-    is one more (an exact copy of vulnerable code into a handler is a change to judge).
+    is one more (an exact copy of vulnerable code into a handler is a change to judge). Nor has a
+    file renamed out of an excluded folder: its findings were never judged, so none of them can
+    be "already present".
     """
     kept = set(workspace.previous)
     out = {}
@@ -120,7 +122,7 @@ def _before_paths(after: Plan, files: dict[str, ChangedFile],
         if file is None or file.status in (FileStatus.ADDED, FileStatus.COPIED):
             continue
         old = file.old_path or file.path
-        if old in kept:
+        if old in kept and not excluded.matches(old):
             out[target.path] = old
     return out
 
