@@ -45,6 +45,7 @@ WantText = Callable[[str], bool]
 _BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
 TEXT_LIMIT = 1 << 20  # blobs git calls binary but that may be text are re-checked up to this size
 _REGULAR = frozenset({"100644", MODE_EXECUTABLE})
+_LFS = b"git-lfs.github.com/spec/"  # a Git LFS pointer's first line: the content is elsewhere
 
 
 def staged(repo: GitRepo, want_text: WantText | None = None) -> ChangeSet:
@@ -180,7 +181,8 @@ def consumer_views(read: Callable[[list[str]], dict[str, bytes]],
     nothing stays binary (opaque), with the reason in ``view``.
     """
     wanted = [f for f in files if f.status is not FileStatus.UNMERGED
-              and bool({f.old_mode, f.new_mode} & _REGULAR) and (f.binary or needs_view(f.path))]
+              and bool({f.old_mode, f.new_mode} & _REGULAR)
+              and (f.binary or needs_view(f.path) or _LFS in f.patch[:256])]
     if not wanted:
         return files
     missing = [b for f in wanted for b, text in ((f.old_blob, f.old_text), (f.new_blob, f.new_text))

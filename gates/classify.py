@@ -31,7 +31,7 @@ from gates.model import (
     Side,
 )
 from gates.patterns import ContentMatcher, compile_regex, utf8
-from gates.policy import Policy
+from gates.policy import POLICY_NAMES, Policy
 from gates.secrets import SECRET_LINES
 from gates.secrets.prefilter import Prefilter
 from gates.symbols import SymbolMatcher, is_python, symbol_hits
@@ -207,10 +207,15 @@ POLICY_CATEGORY = "gate-policy"
 def _policy_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
     """A file the trusted policy reads is the gate's own code: the highest tier, whatever the
     policy's categories say (a policy that forgot to protect its own files is still protected)."""
-    if not rules.reads:
-        return
     top = rules.policy.tiers[-1]
     for side, path, shown in _judged_paths(file):
+        if path in POLICY_NAMES:
+            # Whichever of them exists judges every later change (and a new .gate.yaml takes
+            # over from .gate.yml or from a --policy outside the repository).
+            yield Match(f"{POLICY_CATEGORY}.dependency", POLICY_CATEGORY, MatchKind.PATH, top,
+                        f"policy: {path}", Evidence(side, text=f"{shown} is the repository's "
+                                                    "policy file: it judges every later change"))
+            continue
         for dep in rules.reads:
             if dep.covers(path):
                 yield Match(f"{POLICY_CATEGORY}.dependency", POLICY_CATEGORY, MatchKind.PATH, top,

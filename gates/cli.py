@@ -264,14 +264,14 @@ def policy_show(policy_file: str | None) -> int:
 
 
 def _root_policy_file() -> str:
-    from gates import config
     from gates.gitrepo import GitRepo
+    from gates.policy import POLICY_NAMES
 
     try:
         root = GitRepo(Path.cwd()).root
     except GateError:
         root = Path.cwd()
-    for name in config.POLICY_NAMES:
+    for name in POLICY_NAMES:
         if (root / name).is_file():
             return str(root / name)
     raise UsageError(f"no .gate.yaml at {root}: name the policy file to validate")

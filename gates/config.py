@@ -13,11 +13,8 @@ from pathlib import Path
 
 from gates.errors import PolicyError, UsageError
 from gates.gitrepo import GitRepo
-from gates.policy import DEFAULT_ORIGIN, Policy
+from gates.policy import DEFAULT_ORIGIN, POLICY_NAMES, Policy
 from gates.policyload import Reader, default_text, load_policy
-
-POLICY_NAMES = (".gate.yaml", ".gate.yml")
-
 
 # Where a policy read from the staged index says it came from (``index:.gate.yaml``).
 INDEX = "index"
@@ -131,9 +128,16 @@ def _explicit(repo: GitRepo | None, root: Path, revision: str | None,
     return (found if found is not None else from_file(explicit, root)), ()
 
 
-def proposed(repo: GitRepo, revision: str) -> Policy | None:
-    """The policy as the change would leave it (``revision``: a head commit, or :data:`INDEX`)."""
-    return discover(repo, repo.root, revision)
+def proposed(repo: GitRepo, revision: str, explicit: str | None = None) -> Policy | None:
+    """The policy as the change would leave it (``revision``: a head commit, or :data:`INDEX`),
+    chosen as :func:`choose` chooses; None when the shipped default would judge."""
+    found = discover(repo, repo.root, revision)
+    if found is not None or explicit is None:
+        return found
+    if not _inside(Path(explicit), repo.root):
+        return from_file(explicit)  # outside the repository: the change cannot edit it
+    relative = Path(explicit).resolve().relative_to(repo.root.resolve()).as_posix()
+    return _at_revision(repo, revision, relative)
 
 
 def _inside(path: Path, root: Path) -> bool:

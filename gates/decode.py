@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import io
 import posixpath
+import re
 import tokenize
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +33,8 @@ _ASCII = bytes(range(1, 128))
 _PROBES = (b"a\\nb\\u0041", b"+AAo-", b"~{<:~}", b"\x1b$BF|\x1b(B", b"xn--80ak6aa92e.com",
            b"a.b\\x41")
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+DECLARED = "declared coding"
 NOTEBOOK_VIEW = "notebook code cells"
 
 
@@ -52,12 +55,24 @@ class View:
     hides: bool = False
 
 
+# A #! line that runs Python: the interpreter by name, or a runner that runs a Python script.
+_SHEBANG = re.compile(
+    rb"^#![^\n]*?(?:\bpython[\w.-]*|\bpypy[\w.-]*|\bipython\d*|\buv\s+run\b|\bpipx\s+run\b)")
+# The sh/python polyglot: a shell #! whose next lines exec a Python interpreter on the file itself
+# (exec python3 -u "$0" "$@"; "exec" "/usr/bin/env" "python3" "$0"; ''''exec python "$0" #''').
+_POLYGLOT = re.compile(rb"""\bexec\b["']?\s[^\n]*?\b(?:python|pypy)[\w.-]*\b[^\n]*?\$\{?0\b""")
+_HEAD = 2048  # where a #! line and a polyglot's exec line are looked for
+
+
 def is_python(path: str, content: bytes = b"") -> bool:
-    """A Python source: by suffix (any case), or a ``#!`` line that names python."""
+    """A Python source: by suffix (any case), a ``#!`` line that runs Python (``python3``,
+    ``env -S python3 -u``, ``uv run``, ``pipx run``), or a shell/Python polyglot."""
     if path.lower().endswith(PYTHON_SUFFIXES):
         return True
-    first = content[:200].split(b"\n", 1)[0]
-    return first.startswith(b"#!") and b"python" in first
+    if not content.startswith(b"#!"):
+        return False
+    head = content[:_HEAD]
+    return _SHEBANG.match(head) is not None or _POLYGLOT.search(head) is not None
 
 
 def needs_view(path: str) -> bool:
@@ -73,6 +88,9 @@ def needs_view(path: str) -> bool:
 
 def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
     """The text ``path``'s consumer reads, or None when git's own reading (UTF-8 text) is right."""
+    if content.startswith(_LFS_POINTER):
+        # The content lives on an LFS server; what is committed is a pointer to it.
+        return View(None, "a Git LFS pointer: the content is stored outside the repository")
     if is_notebook(path):
         notebook = notebook_code(content)
         if notebook is not None:
@@ -91,10 +109,9 @@ def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
             if not ascii_compatible(declared):
                 # What runs is not what anyone sees: the unicode check blocks it. The bytes are
                 # still judged as git shows them.
-                return View(content.decode("utf-8", "replace"), f"declared coding {declared}",
+                return View(content.decode("utf-8", "replace"), f"{DECLARED} {declared}",
                             declared, hides=True)
-            return View(content.decode(declared, "replace"), f"declared coding {declared}",
-                        declared)
+            return View(content.decode(declared, "replace"), f"{DECLARED} {declared}", declared)
     if binary:
         try:
             return View(content.decode("utf-8"), "UTF-8 text that git calls binary", "utf-8")
@@ -124,3 +141,27 @@ def ascii_compatible(encoding: str) -> bool:
             probe.decode(encoding) == probe.decode("ascii") for probe in _PROBES)
     except (UnicodeDecodeError, LookupError):
         return False
+
+
+def for_scanners(path: str, content: bytes) -> bytes:
+    """The bytes to hand the scanners: text they would misread, re-encoded as UTF-8.
+
+    semgrep reads every file as UTF-8. In a Shift-JIS or Big5 file a second byte can be an ASCII
+    backslash or quote, so the bytes semgrep parses are not the code Python runs; a UTF-16 file is
+    unreadable to it. Such files are scanned as the decoded text, with the coding declaration
+    rewritten to ``utf-8`` on its own line (line numbers hold).
+    """
+    found = view(path, content)
+    if found is None or found.text is None or found.hides or found.encoding in _UTF8 \
+            or found.how == NOTEBOOK_VIEW:
+        return content
+    text = found.text
+    if found.how.startswith(DECLARED):
+        lines = text.split("\n", 2)
+        for i, line in enumerate(lines[:2]):
+            lines[i] = _COOKIE.sub(lambda m: f"{m.group(1)}utf-8", line, count=1)
+        text = "\n".join(lines)
+    return text.encode("utf-8", "surrogateescape")
+
+
+_COOKIE = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)[-\w.]+")

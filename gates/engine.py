@@ -102,7 +102,8 @@ def _collect(request: Request, repo: GitRepo | None,
     rules = Rules(policy)
     change = _change(request, repo, root, rules)
     # A change to the policy or to a file it reads is validated as proposed (exit 2 if invalid).
-    return rules, change, (*notes, *policyguard.review(repo, policy, change))
+    return rules, change, (*notes, *policyguard.review(repo, policy, change,
+                                                        request.policy_file))
 
 
 def _untrusted_tree(repo: GitRepo | None, request: Request, revision: str | None) -> bool:

@@ -15,6 +15,8 @@ SEVERITIES = ("low", "medium", "high", "critical")  # one scale for every stage'
 BUILTIN_STAGES = ("sast", "deps", "review", "approval")
 FILE_KINDS = ("binary", "symlink", "submodule", "executable", "mode-change", "build-system")
 DEFAULT_NAME = "default"
+# The repository's own policy, at its root; the first that exists judges (gates.config).
+POLICY_NAMES = (".gate.yaml", ".gate.yml")
 DEFAULT_ORIGIN = "<default policy>"
 
 

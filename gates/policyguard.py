@@ -20,7 +20,7 @@ from gates import config
 from gates.errors import GateError, PolicyError
 from gates.gitrepo import GitRepo
 from gates.model import ChangeSet, SourceKind
-from gates.policy import Dependency, Policy
+from gates.policy import POLICY_NAMES, Dependency, Policy
 
 PROBE = "probe.py"  # semgrep needs a target to load its rules; an empty file costs nothing
 SHOWN = 3  # list items named per changed key; the rest are counted
@@ -48,7 +48,8 @@ def proposed_revision(change: ChangeSet) -> str | None:
     return None
 
 
-def review(repo: GitRepo | None, trusted: Policy, change: ChangeSet) -> tuple[str, ...]:
+def review(repo: GitRepo | None, trusted: Policy, change: ChangeSet,
+           explicit: str | None = None) -> tuple[str, ...]:
     """Validate the policy the change proposes and describe what it changes.
 
     Returns notes for the report (empty when the change leaves the policy alone); raises
@@ -58,7 +59,7 @@ def review(repo: GitRepo | None, trusted: Policy, change: ChangeSet) -> tuple[st
     if repo is None or revision is None or not _edits_policy(trusted, change):
         return ()
     try:
-        new = config.proposed(repo, revision)
+        new = config.proposed(repo, revision, explicit)
     except PolicyError as exc:
         raise PolicyError(f"{exc} (in the policy as this change leaves it: fix it before it "
                           "lands)") from None
@@ -68,7 +69,7 @@ def review(repo: GitRepo | None, trusted: Policy, change: ChangeSet) -> tuple[st
     notes = [f"{path} is read by the policy ({dep.key}): this change edits the gate itself"
              for path, dep in touched(trusted, change)]
     if new is None:
-        notes.append("this change removes the repository's policy: the shipped default would "
+        notes.append("the policy as this change leaves it is gone: the shipped default would "
                      "judge what comes after it")
     differences = list(describe(trusted, effective))
     if differences:
@@ -79,7 +80,7 @@ def review(repo: GitRepo | None, trusted: Policy, change: ChangeSet) -> tuple[st
 
 
 def _edits_policy(trusted: Policy, change: ChangeSet) -> bool:
-    names = set(config.POLICY_NAMES)
+    names = set(POLICY_NAMES)
     return bool(touched(trusted, change)) or any(
         path in names for f in change.files for path in (f.path, f.old_path) if path)
 

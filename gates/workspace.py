@@ -3,7 +3,8 @@
 Scanners read files, and the gate must judge what will be committed or merged, not the working tree:
 for ``--staged`` that is the index, for a range the head commit. So the changed files' blobs are
 written into a temporary tree with the same relative paths (and, for the files that need it, their
-previous version into a second tree). Nothing from the change is executed.
+previous version into a second tree). Nothing from the change is executed. Text the scanners
+would misread (Shift-JIS, UTF-16) is written as the UTF-8 its consumer decodes (gates.decode).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gates.decode import for_scanners
 from gates.gitrepo import GitRepo
 from gates.model import ChangedFile, ChangeSet, FileStatus
 
@@ -49,13 +51,13 @@ def materialize(repo: GitRepo | None, change: ChangeSet, into: Path,
     written = []
     for f in current:
         content = f.new_text if f.new_text is not None else blobs.get(f.new_blob or "")
-        if content is not None and _write(root, f.path, content):
+        if content is not None and _write(root, f.path, for_scanners(f.path, content)):
             written.append(f.path)
     kept = []
     for f in previous:
         name = f.old_path or f.path
         content = f.old_text if f.old_text is not None else blobs.get(f.old_blob or "")
-        if content is not None and _write(before, name, content):
+        if content is not None and _write(before, name, for_scanners(name, content)):
             kept.append(name)
     return Workspace(root, before, tuple(written), tuple(kept))
 

