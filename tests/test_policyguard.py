@@ -163,7 +163,7 @@ def test_a_policy_named_on_the_command_line_is_validated_as_proposed(seeded: Rep
     seeded.write("ci/gate.yaml", TEAM)
     seeded.commit("policy")
     seeded.write("ci/gate.yaml", "extends: default\ndefault_tier: urgent\n")
-    with pytest.raises(PolicyError, match="index:ci/gate.yaml:2: default_tier"):
+    with pytest.raises(PolicyError, match=r"index:ci/gate\.yaml:2: default_tier"):
         explain(Request(SourceKind.STAGED, cwd=seeded.root,
                         policy_file=str(seeded.root / "ci" / "gate.yaml")))
     seeded.write("ci/gate.yaml", LAX)
