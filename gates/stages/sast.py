@@ -17,17 +17,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import hashlib
 import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from gates import __version__
-from gates import cache as caching
 from gates.errors import GateError
 from gates.globs import GlobSet
 from gates.hunks import changed_lines
@@ -36,17 +31,18 @@ from gates.notebooks import NotebookCode
 from gates.policy import SastSettings
 from gates.scanners import (
     Scanner,
-    ScanOutcome,
     at_least,
     comments,
     fingerprint,
     line_text,
+    runner,
     shell,
     suppressions,
     targets,
 )
 from gates.scanners.bandit import Bandit
 from gates.scanners.baseline import Lines, from_patch, from_texts, introduced
+from gates.scanners.runner import Job, Sides
 from gates.scanners.semgrep import Semgrep
 from gates.scanners.targets import Plan, Target
 from gates.scanners.unicode import scan_file as unicode_scan
@@ -54,38 +50,11 @@ from gates.stages import StageContext
 from gates.workspace import Workspace
 
 # semgrep always runs offline (--metrics=off, --disable-version-check): gates/scanners/semgrep.py.
-CACHE_SCHEMA = "sast-2"  # bump when what a cached finding means changes
 ALREADY_PRESENT = "already present before this change"
 NOT_HONOURED = ("suppressed by this change ({comment}): not honoured, a person must accept "
                 "the suppression")
 NOT_COVERED = ("an existing suppression ({comment}) now covers code this change wrote: not "
                "honoured, a person must accept the suppression")
-Select = Callable[[Target], str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class _Side:
-    """One scanner's results on one side of the change."""
-
-    findings: tuple[Finding, ...] = ()
-    failed: frozenset[str] = frozenset()  # paths this side could not scan
-
-
-@dataclass(frozen=True, slots=True)
-class _Sides:
-    """Both sides of the change as the scanners see them."""
-
-    after: Plan
-    before: Plan
-    before_paths: dict[str, str]  # after path -> before path, where there is a before side
-    workspace: Workspace
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    scanner: Scanner
-    after: ScanOutcome | GateError
-    before: _Side | None  # None: no before side was scanned (not asked, or the scan failed)
 
 
 def run(ctx: StageContext) -> StageResult:
@@ -102,8 +71,9 @@ def run(ctx: StageContext) -> StageResult:
     before_paths = _before_paths(after, files, workspace, excluded) \
         if settings.report != "whole-file" else {}
     before = targets.plan(workspace.before, list(before_paths.values()), scratch / "before")
-    sides = _Sides(after, before, before_paths, workspace)
-    return _judge(ctx, sides, _scan(ctx, sides), excluded)
+    sides = Sides(after, before, before_paths, workspace.root, workspace.before)
+    jobs = runner.scan(_scanners(ctx), sides, settings.timeout, ctx.cache)
+    return _judge(ctx, sides, jobs, excluded)
 
 
 def _before_paths(after: Plan, files: dict[str, ChangedFile], workspace: Workspace,
@@ -127,90 +97,17 @@ def _before_paths(after: Plan, files: dict[str, ChangedFile], workspace: Workspa
     return out
 
 
-def _scan(ctx: StageContext, sides: _Sides) -> list[_Job]:
-    """Each scanner on the after side, then on the before side of the files it flagged."""
-    settings, workspace, before_paths = ctx.policy.sast, sides.workspace, sides.before_paths
-    scanners: list[tuple[Scanner, Select]] = []
+def _scanners(ctx: StageContext) -> list[tuple[Scanner, runner.Select]]:
+    settings = ctx.policy.sast
+    scanners: list[tuple[Scanner, runner.Select]] = []
     if settings.bandit.enabled:
         scanners.append((Bandit(settings.bandit), lambda t: t.bandit))
     if settings.semgrep.enabled:
         scanners.append((Semgrep(settings.semgrep, ctx.trusted or ctx.root), lambda t: t.semgrep))
-    old = sides.before.by_path()
-
-    def one(scanner: Scanner, select: Select) -> _Job:
-        items = [(t.path, s) for t in sides.after.targets if (s := select(t)) is not None]
-        if not items:
-            return _Job(scanner, ScanOutcome(), None)
-        try:
-            outcome = _cached_scan(scanner, workspace.root, items, settings.timeout, ctx.cache)
-        except GateError as exc:
-            return _Job(scanner, exc, None)
-        flagged = {f.path for f in outcome.findings}
-        wanted = [(old[before_paths[p]].path, s) for p in sorted(flagged & before_paths.keys())
-                  if before_paths[p] in old and (s := select(old[before_paths[p]])) is not None]
-        if not wanted:
-            return _Job(scanner, outcome, _Side())
-        try:
-            previous = _cached_scan(scanner, workspace.before, wanted, settings.timeout,
-                                    ctx.cache)
-        except GateError:
-            return _Job(scanner, outcome, None)  # every finding then counts as new
-        return _Job(scanner, outcome,
-                    _Side(previous.findings, frozenset(p for p, _ in previous.errors)))
-
-    with ThreadPoolExecutor(max_workers=max(1, len(scanners))) as pool:
-        return list(pool.map(lambda pair: one(*pair), scanners))
+    return scanners
 
 
-def _cached_scan(scanner: Scanner, root: Path, items: Sequence[tuple[str, str]],
-                 timeout: float, cache: caching.Cache) -> ScanOutcome:
-    """Scan ``items`` ((path in the change, file the scanner reads)) whose results are not cached.
-
-    Results are stored under the path in the change and the scanned content, so the before side
-    of a file hits what was stored when that version was the after side.
-    """
-    if not scanner.cacheable:
-        cache = caching.Cache.disabled()
-    identity = scanner.fingerprint()
-    keys = {path: caching.key(CACHE_SCHEMA, __version__, scanner.name, identity, path,
-                              _digest(root / scanned)) for path, scanned in items}
-    findings: list[Finding] = []
-    missing = []
-    for path, scanned in items:
-        stored = cache.get(keys[path])
-        if isinstance(stored, list):
-            findings.extend(Finding(**item) for item in stored)
-        else:
-            missing.append((path, scanned))
-    if not missing:
-        return ScanOutcome(tuple(findings))
-    logical = {scanned: path for path, scanned in missing}
-    outcome = scanner.scan(root, [scanned for _, scanned in missing], timeout)
-    fresh = [_relocate(f, logical.get(f.path, f.path), root, f.path) for f in outcome.findings]
-    errors = tuple((logical.get(p, p), why) for p, why in outcome.errors)
-    skipped = tuple((logical.get(p, p), why) for p, why in outcome.skipped)
-    failed = {path for path, _ in (*errors, *skipped)}
-    if "" not in failed:
-        for path, _ in missing:
-            if path not in failed:
-                cache.put(keys[path], [dataclasses.asdict(f) for f in fresh if f.path == path])
-    return ScanOutcome((*findings, *fresh), errors, skipped)
-
-
-def _relocate(finding: Finding, path: str, root: Path, scanned: str) -> Finding:
-    """A finding on a sidecar, moved to the file in the change (with that path's fingerprint)."""
-    if path == finding.path:
-        return finding
-    text = line_text(root, scanned, finding.line)
-    return dataclasses.replace(finding, path=path,
-                               fingerprint=fingerprint(finding.tool, finding.rule, path, text))
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _judge(ctx: StageContext, sides: _Sides, jobs: list[_Job], excluded: GlobSet) -> StageResult:
+def _judge(ctx: StageContext, sides: Sides, jobs: list[Job], excluded: GlobSet) -> StageResult:
     """Sort every finding into blocking, pending, note or dropped, and conclude."""
     settings, after, before_paths = ctx.policy.sast, sides.after, sides.before_paths
     files = {f.path: f for f in ctx.change.files}
@@ -225,7 +122,7 @@ def _judge(ctx: StageContext, sides: _Sides, jobs: list[_Job], excluded: GlobSet
         if path not in lines:
             previous = old.get(before_paths.get(path, ""))
             lines[path] = _lines(files.get(path), by_path.get(path), previous,
-                                 sides.workspace.root)
+                                 sides.root)
         return lines[path]
 
     raw: list[tuple[Finding, bool]] = []  # (finding, introduced)
@@ -244,7 +141,7 @@ def _judge(ctx: StageContext, sides: _Sides, jobs: list[_Job], excluded: GlobSet
         for finding in job.after.findings:
             grouped[finding.path].append(finding)
         for path, found in grouped.items():
-            previous = _previous(job, before_paths.get(path))
+            previous = job.previous(before_paths.get(path))
             flags = introduced(found, previous, lines_of(path)) \
                 if settings.report == "introduced" else [True] * len(found)
             raw.extend(zip(found, flags, strict=True))
@@ -280,12 +177,6 @@ def _translated(target: Target | None) -> bool:
     """Targets whose scanned text is the gate's translation (notebooks) or not Python (Cython)."""
     return target is not None and (target.notebook is not None or
                                    target.path.lower().endswith(targets.CYTHON))
-
-
-def _previous(job: _Job, old_path: str | None) -> list[Finding] | None:
-    if job.before is None or old_path is None or old_path in job.before.failed:
-        return None
-    return [f for f in job.before.findings if f.path == old_path]
 
 
 def _lines(file: ChangedFile | None, target: Target | None, previous: Target | None,
