@@ -79,3 +79,9 @@ def test_ordinary_code_is_untouched() -> None:
     code = ("+def verify(token):\n+    return hmac.compare_digest(token, expected)\n"
             "+password = get_password()\n+SHA = '9f73a78c1e2b4d5f6a7b8c9d0e1f2a3b4c5d6e7f'\n")
     assert redact(code, "app/v.py") == (code, 0)
+
+
+def test_a_long_secret_is_masked_whole_never_only_its_first_part() -> None:
+    secret = "Ab9x" * 40  # longer than a name run the keyword scan keeps
+    text, count = redact(f"+password = '{secret}'\n", "app/c.py")
+    assert count == 1 and secret[-20:] not in text and secret[:20] not in text

@@ -200,6 +200,10 @@ def test_a_huge_hostile_line_is_scanned_in_bounded_time(rules: Rules) -> None:
     fc = classified(rules, "app/big.cfg", line)
     assert time.perf_counter() - started < 5
     assert {m.pattern for m in detector_hits(fc)} >= {"AWSKeyDetector", "LineTooLongToScan"}
+    # a run of names backtracks quadratically in the keyword shapes unless runs are cut
+    started = time.perf_counter()
+    classified(rules, "app/names.cfg", "".join("password" * 250 + "\n" for _ in range(200)))
+    assert time.perf_counter() - started < 5
     dense = " ".join(f"password{i}=x" for i in range(400)) + ' password="Xk9#mPq2vLzW"\n'
     fc = classified(rules, "app/dense.cfg", dense)
     assert {m.pattern for m in detector_hits(fc)} == {"TooManyAssignments"}

@@ -102,6 +102,8 @@ _NOT_A_VALUE_NAME = re.compile(
     r"|hash|hashed|hasher|sha\d*|digest|checksum|fingerprint|policy|type|prompt|label|hint|reset"
     r"|min|max|regex|pattern|template|header|param|question|ref|format|validator|required|mode"
     r"|backend|manager)$")
+RUN = 64  # word characters kept of a longer run when looking for names
+_LONG_RUN = re.compile(rf"\w{{{RUN + 1},}}")
 _SPACE = re.compile(r"\s")
 _ARMOUR = re.compile(r"-{4,5} ?BEGIN|PuTTY-User-Key-File-\d+:")
 # A label: lower-case words that name a kind of secret (``userauth-gssapi-token``,
@@ -232,6 +234,11 @@ def _tables(path: str) -> tuple[dict[Any, int], ...]:
 
 
 def _assignments(line: str, path: str) -> Iterator[tuple[str, str]]:
+    # The keyword shapes start ``(password)\w*``: over a long run of word characters that repeats
+    # the name, each start backtracks through the whole run (800 ms for 2 KB of "password"). No
+    # name is that long, so runs are cut, with a mark that keeps a cut value from matching the
+    # line verbatim (then the whole line is masked, never only a prefix of the secret).
+    line = _LONG_RUN.sub(lambda m: m.group(0)[:RUN] + "\u2026", line)
     for table in _tables(path):
         # The keyword regexes report the first match on a line: look again after each one, or
         # ``password: x; db_password: <secret>`` (or a scanner message quoting two) hides the rest.
