@@ -62,9 +62,15 @@ def materialize(repo: GitRepo | None, change: ChangeSet, into: Path,
     return Workspace(root, before, tuple(written), tuple(kept))
 
 
+# Python that git calls binary (a ``binary`` or ``-diff`` attribute on a file over the change
+# collection's 1 MB re-check) is still Python to the interpreter: it is written out and scanned
+# whole, never skipped.
+_PYTHON = (".py", ".pyi", ".pyw", ".pyx", ".pxd", ".pxi", ".ipynb")
+
+
 def _judged(file: ChangedFile) -> bool:
-    return (file.status is not FileStatus.DELETED and not file.binary
-            and file.new_mode in _REGULAR)
+    return (file.status is not FileStatus.DELETED and file.new_mode in _REGULAR
+            and (not file.binary or file.path.lower().endswith(_PYTHON)))
 
 
 def _write(root: Path, relative: str, content: bytes) -> bool:

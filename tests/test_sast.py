@@ -360,14 +360,15 @@ def test_cython_in_python_syntax_is_scanned(seeded: Repo) -> None:
     assert {f["tool"] for f in sast["findings"] if f["blocking"]} == {"bandit", "semgrep"}
 
 
-def test_python_git_calls_binary_is_not_scanned_silently(seeded: Repo) -> None:
+def test_python_git_calls_binary_is_scanned_whole(seeded: Repo) -> None:
     seeded.write(".gitattributes", "*.py binary\n")
+    seeded.write("app/big.py", "def run():\n    return 1\n")
     seeded.commit("attributes")
-    padding = "".join(f"VALUE_{i} = {i}\n" for i in range(70_000))
+    padding = "".join(f"# filler line {i:06d} " + "x" * 40 + "\n" for i in range(22_000))
     seeded.write("app/big.py", padding + "eval(input())\n")  # over the re-check limit
     data = seeded.gate_json()
-    assert data["exit_code"] != 0
+    assert file_entry(data, "app/big.py")["binary"] is True
     sast = stage(data, "sast")
-    assert sast["status"] in ("pending", "failed")
-    assert "app/big.py" in sast["message"] or any(
-        f["path"] == "app/big.py" and f["blocking"] for f in sast["findings"])
+    assert sast["status"] == "failed" and data["exit_code"] == 1
+    assert {(f["tool"], f["line"]) for f in sast["findings"] if f["path"] == "app/big.py"
+            and f["blocking"]} >= {("bandit", 22_001), ("semgrep", 22_001)}

@@ -108,14 +108,16 @@ def is_python_script(path: Path) -> bool:
     return decode.is_python(path.name, head)
 
 
-def hidden_as_binary(files: Iterable[ChangedFile]) -> list[tuple[str, str]]:
-    """Python-looking files git calls binary: their content was never written for scanning."""
+def hidden_as_binary(files: Iterable[ChangedFile],
+                     written: Iterable[str]) -> list[tuple[str, str]]:
+    """Python-looking files git calls binary whose content could not be written for scanning."""
+    present = set(written)
     out = []
     for file in files:
         lower = file.path.lower()
-        if file.binary and file.status is not FileStatus.DELETED and lower.endswith(
-                (*SEMGREP_PYTHON, *SIDECAR_PYTHON, *CYTHON, notebooks.SUFFIX)):
-            out.append((file.path, "git treats it as binary, so no scanner read it"))
+        if file.binary and file.status is not FileStatus.DELETED and file.path not in present \
+                and lower.endswith((*SEMGREP_PYTHON, *SIDECAR_PYTHON, *CYTHON, notebooks.SUFFIX)):
+            out.append((file.path, "git treats it as binary and its content was not readable"))
     return out
 
 

@@ -114,8 +114,9 @@ def _judge(ctx: StageContext, sides: Sides, jobs: list[Job], excluded: GlobSet) 
     by_path = after.by_path()
     old = sides.before.by_path()
     problems: list[str] = []
+    materialized = ctx.workspace.files if ctx.workspace is not None else ()
     unscanned = list(after.unscanned) + targets.hidden_as_binary(
-        f for f in files.values() if not excluded.matches(f.path))
+        (f for f in files.values() if not excluded.matches(f.path)), materialized)
     lines: dict[str, Lines] = {}
 
     def lines_of(path: str) -> Lines:
@@ -189,8 +190,8 @@ def _lines(file: ChangedFile | None, target: Target | None, previous: Target | N
             return Lines(None)
         return from_texts(previous.notebook.text, target.notebook.text)
     # A file the change collection decoded (``view``: UTF-16, a declared coding) has hunks of
-    # the decoded text, not of the bytes the scanners read.
-    if _judge_whole(file, root) or getattr(file, "view", None):
+    # the decoded text, not of the bytes the scanners read; one git calls binary has none.
+    if file.binary or _judge_whole(file, root) or getattr(file, "view", None):
         return Lines(None)
     return from_patch(file)
 
