@@ -138,3 +138,29 @@ def test_removing_a_suppression_is_harmless(seeded: Repo) -> None:
     decision, result = judged(seeded)
     assert result.status is StageStatus.PASSED
     assert decision.outcome in (Outcome.PASS, Outcome.PENDING)  # high tier: a person looks
+
+
+def test_a_nosemgrep_trailing_code_does_not_cover_the_next_line(seeded: Repo) -> None:
+    # semgrep reads a previous-line nosemgrep only when that line is nothing but the comment.
+    before = ("import requests\n\nVERIFY = True\n\n\ndef fetch(url):\n"
+              "    print(url)  # nosemgrep\n"
+              "    return requests.get(url, verify=VERIFY, timeout=5)\n")
+    seeded.write("app/client.py", before)
+    seeded.commit("client")
+    seeded.write("app/client.py", before.replace("VERIFY = True", "VERIFY = False"))
+    result = judged(seeded)[1]
+    flagged = [f for f in result.findings if f.rule == "python-http-client-verify-false"]
+    assert flagged and flagged[0].blocking and not flagged[0].suppressed
+    assert result.status is StageStatus.FAILED
+
+
+def test_an_old_nosemgrep_line_above_keeps_covering_an_unchanged_call(seeded: Repo) -> None:
+    before = ("import requests\n\nVERIFY = True\n\n\ndef fetch(url):\n"
+              "    # nosemgrep\n    return requests.get(url, verify=VERIFY, timeout=5)\n")
+    seeded.write("app/client.py", before)
+    seeded.commit("client, accepted")
+    seeded.write("app/client.py", before.replace("VERIFY = True", "VERIFY = False"))
+    result = judged(seeded)[1]
+    flagged = [f for f in result.findings if f.rule == "python-http-client-verify-false"]
+    assert flagged and flagged[0].suppressed and not flagged[0].blocking
+    assert result.status is StageStatus.PASSED

@@ -115,6 +115,11 @@ def suppressed(tool: str, rule: str, text: str) -> bool:
     return any(n in (rule, short) or n.endswith(f".{rule}") for n in named)
 
 
+def comment_only(text: str) -> bool:
+    """Whether a line holds only a comment (where semgrep reads a previous-line nosemgrep)."""
+    return text.lstrip().startswith(("#", "//"))
+
+
 def at_least(severity: str, threshold: str) -> bool:
     """Whether ``severity`` is at or above ``threshold`` on the policy's scale."""
     return SEVERITIES.index(severity) >= SEVERITIES.index(threshold)

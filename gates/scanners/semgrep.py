@@ -28,6 +28,7 @@ from gates.model import Finding
 from gates.policy import SemgrepSettings
 from gates.scanners import (
     ScanOutcome,
+    comment_only,
     comments,
     fingerprint,
     line_text,
@@ -106,9 +107,11 @@ class Semgrep:
             text = line_text(root, path, line)
             extra = item.get("extra", {})
             end = item.get("end", {}).get("line", line)
-            # semgrep honours "nosemgrep" on the first line of a match or the line before it.
+            # semgrep honours "nosemgrep" on the first line of a match, or alone on the line
+            # before it (a comment trailing code there covers that code, not the next line).
             remarks = notes.get(path)
-            candidates = [n for n in (line, (line or 1) - 1) if n]
+            candidates = [n for n in (line, (line or 1) - 1) if n and (
+                n == line or comment_only(line_text(root, path, n)))]
             lines = [remarks.get(n, "") if remarks is not None else line_text(root, path, n)
                      for n in candidates]
             findings.append(Finding(

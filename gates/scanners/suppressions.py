@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 
 from gates.model import Finding
-from gates.scanners import suppressed
+from gates.scanners import comment_only, suppressed
 from gates.scanners.baseline import Lines
 
 ANY = re.compile(
@@ -28,18 +28,22 @@ ANY = re.compile(
     rb"|(?i:#\s*(?:ruff|flake8)\s*:\s*noqa)")
 
 
-def covering_lines(finding: Finding) -> list[int]:
-    """The lines whose comment can suppress ``finding`` in the gate's reading of the tools."""
+def covering_lines(finding: Finding, text: Callable[[int], str]) -> list[int]:
+    """The lines whose comment can suppress ``finding`` in the gate's reading of the tools.
+
+    ``text(n)`` is the text of line ``n``: semgrep reads the line before a match only when it
+    holds nothing but a comment.
+    """
     start = finding.line or 0
     if start < 1:
         return []
     if finding.tool == "semgrep":
-        # semgrep honours a nosemgrep on the match's first line or alone on the line before.
-        return [start, start - 1] if start > 1 else [start]
+        return [start, start - 1] if start > 1 and comment_only(text(start - 1)) else [start]
     return list(range(start, max(start, finding.end_line or start) + 1))
 
 
-def honoured(finding: Finding, lines: Lines, comment: Callable[[int], str]) -> bool:
+def honoured(finding: Finding, lines: Lines, comment: Callable[[int], str],
+             text: Callable[[int], str]) -> bool:
     """Whether a suppressed finding stays suppressed after this change.
 
     ``comment(n)`` is the comment (or, outside Python, the text) of after-side line ``n``. The
@@ -50,11 +54,12 @@ def honoured(finding: Finding, lines: Lines, comment: Callable[[int], str]) -> b
             lines.touches(finding.line, finding.end_line):
         return False
     return any(n not in lines.added and suppressed(finding.tool, finding.rule, comment(n))
-               for n in covering_lines(finding))
+               for n in covering_lines(finding, text))
 
 
-def added(finding: Finding, lines: Lines, comment: Callable[[int], str]) -> bool:
+def added(finding: Finding, lines: Lines, comment: Callable[[int], str],
+          text: Callable[[int], str]) -> bool:
     """Whether a comment suppressing ``finding`` sits on a line the change wrote."""
     return any((lines.added is None or n in lines.added)
                and suppressed(finding.tool, finding.rule, comment(n))
-               for n in covering_lines(finding))
+               for n in covering_lines(finding, text))

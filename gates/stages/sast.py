@@ -201,7 +201,7 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
     """Apply suppressions, the report mode and the thresholds; list what asks for a person."""
     out: list[Finding] = []
     asks: list[str] = []
-    texts: dict[str, Callable[[int], str]] = {}
+    readers: dict[str, tuple[Callable[[int], str], Callable[[int], str]]] = {}
     for finding, new in raw:
         lines = lines_of(finding.path)
         touched = lines.touches(finding.line, finding.end_line)
@@ -209,13 +209,14 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
             continue
         note, unsuppressed = finding.note, False
         if finding.suppressed and settings.suppressions == "ask":
-            if finding.path not in texts:
-                texts[finding.path] = _comment_reader(by_path.get(finding.path))
-            if not suppressions.honoured(finding, lines, texts[finding.path]):
+            if finding.path not in readers:
+                readers[finding.path] = _readers(by_path.get(finding.path))
+            comment, text = readers[finding.path]
+            if not suppressions.honoured(finding, lines, comment, text):
                 unsuppressed = True
-                wording = NOT_HONOURED if suppressions.added(finding, lines, texts[finding.path]) \
+                wording = NOT_HONOURED if suppressions.added(finding, lines, comment, text) \
                     else NOT_COVERED
-                note = wording.format(comment=_suppression_text(finding, texts[finding.path]))
+                note = wording.format(comment=_suppression_text(finding, comment, text))
         current = dataclasses.replace(finding, suppressed=finding.suppressed and not unsuppressed,
                                       note=note, introduced=new)
         if not new:
@@ -231,21 +232,25 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
     return out, asks
 
 
-def _comment_reader(target: Target | None) -> Callable[[int], str]:
-    """Comments of the scanned text by line (outside Python: the line's text)."""
+def _readers(target: Target | None) -> tuple[Callable[[int], str], Callable[[int], str]]:
+    """The scanned text's comments by line (outside Python: the line's text), and its lines."""
     if target is None:
-        return lambda _: ""
+        return (lambda _: ""), (lambda _: "")
     root, name = target.text.parent, target.text.name
+
+    def text(n: int) -> str:
+        return line_text(root, name, n)
+
     found = comments(root, name) if target.python else None
-    if found is not None and found:
-        return lambda n: found.get(n, "")
-    return lambda n: line_text(root, name, n)
+    if found:
+        return (lambda n: found.get(n, "")), text
+    return text, text
 
 
-def _suppression_text(finding: Finding, comment: Callable[[int], str]) -> str:
-    for n in suppressions.covering_lines(finding):
-        text = comment(n)
-        m = re.search(r"#\s*no(?:sec|semgrep)\b[^#]*", text)
+def _suppression_text(finding: Finding, comment: Callable[[int], str],
+                      text: Callable[[int], str]) -> str:
+    for n in suppressions.covering_lines(finding, text):
+        m = re.search(r"#\s*no(?:sec|semgrep)\b[^#]*", comment(n))
         if m:
             return m.group().strip()[:80]
     return "a suppression comment"
