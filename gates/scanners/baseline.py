@@ -14,7 +14,6 @@ once, the one that was not there.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -82,6 +81,8 @@ def from_patch(file: ChangedFile) -> Lines:
 
 def from_texts(before: str, after: str) -> Lines:
     """The written and removed lines between two texts (a notebook's code before and after)."""
+    import difflib  # only notebooks need it: kept off the hook's import path
+
     a, b = before.split("\n"), after.split("\n")
     added: set[int] = set()
     removed: set[int] = set()

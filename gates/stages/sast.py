@@ -36,7 +36,6 @@ from gates.scanners import (
     fingerprint,
     line_text,
     runner,
-    shell,
     suppressions,
     targets,
 )
@@ -157,6 +156,7 @@ def _judge(ctx: StageContext, sides: Sides, jobs: list[Job], excluded: GlobSet) 
     judged, asks = _decide(raw, settings, by_path, lines_of)
     for target in after.targets:
         if target.notebook is not None:
+            from gates.scanners import shell  # only for notebooks
             written = None if settings.report == "whole-file" else lines_of(target.path).added
             for finding in shell.judge(target.path, target.notebook, written):
                 judged.append(finding)
