@@ -69,9 +69,9 @@ def is_python(path: str, content: bytes = b"") -> bool:
     ``env -S python3 -u``, ``uv run``, ``pipx run``), or a shell/Python polyglot."""
     if path.lower().endswith(PYTHON_SUFFIXES):
         return True
-    if not content.startswith(b"#!"):
+    head = content[:_HEAD].removeprefix(codecs.BOM_UTF8)  # Python skips a UTF-8 mark
+    if not head.startswith(b"#!"):
         return False
-    head = content[:_HEAD]
     return _SHEBANG.match(head) is not None or _POLYGLOT.search(head) is not None
 
 

@@ -78,6 +78,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
                      "end_line": x.end_line,
                      "message": _text(x.message), "fingerprint": x.fingerprint,
                      "blocking": x.blocking, "suppressed": x.suppressed,
+                     "introduced": x.introduced,
                      "note": _text(x.note or None)}
                     for x in r.findings
                 ],

@@ -105,9 +105,10 @@ def _stages(console: Console, decision: Decision) -> None:
     # (semgrep itself ran offline, --metrics=off; here only its findings are printed)
     if any(f.blocking and f.tool in ("bandit", "semgrep") for r in decision.results
            for f in r.findings):
-        console.print(Text("  a false positive can be suppressed on its line with "
-                           "'# nosec BXXX' (bandit) or '# nosemgrep: RULE' (semgrep); "
-                           "suppressions are counted and shown", style="dim"))
+        console.print(Text("  a false positive can be marked on its line with "
+                           "'# nosec BXXX' (bandit) or '# nosemgrep: RULE' (semgrep): a "
+                           "suppression the change adds is shown and needs a person's approval",
+                           style="dim"))
     verdict = Text(f"{decision.outcome.value.upper()}", style=_OUTCOME_STYLE[decision.outcome])
     verdict.append(f" (exit {decision.exit_code})")
     for action in decision.required_actions:
