@@ -6,7 +6,6 @@ the working tree, so a partially staged file is judged on exactly what will be c
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -233,6 +232,8 @@ def text_patch(old: str, new: str) -> tuple[bytes, int, int]:
     a, b = _lines(old), _lines(new)
     out = []
     added = removed = 0
+    import difflib  # only decoded files need it: off the hook's usual path
+
     for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(3):
         first, last = group[0], group[-1]
         out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@")

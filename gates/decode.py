@@ -19,9 +19,6 @@ import tokenize
 from dataclasses import dataclass
 from functools import cache
 
-from gates.notebooks import code as notebook_code
-from gates.notebooks import is_notebook
-
 # Longest first: a UTF-32-LE mark begins with the UTF-16-LE one.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -64,6 +61,10 @@ _POLYGLOT = re.compile(rb"""\bexec\b["']?\s[^\n]*?\b(?:python|pypy)[\w.-]*\b[^\n
 _HEAD = 2048  # where a #! line and a polyglot's exec line are looked for
 
 
+def _is_notebook(path: str) -> bool:
+    return path.lower().endswith(".ipynb")  # as gates.notebooks.is_notebook, without its import
+
+
 def is_python(path: str, content: bytes = b"") -> bool:
     """A Python source: by suffix (any case), a ``#!`` line that runs Python (``python3``,
     ``env -S python3 -u``, ``uv run``, ``pipx run``), or a shell/Python polyglot."""
@@ -83,7 +84,7 @@ def needs_view(path: str) -> bool:
     git calls them binary.
     """
     name = posixpath.basename(path)
-    return is_notebook(path) or name.lower().endswith(PYTHON_SUFFIXES) or "." not in name
+    return _is_notebook(path) or name.lower().endswith(PYTHON_SUFFIXES) or "." not in name
 
 
 def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
@@ -91,8 +92,10 @@ def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
     if content.startswith(_LFS_POINTER):
         # The content lives on an LFS server; what is committed is a pointer to it.
         return View(None, "a Git LFS pointer: the content is stored outside the repository")
-    if is_notebook(path):
-        notebook = notebook_code(content)
+    if _is_notebook(path):
+        from gates.notebooks import code  # JSON and its line maps, only for notebooks
+
+        notebook = code(content)
         if notebook is not None:
             return View(notebook.text, NOTEBOOK_VIEW, "utf-8")
     for bom, encoding in _BOMS:

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gates.errors import ToolFailure
 from gates.manifests import Manifest, Problem, Requirement, Source, is_manifest, read
 from gates.model import ChangedFile, FileStatus, Finding, StageResult, StageStatus
 from gates.policy import DepsSettings
-from gates.reqfile import declares_sources, include_target
 from gates.scanners import at_least, fingerprint
-from gates.sources import accepted
 from gates.stages import StageContext
-from gates.vulns import AuditResult, Pin, ServiceUnavailable
-from gates.vulns.osv import OfflineDatabase
-from gates.vulns.pip_audit import PipAudit
+
+if TYPE_CHECKING:
+    from gates.vulns import AuditResult, Pin
+# gates.reqfile, gates.sources and the audit clients are imported where they are used: most
+# commits change no manifest, and the hook should not pay for pip's option parser on those.
 
 SOURCE_RULE, UNAUDITED_RULE = "package-source", "not-audited"
 # Names a file included with -r often has; such a changed file that sets a package source is read
@@ -102,6 +103,8 @@ def _lists_sources(root: Path, file: ChangedFile) -> bool:
     try:
         if not judged.is_file() or judged.stat().st_size > _SNIFF_LIMIT:
             return False
+        from gates.reqfile import declares_sources
+
         return declares_sources(judged.read_bytes())
     except OSError:
         return False
@@ -110,6 +113,9 @@ def _lists_sources(root: Path, file: ChangedFile) -> bool:
 def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None,
               changed: dict[str, ChangedFile]) -> list[tuple[str, bool]]:
     """Judge one manifest's contents; returns the changed files it includes, to read next."""
+    from gates.reqfile import include_target
+    from gates.sources import accepted
+
     settings = audit.settings
     old = before or Manifest()
     note = "" if before is not None else "no earlier version to compare with"
@@ -230,6 +236,10 @@ def _advisories(audit: _Audit, result: AuditResult) -> None:
 
 
 def _audit(pins: list[Pin], settings: DepsSettings, root: Path) -> tuple[AuditResult, str]:
+    from gates.vulns import AuditResult, ServiceUnavailable
+    from gates.vulns.osv import OfflineDatabase
+    from gates.vulns.pip_audit import PipAudit
+
     offline = OfflineDatabase((root / settings.offline_db).resolve()) \
         if settings.offline_db else None
     try:
