@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from gates.errors import GateError
+from gates.masking import mask_result
 from gates.model import (
     ChangeSet,
     Classification,
@@ -84,7 +85,9 @@ def _guarded(name: str, ctx: StageContext) -> StageResult:
     except Exception as exc:  # a bug in a stage must fail closed, not crash or pass
         result = StageResult(name, StageStatus.ERROR,
                              f"internal error: {type(exc).__name__}: {exc}")
-    return replace(result, duration=result.duration or time.perf_counter() - started)
+    # What a stage says may quote a secret (bandit B105): masked once, before any report.
+    return replace(mask_result(result),
+                   duration=result.duration or time.perf_counter() - started)
 
 
 def _optional(policy: Policy, tier: str, result: StageResult) -> StageResult:

@@ -47,3 +47,19 @@ def test_an_approval_clears_pending_stages_never_failures() -> None:
     assert fold(approved[:2]) is Outcome.PENDING
     errored = (StageResult("sast", StageStatus.ERROR), StageResult("approval", StageStatus.PASSED))
     assert fold(errored) is Outcome.TOOL_FAILURE
+
+
+def test_reports_never_carry_a_secret_a_scanner_quotes(seeded: Repo) -> None:
+    import io
+
+    from gates.report import render
+
+    secret = "Zq8#vR2!mK9@xL4$"
+    seeded.write("app/settings.py", f"DB_PASSWORD = '{secret}'\n")
+    decision = check(Request(SourceKind.STAGED, cwd=seeded.root))
+    sast = next(r for r in decision.results if r.stage == "sast")
+    assert any(f.rule == "B105" for f in sast.findings)  # bandit quotes what it found...
+    for fmt in ("json", "terminal"):
+        out = io.StringIO()
+        render(fmt, decision, out, explain=True)
+        assert secret not in out.getvalue(), fmt  # ...and no report carries it
