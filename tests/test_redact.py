@@ -85,3 +85,11 @@ def test_a_long_secret_is_masked_whole_never_only_its_first_part() -> None:
     secret = "Ab9x" * 40  # longer than a name run the keyword scan keeps
     text, count = redact(f"+password = '{secret}'\n", "app/c.py")
     assert count == 1 and secret[-20:] not in text and secret[:20] not in text
+
+
+@pytest.mark.parametrize(("secret", "kind"), SECRETS)
+def test_tokens_in_prose_are_masked_whole(secret: str, kind: str) -> None:
+    # No assignment to lean on (a commit message, a scanner's message): the token's own shape
+    # must mask all of it, not only the prefix its pattern groups ("ghp").
+    text, _ = redact(f"rotated the key {secret} after the incident\n")
+    assert secret[-12:] not in text, text

@@ -31,7 +31,7 @@ from detect_secrets.filters.heuristic import (
 )
 from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.plugins.basic_auth import BasicAuthDetector
 from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
@@ -149,7 +149,7 @@ def scan_line(line: str, path: str, families: Collection[str], *,
         for window in _windows(variant):
             if KEYS in families:
                 for plugin in KEY_PLUGINS:
-                    for value in plugin.analyze_string(window):
+                    for value in _whole_matches(plugin, window):
                         if value and not is_sequential_string(value) \
                                 and _armoured(plugin, window):
                             out.setdefault(value, Secret(KEYS, type(plugin).__name__, value))
@@ -162,6 +162,21 @@ def scan_line(line: str, path: str, families: Collection[str], *,
     # header seen by two plugins).
     return [s for i, s in enumerate(found)
             if not any(s.family == t.family and s.value in t.value for t in found[:i])]
+
+
+def _whole_matches(plugin: BasePlugin, text: str) -> Iterator[str]:
+    """What a plugin matched: ``analyze_string`` yields ``findall`` results, which for a pattern
+    with a group is the group (GitHub's ``(ghp|gho|…)_…`` gives "ghp", and masking that would
+    leave the token in plain sight)."""
+    if not isinstance(plugin, RegexBasedDetector):
+        yield from plugin.analyze_string(text)
+        return
+    for regex in plugin.denylist:
+        for m in regex.finditer(text):
+            # A group that opens the match is a prefix (GitHub's); one inside it is the secret
+            # itself (basic auth's password between "://user:" and "@").
+            inner = m.lastindex is not None and m.start(1) > m.start(0)
+            yield m.group(1) if inner else m.group(0)
 
 
 def _armoured(plugin: BasePlugin, line: str) -> bool:
