@@ -70,7 +70,7 @@ class Bandit:
             findings.append(Finding(
                 tool="bandit", rule=rule, severity=_LEVEL.get(item["issue_severity"], "low"),
                 confidence=_LEVEL.get(item["issue_confidence"], "low"), path=path, line=line,
-                message=f"{item['test_name']}: {item['issue_text']}",
+                message=f"{item['issue_text']} ({item['test_name']})",
                 fingerprint=fingerprint("bandit", rule, path, text), end_line=max(span),
                 suppressed=any(suppressed("bandit", rule, remarks.get(n, "")) for n in span),
             ))

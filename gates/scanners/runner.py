@@ -23,7 +23,7 @@ from gates.model import Finding
 from gates.scanners import Scanner, ScanOutcome, fingerprint, line_text
 from gates.scanners.targets import Plan, Target
 
-CACHE_SCHEMA = "sast-2"  # bump when what a cached finding means changes
+CACHE_SCHEMA = "sast-3"  # bump when what a cached finding means changes
 Select = Callable[[Target], str | None]  # what a scanner is given for a target (None: nothing)
 
 
