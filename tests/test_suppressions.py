@@ -34,7 +34,7 @@ def test_an_added_nosec_is_reported_and_the_change_goes_high(seeded: Repo) -> No
     assert note.startswith("suppressed by this change (# nosec B602")
     assert on_line(result, 5, "semgrep")[0][2] is False
     assert result.status is StageStatus.PENDING
-    assert "suppression this change added" in result.message
+    assert "hidden by a suppression nobody accepted for it" in result.message
     assert decision.outcome is Outcome.PENDING
 
 
@@ -154,7 +154,9 @@ def test_a_nosemgrep_trailing_code_does_not_cover_the_next_line(seeded: Repo) ->
     assert result.status is StageStatus.FAILED
 
 
-def test_an_old_nosemgrep_line_above_keeps_covering_an_unchanged_call(seeded: Repo) -> None:
+def test_an_old_suppression_does_not_hide_a_finding_the_change_introduces(seeded: Repo) -> None:
+    # The blanket "# nosemgrep" sat above a call nobody flagged; flipping the constant makes the
+    # unchanged call dangerous. Nobody accepted that finding: it is shown, and a person decides.
     before = ("import requests\n\nVERIFY = True\n\n\ndef fetch(url):\n"
               "    # nosemgrep\n    return requests.get(url, verify=VERIFY, timeout=5)\n")
     seeded.write("app/client.py", before)
@@ -162,5 +164,18 @@ def test_an_old_nosemgrep_line_above_keeps_covering_an_unchanged_call(seeded: Re
     seeded.write("app/client.py", before.replace("VERIFY = True", "VERIFY = False"))
     result = judged(seeded)[1]
     flagged = [f for f in result.findings if f.rule == "python-http-client-verify-false"]
-    assert flagged and flagged[0].suppressed and not flagged[0].blocking
+    assert flagged and not flagged[0].suppressed and flagged[0].introduced
+    assert "hides a finding this change introduces" in flagged[0].note
+    assert result.status is StageStatus.PENDING
+
+
+def test_an_old_suppression_keeps_covering_the_finding_it_was_written_for(seeded: Repo) -> None:
+    before = ("import requests\n\nVERIFY = False\n\n\ndef fetch(url):\n"
+              "    # nosemgrep\n    return requests.get(url, verify=VERIFY, timeout=5)\n")
+    seeded.write("app/client.py", before)
+    seeded.commit("client, accepted")
+    seeded.write("app/client.py", before + "\n\ndef other():\n    return 1\n")
+    result = judged(seeded)[1]
+    flagged = [f for f in result.findings if f.rule == "python-http-client-verify-false"]
+    assert flagged and flagged[0].suppressed and not flagged[0].introduced
     assert result.status is StageStatus.PASSED

@@ -52,6 +52,8 @@ from gates.workspace import Workspace
 ALREADY_PRESENT = "already present before this change"
 NOT_HONOURED = ("suppressed by this change ({comment}): not honoured, a person must accept "
                 "the suppression")
+NOT_ACCEPTED = ("an existing suppression ({comment}) hides a finding this change introduces: "
+                "not honoured, a person must accept the suppression")
 NOT_COVERED = ("an existing suppression ({comment}) now covers code this change wrote: not "
                "honoured, a person must accept the suppression")
 
@@ -212,10 +214,15 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
             if finding.path not in readers:
                 readers[finding.path] = _readers(by_path.get(finding.path))
             comment, text = readers[finding.path]
-            if not suppressions.honoured(finding, lines, comment, text):
+            # A suppression was accepted for a finding as it was: one the change introduces (a
+            # flipped constant under an old blanket "# nosemgrep", a .txt renamed to .py, a new
+            # #! line) was never accepted by anyone, wherever the comment sits.
+            accepted = suppressions.honoured(finding, lines, comment, text)
+            # (only sast.report: introduced scans the before side and knows what is new)
+            if (new and settings.report == "introduced") or not accepted:
                 unsuppressed = True
                 wording = NOT_HONOURED if suppressions.added(finding, lines, comment, text) \
-                    else NOT_COVERED
+                    else NOT_ACCEPTED if accepted else NOT_COVERED
                 note = wording.format(comment=_suppression_text(finding, comment, text))
         current = dataclasses.replace(finding, suppressed=finding.suppressed and not unsuppressed,
                                       note=note, introduced=new)
@@ -226,7 +233,8 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
         blocks = _blocks(current, settings)
         if unsuppressed and blocks:
             asks.append(f"{finding.path}:{finding.line}: {finding.tool} {finding.rule} is "
-                        "hidden by a suppression this change added or moved under new code")
+                        "hidden by a suppression nobody accepted for it (added, moved under new "
+                        "code, or older than the finding)")
             blocks = False
         out.append(dataclasses.replace(current, blocking=blocks))
     return out, asks
