@@ -173,3 +173,36 @@ def test_a_file_moved_out_of_an_excluded_folder_has_no_before_side(seeded: Repo)
     result = sast(seeded)[1]
     assert result.status is StageStatus.FAILED
     assert any(f.path == "app/tool.py" and f.introduced and f.blocking for f in result.findings)
+
+
+SHELL_FLAG = '''\
+import subprocess
+
+
+class Runner:
+    USE_SHELL = {flag}
+
+    def run(self, cmd):
+        return subprocess.call(cmd, shell=self.USE_SHELL)
+'''
+
+
+def test_a_flag_the_change_flips_makes_an_old_finding_new(seeded: Repo) -> None:
+    # bandit flags shell=<name> the same way whatever the name holds: before and after look alike,
+    # but the change rebinds the name the flagged line uses.
+    seeded.write("app/runner.py", SHELL_FLAG.format(flag="False"))
+    seeded.commit("runner")
+    seeded.write("app/runner.py", SHELL_FLAG.format(flag="True"))
+    result = sast(seeded)[1]
+    flagged = [f for f in result.findings if f.tool == "bandit" and f.line == 8]
+    assert flagged and all(f.introduced for f in flagged)
+    assert "uses USE_SHELL, which this change rebinds" in flagged[0].note
+
+
+def test_a_number_the_change_edits_leaves_old_findings_old(seeded: Repo) -> None:
+    seeded.write("app/runner.py", SHELL_FLAG.format(flag="True") + "\nRETRIES = 1\n")
+    seeded.commit("runner")
+    seeded.write("app/runner.py", SHELL_FLAG.format(flag="True") + "\nRETRIES = 3\n")
+    result = sast(seeded)[1]
+    assert all(not f.introduced for f in result.findings if f.tool == "bandit")
+    assert result.status is StageStatus.PASSED

@@ -14,6 +14,7 @@ once, the one that was not there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -126,3 +127,46 @@ def _length(finding: Finding) -> int:
 def _touches_removed(finding: Finding, lines: Lines) -> bool:
     start = finding.line or 0
     return any(n in lines.removed for n in range(start, max(start, finding.end_line or start) + 1))
+
+
+# What an added line can rebind: an assignment (annotated, augmented, to an attribute), a def or
+# class, an import alias.
+_BINDS = re.compile(
+    r"^\s*(?:(?:async\s+)?def\s+(\w+)|class\s+(\w+)"
+    r"|(?:from\s+\S+\s+)?import\s+.*?\bas\s+(\w+)\s*$"
+    r"|([A-Za-z_][\w.]*)\s*(?::[^=\n]*)?(?:[-+*/|&^%]|//|\*\*|<<|>>)?=(?!=)\s*(.*))")
+# A value that can switch a check on or off, or stand for another callable: a flag, a test, an
+# alias. A number or a string (TIMEOUT = 10) is left out: it rarely turns a finding's meaning.
+_SWITCH = re.compile(r"^(?:True|False|None|not\b|lambda\b|[A-Za-z_][\w.]*\s*(?:#.*)?$)"
+                     r"|==|!=|\bis\b|\bin\b|\band\b|\bor\b")
+_IMPORTED = re.compile(r"^\s*from\s+\S+\s+import\s+\(?([\w\s,]+)\)?\s*$")
+
+
+def rebound(file: ChangedFile | None) -> frozenset[str]:
+    """The names the change's added lines (re)bind in ``file``: a finding already present on a
+    line that uses one of them may mean something else now (``USE_SHELL = True`` above an
+    unchanged ``subprocess.call(cmd, shell=USE_SHELL)`` that bandit flagged at low before)."""
+    if file is None or not file.patch:
+        return frozenset()
+    names: set[str] = set()
+    for side, _, raw in changed_lines(file.patch):
+        if side is not Side.ADDED:
+            continue
+        text = raw.decode("utf-8", "replace")
+        m = _BINDS.match(text)
+        if m and (m.group(4) is None or _SWITCH.search(m.group(5).strip())):
+            name = next(g for g in m.groups()[:4] if g)
+            names.add(name.rsplit(".", 1)[-1])
+        imported = _IMPORTED.match(text)
+        if imported:
+            names.update(n.strip() for n in imported.group(1).split(",") if n.strip())
+    return frozenset(n for n in names if len(n) > 1 and n not in _COMMON)
+
+
+_COMMON = frozenset({"self", "cls", "i", "j", "k", "x", "y", "_"})
+
+
+def uses(text: str, names: frozenset[str]) -> str | None:
+    """The first of ``names`` that ``text`` (a flagged line) uses as a whole word."""
+    return next((n for n in sorted(names) if re.search(rf"(?<![\w.]){re.escape(n)}\b", text)
+                 or re.search(rf"\.{re.escape(n)}\b", text)), None)

@@ -32,6 +32,7 @@ from gates.policy import SastSettings
 from gates.scanners import (
     Scanner,
     at_least,
+    baseline,
     comments,
     fingerprint,
     line_text,
@@ -146,7 +147,11 @@ def _judge(ctx: StageContext, sides: Sides, jobs: list[Job], excluded: GlobSet) 
             previous = job.previous(before_paths.get(path))
             flags = introduced(found, previous, lines_of(path)) \
                 if settings.report == "introduced" else [True] * len(found)
-            raw.extend(zip(found, flags, strict=True))
+            if not all(flags):
+                judged, flags = _rebinds(found, flags, files.get(path), by_path.get(path))
+                raw.extend(zip(judged, flags, strict=True))
+            else:
+                raw.extend(zip(found, flags, strict=True))
     if not settings.bandit.enabled:
         # semgrep does not report a Python file it cannot parse; bandit does. Without bandit,
         # the gate checks that each Python file parses, so a broken file is never "clean".
@@ -238,6 +243,25 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
             blocks = False
         out.append(dataclasses.replace(current, blocking=blocks))
     return out, asks
+
+
+def _rebinds(found: list[Finding], flags: list[bool], file: ChangedFile | None,
+             target: Target | None) -> tuple[list[Finding], list[bool]]:
+    """A finding already present whose line uses a name the change rebinds counts as introduced:
+    its meaning may have changed even though its text did not."""
+    names = baseline.rebound(file)
+    if not names:
+        return found, flags
+    text = _readers(target)[1]
+    out_found, out_flags = [], []
+    for finding, flag in zip(found, flags, strict=True):
+        name = None if flag or finding.line is None else baseline.uses(
+            " ".join(text(n) for n in range(finding.line, (finding.end_line or finding.line) + 1)),
+            names)
+        out_found.append(finding if name is None else dataclasses.replace(finding, note="; ".join(
+            n for n in (finding.note, f"its line uses {name}, which this change rebinds") if n)))
+        out_flags.append(flag or name is not None)
+    return out_found, out_flags
 
 
 def _readers(target: Target | None) -> tuple[Callable[[int], str], Callable[[int], str]]:
