@@ -93,3 +93,52 @@ def test_tokens_in_prose_are_masked_whole(secret: str, kind: str) -> None:
     # must mask all of it, not only the prefix its pattern groups ("ghp").
     text, _ = redact(f"rotated the key {secret} after the incident\n")
     assert secret[-12:] not in text, text
+
+
+S = "Qm7Xr2Lp9Kz4Wt6V"
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    # black wraps a long assignment; the value is alone on its line
+    ("auth/ldap.py", f'+LDAP_BIND_PASSWORD = (\n+    "{S}"\n+)\n'),
+    ("app/s.py", f'+settings = Settings(\n+    db_password=\n+        "{S}",\n+)\n'),
+    # Kubernetes and ECS: the name is a value of ``name:``, the secret a sibling key
+    ("k8s/auth/deployment.yaml", f"+        - name: DB_PASSWORD\n+          value: {S}\n"),
+    ("deploy/task.json", f'+{{"name": "DB_PASSWORD", "value": "{S}"}}\n'),
+    ("deploy/task.json", f'+  {{\n+    "name": "DB_PASSWORD",\n+    "value": "{S}"\n+  }}\n'),
+    # YAML folded, block and list values
+    ("config/ldap.yaml", f"+  bind_password: >-\n+    {S}\n"),
+    ("config/ldap.yaml", f"+password: |\n+  {S}\n"),
+    ("config/app.yaml", f"+credentials:\n+  - admin\n+  - {S}\n"),
+    ("config/app.yaml", f"+  password: &dbpw {S}\n"),
+    # typed values, dicts, lists, calls and short names
+    ("auth/config.py", f'+    db_password: str = "{S}"\n'),
+    ("app/s.py", f'+PASSWORDS = {{\n+    "prod": "{S}",\n+    "stage": "{S[::-1]}",\n+}}\n'),
+    ("app/s.py", f'+PASSWORDS = ["{S}"]\n'),
+    ("app/s.py", f'+cmd = ["mysql", "--password", "{S}"]\n'),
+    ("app/s.py", f'+cmd = [\n+    "--password",\n+    "{S}",\n+]\n'),
+    ("app/s.py", f'+conn = connect(host, password="{S}")\n'),
+    ("app/s.py", f'+conn.login("admin", "{S}")\n'),
+    ("app/s.py", f'+PW = "{S}"\n'),
+    ("app/s.py", f'+password_hash = "{S}"\n'),
+    ("app/s.py", f'+DB = os.getenv("DB_PASSWORD", "{S}")\n'),
+    # prose: comments and commit messages
+    ("app/s.py", f"+# the admin password is {S}\n"),
+    ("app/s.py", f'+log.info("the admin password is {S} now")\n'),
+    ("", f"Rotate creds; new admin pw {S}\n"),
+])
+def test_a_value_away_from_its_name_is_masked(path: str, text: str) -> None:
+    masked, count = redact(text, path)
+    assert S not in masked and S[::-1] not in masked and count >= 1, masked
+
+
+def test_masking_near_a_name_stops_at_the_next_statement_or_key() -> None:
+    text = (f'+LDAP_BIND_PASSWORD = (\n+    "{S}"\n+)\n+HOST = "ldap.internal"\n'
+            "+def verify(token):\n+    return hmac.compare_digest(token, expected)\n"
+            '+    pass\n+NAME = "gate-service"\n')
+    masked, count = redact(text, "auth/ldap.py")
+    assert S not in masked and count == 1
+    assert '"ldap.internal"' in masked and '"gate-service"' in masked
+    yaml = f"+env:\n+  - name: DB_PASSWORD\n+    value: {S}\n+  - name: HOST\n+    value: db\n"
+    masked, _ = redact(yaml, "k8s/d.yaml")
+    assert S not in masked and "value: db" in masked

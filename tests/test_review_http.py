@@ -240,3 +240,37 @@ def test_no_planted_secret_reaches_the_endpoint_in_any_part_of_the_prompt(
     # The model approved what it saw; the withheld files were seen by nobody yet.
     assert stage["status"] == "pending" and "a person must review them" in stage["message"]
     assert data["outcome"] != "pass"
+
+
+def test_values_away_from_their_names_never_reach_the_endpoint(seeded: Repo,
+                                                                server: Scripted) -> None:
+    # Each file is high (auth) and not withheld (tests are no `credentials`): the values below
+    # are on another line than their name, or beside it in a dict, list or call, where a
+    # line-by-line detector sees no assignment. Only the redaction stands between them and the
+    # model.
+    seeded.write(".gate.yaml", f"extends: default\nreview:\n  provider: openai-compatible\n"
+                 f"  model: m\n  base_url: {server.url}\n  api_key_env: REVIEW_KEY\n")
+    seeded.commit("policy")
+    seeded.git("checkout", "-q", "-b", "feature")
+    values = ["Qm7Xr2Lp9Kz4Wt6V", "Hs4Kd9Vm2Qx7Rp1T", "Jw6Tn3Bc8Lz1Qm5X", "Vx7qLm2RtZ9kWp4N",
+              "Zt5Nc8Hq1Yw3Lb7P", "Bc8Lz1Qm5XJw6Tn3", "Lp9Kz4Wt6VQm7Xr2"]
+    seeded.write("auth/tests/ldap.py", f'LDAP_BIND_PASSWORD = (\n    "{values[0]}"\n)\n\n\n'
+                 "def login(user, password):\n    return True\n")
+    seeded.write("auth/tests/settings.py", "class Settings:\n"
+                 f'    db_password: str = "{values[3]}"\n'
+                 f'    PASSWORDS = {{"prod": "{values[4]}"}}\n'
+                 f'    ARGS = ["--password", "{values[5]}"]\n'
+                 f'    conn = ldap.simple_bind_s("cn=admin", "{values[6]}")\n')
+    seeded.write("auth/tests/deployment.yaml", "spec:\n  containers:\n    - name: sso\n      env:\n"
+                 f"        - name: DB_PASSWORD\n          value: {values[1]}\n")
+    seeded.write("auth/tests/ldap.yaml", f"ldap:\n  bind_password: >-\n    {values[2]}\n")
+    seeded.commit("ldap login")
+    server.script.append((200, {}, chat({"verdict": "approve", "summary": "ok",
+                                         "findings": []}), 0.0))
+    seeded.gate_json("--base", "main", env={"REVIEW_KEY": KEY})
+    (raw,) = server.raw
+    sent = "".join(m["content"] for m in json.loads(raw)["messages"])
+    for path in ("ldap.py", "settings.py", "deployment.yaml", "ldap.yaml"):
+        assert f"### auth/tests/{path}" in sent  # sent, not withheld
+    for value in values:
+        assert value.encode() not in raw, value

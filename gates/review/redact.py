@@ -6,8 +6,10 @@ literal assigned value is masked, whatever its entropy (a weak password is still
 Around it, what a line-by-line detector cannot see: whole private-key blocks (the body lines, not
 only the header), PuTTY key files, both halves of ``user:password@`` in URLs, and base64 lines that
 look like the body of a key whose header is outside the hunk. Each is replaced by
-``[REDACTED:<kind>]``. Files of the policy's ``secrets`` and ``credentials`` categories are never
-sent at all, only named (see ``gates.review.prompt``): this is the second line of defence.
+``[REDACTED:<kind>]``. Then ``gates.secrets.nearby`` masks what sits near a secret-like name
+rather than on its line (wrapped, folded, typed, paired and call-argument values): over-masking
+is the price. Files of the policy's ``secrets`` and ``credentials`` categories are never sent at
+all, only named (see ``gates.review.prompt``): this is the second line of defence.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import cache
 
 from gates.secrets import DETECTORS
 from gates.secrets.detector import entropy, mask, scan_line
+from gates.secrets.nearby import mask_nearby
 from gates.secrets.prefilter import Prefilter
 
 _BLOCKS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -62,7 +65,10 @@ def redact(text: str, path: str = "") -> tuple[str, int]:
         last = candidate.offset + len(candidate.text)
         total += len(secrets)
     pieces.append(data[last:].decode("utf-8", "replace"))
-    text = "".join(pieces)
+    # What a line-by-line detector cannot see: values on the lines after their name, and the
+    # literals beside a name in dicts, lists and calls. Over-masking is the price.
+    text, count = mask_nearby("".join(pieces), path)
+    total += count
 
     def body(m: re.Match[str]) -> str:
         nonlocal total
