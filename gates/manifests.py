@@ -14,10 +14,13 @@ import tomllib
 from dataclasses import dataclass, replace
 from typing import Any
 
-_REQUIREMENTS = re.compile(r"(?:^|/)[^/]*(?:requirements|constraints)[^/]*\.(?:txt|in)$|"
-                           r"(?:^|/)requirements/[^/]+\.(?:txt|in)$", re.IGNORECASE)
-_NAMED = frozenset({"pyproject.toml", "poetry.lock", "uv.lock", "pipfile", "pipfile.lock",
-                    "setup.cfg", "setup.py"})
+# Requirements files by name; rye's requirements.lock and requirements-dev.lock are pip's format.
+_REQUIREMENTS = re.compile(r"(?:^|/)[^/]*(?:requirements|constraints)[^/]*\.(?:txt|in|lock)$|"
+                           r"(?:^|/)requirements/[^/]+\.(?:txt|in|lock)$", re.IGNORECASE)
+_NAMED = frozenset({"pyproject.toml", "poetry.lock", "uv.lock", "pdm.lock", "pylock.toml",
+                    "pipfile", "pipfile.lock", "setup.cfg", "setup.py"})
+# PEP 751 names a lock file pylock.toml or pylock.<name>.toml.
+_PYLOCK = re.compile(r"pylock\.[^/]+\.toml", re.IGNORECASE)
 # Files that only say where packages come from: pip's configuration (read from a virtualenv, from
 # PIP_CONFIG_FILE, from ~/.pip when HOME is the checkout) and uv's.
 CONFIG_FILES = frozenset({"pip.conf", "pip.ini", "uv.toml"})
@@ -26,7 +29,8 @@ CONFIG_FILES = frozenset({"pip.conf", "pip.ini", "uv.toml"})
 def is_manifest(path: str) -> bool:
     """Whether ``path`` is a dependency manifest (or package-source configuration) to audit."""
     base = posixpath.basename(path).lower()
-    return base in _NAMED or base in CONFIG_FILES or bool(_REQUIREMENTS.search(path))
+    return base in _NAMED or base in CONFIG_FILES or bool(_REQUIREMENTS.search(path)) or \
+        bool(_PYLOCK.fullmatch(base))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +108,17 @@ def read(path: str, content: bytes, *, requirements_format: bool = False) -> Man
     Raises ``ValueError`` when a TOML, JSON or INI manifest does not parse.
     """
     base = posixpath.basename(path).lower()
+    if _PYLOCK.fullmatch(base):
+        base = "pylock.toml"
     if requirements_format or not (base in _NAMED or base in CONFIG_FILES):
         # Imported here: it loads pip-requirements-parser, which only the deps stage needs.
         from gates import reqfile
 
-        return reqfile.read(content)
+        return with_artifact_pins(reqfile.read(content))
+    return with_artifact_pins(_read_named(base, content))
+
+
+def _read_named(base: str, content: bytes) -> Manifest:
     text = content.decode("utf-8-sig", "replace")  # pip and tomllib callers drop the mark too
     if base == "setup.py":
         return Manifest(problems=(Problem("setup.py", None, "setup.py is code: its requirements "
@@ -121,19 +131,98 @@ def read(path: str, content: bytes, *, requirements_format: bool = False) -> Man
     from gates.sources import toml_sources
 
     if base == "uv.toml":
-        return Manifest(sources=toml_sources(base, tomllib.loads(text), text))
+        data = tomllib.loads(text)
+        found = _split([_pep508(s, _line_of(text.splitlines(), s)) for s in _uv_pins(data)])
+        return replace(found, sources=found.sources + toml_sources(base, data, text))
     if base == "pipfile.lock":
         return _pipfile_lock(text)  # its _meta.sources are read there
     if base == "setup.cfg":
         return _setup_cfg(text)
     data = tomllib.loads(text)
-    found = {"pipfile": _pipfile, "pyproject.toml": _pyproject}.get(base, _lock_toml)(data, text)
+    found = {"pipfile": _pipfile, "pyproject.toml": _pyproject,
+             "pylock.toml": _pylock}.get(base, _lock_toml)(data, text)
     return replace(found, sources=found.sources + toml_sources(base, data, text))
 
 
 def parse(path: str, content: bytes) -> list[Requirement]:
     """The package requirements a manifest declares (``ValueError`` when it does not parse)."""
     return list(read(path, content).requirements)
+
+
+def exact_version(specifier: str) -> str | None:
+    """The one version a PEP 440 specifier set pins with ``==``/``===``, else ``None``.
+
+    ``==1.26.4,<2`` installs 1.26.4 exactly as ``==1.26.4`` does: the other clauses only agree.
+    A wildcard (``==1.26.*``), a range, or clauses that exclude the pinned version are no pin.
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        specs = list(SpecifierSet(specifier))
+    except InvalidSpecifier:
+        return None
+    pins = [s for s in specs if s.operator in ("==", "===") and "*" not in s.version]
+    if not pins:
+        return None
+    version = pins[0].version
+    try:
+        agree = all(s is pins[0] or s.contains(version, prereleases=True) for s in specs)
+    except ValueError:  # an "===" string that is no PEP 440 version
+        return None
+    return version if agree else None
+
+
+# Archive suffixes pip installs from a direct URL or path (the wheel's own form aside).
+_SDIST = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
+
+
+def artifact_pin(target: str) -> tuple[str, str] | None:
+    """(name, version) a wheel or sdist file name in a URL or path gives, else ``None``."""
+    from urllib.parse import unquote, urlsplit
+
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        path = urlsplit(target).path if re.match(r"^[A-Za-z][\w+.-]*:", target) else target
+    except ValueError:
+        return None
+    last = unquote(path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
+    if last.lower().endswith(".whl"):
+        try:
+            name, version, _, _ = parse_wheel_filename(last)
+        except InvalidWheelFilename:
+            return None
+        return normalize(name), str(version)
+    suffix = next((s for s in _SDIST if last.lower().endswith(s)), None)
+    if suffix is None:
+        return None
+    project, _, release = last[:-len(suffix)].rpartition("-")
+    if not project or not re.fullmatch(r"\d[\w.+!-]*", release):
+        return None
+    return normalize(project), release
+
+
+def with_artifact_pins(manifest: Manifest) -> Manifest:
+    """Add the pin a direct URL or path names in its file name (``urllib3-1.26.4-….whl``).
+
+    The source is judged as a source; the version it installs is audited like any pin, so a
+    vulnerable wheel is blocked even when its host is one the policy vouches for.
+    """
+    have = {(r.name, r.version, r.line) for r in manifest.requirements}
+    extra = []
+    for source in manifest.sources:
+        kind = source.kind.lower().replace("_", "-")
+        if kind.endswith(("download host", "index-url", "index-urls", "find-links", "registry",
+                          "include", "trusted-host", "vcs", "git")):
+            continue
+        pin = artifact_pin(source.target)
+        if pin is not None and (pin[0], pin[1], source.line) not in have:
+            have.add((pin[0], pin[1], source.line))
+            extra.append(Requirement(pin[0], pin[1], source.text, source.line))
+    if not extra:
+        return manifest
+    return replace(manifest, requirements=tuple(sorted(
+        (*manifest.requirements, *extra), key=lambda r: r.line or 0)))
 
 
 def _pep508(spec: str, number: int | None) -> Requirement | Source:
@@ -149,9 +238,7 @@ def _pep508(spec: str, number: int | None) -> Requirement | Source:
         from gates.reqfile import link_kind
 
         return Source(link_kind(req.url, "+" in req.url.split(":", 1)[0]), req.url, spec, number)
-    pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
-    version = pins[0].version if len(pins) == 1 and len(req.specifier) == 1 else None
-    return Requirement(normalize(req.name), version, spec, number)
+    return Requirement(normalize(req.name), exact_version(str(req.specifier)), spec, number)
 
 
 def _split(found: list[Requirement | Source]) -> Manifest:
@@ -170,10 +257,21 @@ def _pyproject(data: dict[str, Any], text: str) -> Manifest:
         specs.extend(s for s in group if isinstance(s, str))
     specs.extend(data.get("build-system", {}).get("requires", []))
     tool = data.get("tool", {})
-    specs.extend(tool.get("uv", {}).get("dev-dependencies", []))
+    specs.extend(_uv_pins(tool.get("uv", {})))
     for group in tool.get("pdm", {}).get("dev-dependencies", {}).values():
         specs.extend(group)
+    # hatch installs each environment's dependencies (and extra-dependencies) with pip or uv.
+    for env in _tables(tool.get("hatch", {}).get("envs", {})):
+        for key in ("dependencies", "extra-dependencies"):
+            specs.extend(_strings(env.get(key)))
     out.extend(_pep508(s, _line_of(lines, s)) for s in specs if isinstance(s, str))
+    for name, value in _tables_of(tool.get("pixi", {}), "pypi-dependencies"):
+        if isinstance(value, (str, dict)) and not _elsewhere(value):
+            version = value if isinstance(value, str) else value.get("version", "")
+            version = "" if not isinstance(version, str) or version.strip() == "*" else version
+            key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
+            out.append(Requirement(normalize(name), exact_version(version),
+                                   f"{name} = {version or '*'!r}", _line_matching(lines, key)))
     poetry = data.get("tool", {}).get("poetry", {})
     tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
     tables += [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
@@ -182,12 +280,83 @@ def _pyproject(data: dict[str, Any], text: str) -> Manifest:
             if name.lower() == "python" or _elsewhere(value):
                 continue  # a git, path or url dependency is a source (gates.sources)
             version = value.get("version") if isinstance(value, dict) else value
-            exact = version.lstrip("= ") if isinstance(version, str) and \
-                re.fullmatch(r"=?=?\s*\d[\w.+!-]*", version) else None
+            exact = _poetry_exact(version)
             key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
             out.append(Requirement(normalize(name), exact, f"{name} = {version!r}",
                                    _line_matching(lines, key)))
     return _split(out)
+
+
+def _poetry_exact(version: object) -> str | None:
+    """Poetry's bare ``1.2.3`` and ``=1.2.3`` are exact; other forms as PEP 440 reads them."""
+    if not isinstance(version, str):
+        return None
+    if re.fullmatch(r"=?=?\s*\d[\w.+!-]*", version.strip()):
+        return version.strip().lstrip("= ")
+    return exact_version(version)
+
+
+def _uv_pins(table: dict[str, Any]) -> list[str]:
+    """Requirements a uv table adds or forces: dev, override, constraint and build constraints.
+
+    An override replaces every other requirement on that package, a constraint narrows it: a
+    vulnerable pin in either is installed as surely as a dependency.
+    """
+    out: list[str] = []
+    for key in ("dev-dependencies", "override-dependencies", "constraint-dependencies",
+                "build-constraint-dependencies"):
+        out.extend(_strings(table.get(key)))
+    return out
+
+
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _tables(value: object) -> list[dict[str, Any]]:
+    return [v for v in value.values() if isinstance(v, dict)] if isinstance(value, dict) else []
+
+
+def _tables_of(pixi: object, key: str) -> list[tuple[str, object]]:
+    """(name, value) of ``key`` in pixi's root table, its features and its targets."""
+    if not isinstance(pixi, dict):
+        return []
+    scopes = [pixi, *_tables(pixi.get("target"))]
+    for feature in _tables(pixi.get("feature")):
+        scopes += [feature, *_tables(feature.get("target"))]
+    return [(str(n), v) for scope in scopes
+            for n, v in (scope.get(key) or {}).items() if isinstance(scope.get(key), dict)]
+
+
+def _pylock(data: dict[str, Any], text: str) -> Manifest:
+    """PEP 751: each ``[[packages]]`` entry's name and version, and where it is fetched from."""
+    lines = text.splitlines()
+    out: list[Requirement | Source] = []
+    for package in data.get("packages", []):
+        if not isinstance(package, dict):
+            continue
+        name, version = package.get("name"), package.get("version")
+        declared = rf'\s*name\s*=\s*"{re.escape(str(name))}"\s*$'
+        line = _line_matching(lines, declared)
+        if isinstance(name, str) and isinstance(version, str) and "directory" not in package:
+            out.append(Requirement(normalize(name), version, f"{name}=={version}", line))
+        index = package.get("index")
+        if isinstance(index, str):
+            out.append(Source("pylock index-url", index, f"index = {index!r}",
+                              _line_of(lines, index)))
+        for key, kind in (("vcs", "vcs"), ("directory", "path"), ("archive", "archive")):
+            entry = package.get(key)
+            for where in ("url", "path"):
+                target = entry.get(where) if isinstance(entry, dict) else None
+                if isinstance(target, str):
+                    out.append(Source(f"pylock {kind if where == 'url' else 'path'}", target,
+                                      f"{key}.{where} = {target!r}", _line_of(lines, target)))
+        files = [package.get("sdist"), *(package.get("wheels") or [])]
+        for artifact in (f for f in files if isinstance(f, dict)):
+            if isinstance(artifact.get("path"), str):
+                out.append(Source("pylock path", artifact["path"], f"path = {artifact['path']!r}",
+                                  _line_of(lines, artifact["path"])))
+    return _split(out)  # download hosts of sdist and wheel URLs: gates.sources
 
 
 def _elsewhere(value: object) -> bool:
@@ -203,8 +372,7 @@ def _pipfile(data: dict[str, Any], text: str) -> Manifest:
             if _elsewhere(value):
                 continue
             version = value.get("version", "*") if isinstance(value, dict) else value
-            pinned = version[2:] if isinstance(version, str) and version.startswith("==") \
-                and "*" not in version else None
+            pinned = exact_version(version) if isinstance(version, str) else None
             key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
             out.append(Requirement(normalize(name), pinned, f"{name} = {version!r}",
                                    _line_matching(lines, key)))
@@ -248,12 +416,29 @@ def _setup_cfg(text: str) -> Manifest:
     except configparser.Error as exc:
         raise ValueError(f"setup.cfg does not parse: {exc}") from None
     lines = text.splitlines()
-    found = [_pep508(spec, _line_of(lines, spec)) for spec in
-             _values(parser.get("options", "install_requires", fallback=""))]
+    specs = [spec for key in ("install_requires", "setup_requires", "tests_require")
+             for spec in _cfg_values(parser, "options", key)]
+    for section in ("options.extras_require", "options.extras-require"):
+        if parser.has_section(section):
+            for _, raw in parser.items(section, raw=True):
+                specs.extend(_values(raw))
+    found = [_pep508(spec, _line_of(lines, spec)) for spec in specs]
     # setuptools no longer follows dependency_links, older ones (and easy_install) did.
     found += [Source("dependency-links", link, link, _line_of(lines, link))
-              for link in _values(parser.get("options", "dependency_links", fallback=""))]
+              for link in _cfg_values(parser, "options", "dependency_links")]
+    # setuptools hands [easy_install] index_url, find_links and allow_hosts to pip when it
+    # fetches setup_requires (fetch_build_eggs).
+    if parser.has_section("easy_install"):
+        for key, raw in parser.items("easy_install", raw=True):
+            found += [Source(f"easy_install {key}", value, f"[easy_install] {key} = {value}",
+                             _line_of(lines, value)) for value in raw.split()]
     return _split(found)
+
+
+def _cfg_values(parser: configparser.ConfigParser, section: str, key: str) -> list[str]:
+    """Both spellings: setuptools still reads ``setup-requires`` as ``setup_requires``."""
+    return [*_values(parser.get(section, key, fallback="")),
+            *_values(parser.get(section, key.replace("_", "-"), fallback=""))]
 
 
 def _values(raw: str) -> list[str]:

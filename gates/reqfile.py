@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gates.manifests import Include, Manifest, Problem, Requirement, Source, normalize
+from gates.manifests import (
+    Include,
+    Manifest,
+    Problem,
+    Requirement,
+    Source,
+    exact_version,
+    normalize,
+)
 
 # pip 26's requirement-file options (SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ): (flags, dest,
 # takes a value). Prefix matching depends on the whole table, so options that do not matter here
@@ -73,6 +81,9 @@ _SCHEME = re.compile(r"^(http|https|file):", re.IGNORECASE)
 # A requirement as a line of a requirements file starts: a name, then extras, a version, "@" or ";".
 _SPEC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\]\s*)?(?:[=<>!~@;(].*)?$|"
                    r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+# What makes such a line a requirement rather than a word or a KEY=value: a PEP 440 operator, "@"
+# before a URL, or a URL.
+_VERSIONED = re.compile(r"===?|[<>!~]=|[<>]|@\s*[A-Za-z][\w+.-]*:|^[A-Za-z][\w+.-]*://")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,18 +200,21 @@ def _split(line: str) -> tuple[str, optparse.Values, list[str]]:
     return args, opts, rest
 
 
-def declares_sources(data: bytes) -> bool:
-    """Whether this file reads as a requirements file that sets a source or includes another.
+def reads_as_requirements(data: bytes) -> bool:
+    """Whether this file reads as a requirements file that pins, sets a source or includes.
 
     A file of any name may be included (``-r deps.lst``) from a requirements file the change does
-    not touch. Every line must read as pip reads a requirements file (so prose with a line such
-    as "-removed" is not one), and one must set an index, find-links, host, editable or include.
+    not touch, and the stage cannot see that file. Every line must read as pip reads a
+    requirements file (so prose with a line such as "-removed" is not one), and one must set an
+    index, find-links, host, editable or include, or name a version (``==``, ``>=``, ``@``) or a
+    URL: a bare list of words is not taken for one.
     """
     found = False
     for _, line in logical_lines(decode(data).text):
         if not line.startswith("-"):
             if not _SPEC.match(line):
                 return False
+            found = found or bool(_VERSIONED.search(line))
             continue
         try:
             args, opts, rest = _split(line)
@@ -282,9 +296,7 @@ def _requirements(wanted: dict[int, tuple[str, bool]]
                                   shown, number))
             continue
         name = str(req.name or "")
-        specifier = list(req.specifier or ())
-        pins = [s for s in specifier if s.operator in ("==", "===") and "*" not in s.version]
-        version = str(pins[0].version) if len(pins) == 1 and len(specifier) == 1 else None
+        version = exact_version(str(req.specifier or ""))
         requirements.append(Requirement(normalize(name), version, shown, number))
     for invalid in parsed.invalid_lines:
         number = int(invalid.line_number)

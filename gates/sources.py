@@ -15,7 +15,7 @@ import posixpath
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from gates.manifests import Source
 
@@ -27,12 +27,44 @@ _PDM_KEYS = frozenset({"url", "git", "path", "file"})
 _PIPENV_KEYS = frozenset({"url", "git", "path", "file", "index"})
 _LOCK_SOURCE_KEYS = frozenset({"registry", "git", "url", "path", "directory", "editable",
                                "virtual", "file", "reference"})
+_PIXI_KEYS = frozenset({"index-url", "extra-index-urls", "find-links", "url", "git", "path"})
+_PDM_LOCK_KEYS = frozenset({"git", "url", "path"})
 _SKIP = frozenset({"cache-keys", "scripts", "build-backend"})  # "file"/"path" that are not sources
+# Tables whose "url" is an index (or a find-links page); a "url" anywhere else is one artifact.
+_INDEX_TABLES = frozenset({"tool.uv.index", "index", "tool.poetry.source", "tool.pdm.source",
+                           "source", "_meta.sources", "tool.pixi.pypi-options.find-links"})
+# Environment variables that choose where installers fetch from or whom they trust, set in a tool
+# table (hatch env-vars, tox set_env, pixi activation, PDM scripts): pip, uv, PDM and Poetry read
+# them whenever that tool runs an install.
+_ENV_SETTING = re.compile(r"(?:PIP|UV|PDM|POETRY|PIPENV)_\w*(?:INDEX|FIND_LINKS|TRUSTED|INSECURE|"
+                          r"CONFIG_FILE|CERT|PROXY|REPOSITOR|PYPI|SOURCE|NO_VERIFY)\w*",
+                          re.IGNORECASE)
 
-# The default index, which every installer uses unless told otherwise.
-_DEFAULT_INDEXES = ("https://pypi.org/simple", "https://pypi.python.org/simple",
-                    "https://files.pythonhosted.org")
+# The default index, which every installer uses unless told otherwise, and the host its files are
+# served from (only as the download host of a lock file: a direct URL there is still a direct URL).
+_DEFAULT_INDEXES = ("https://pypi.org/simple", "https://pypi.python.org/simple")
+_DEFAULT_DOWNLOADS = ("https://files.pythonhosted.org",)
+# Kinds (lower case, "_" as "-") that name an index or a find-links page rather than one artifact.
+_INDEX_KINDS = ("index-url", "extra-index-url", "extra-index-urls", "find-links", "registry",
+                "uv url", "poetry url", "pdm url", "pipenv url", "pixi url")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# RFC 3986 in ASCII, host a plain DNS name (no trailing dot, no IDNA, no percent-encoding), port
+# digits only, userinfo of userinfo characters (and pip's ${VAR}). Only a URL every parser on the
+# way reads alike may be vouched for: urlsplit ends the authority at the first "/" and takes the
+# host after the last "@", pip's urllib3 and uv's WHATWG parser end it at a backslash, so
+# "https://evil.io\@pypi.org/simple" is pypi.org to one and evil.io to the others.
+_CHARS = r"-A-Za-z0-9._~!$&'()*+,;=:@"  # "-" first: a literal, never a range
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_STRICT_URL = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
+    r"(?:(?:[A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-Fa-f]{2}|\$\{[A-Za-z0-9_]+\})*@)?"
+    rf"(?P<host>{_LABEL}(?:\.{_LABEL})*)"
+    r"(?::(?P<port>[0-9]{1,5}))?"
+    rf"(?P<path>/(?:[{_CHARS}/]|%[0-9A-Fa-f]{{2}})*)?"
+    rf"(?:\?(?:[{_CHARS}/?]|%[0-9A-Fa-f]{{2}})*)?"
+    rf"(?:#(?:[{_CHARS}/?]|%[0-9A-Fa-f]{{2}})*)?")
+# Percent-encoded ".", "/" and "\" in a path: a server or proxy that decodes them climbs out.
+_ENCODED_PATH = re.compile(r"%(?:2e|2f|5c)", re.IGNORECASE)
 
 
 def toml_sources(base: str, data: dict[str, Any], text: str) -> tuple[Source, ...]:
@@ -47,6 +79,19 @@ def toml_sources(base: str, data: dict[str, Any], text: str) -> tuple[Source, ..
         _walk("poetry", tool.get("poetry", {}), "tool.poetry", _POETRY_KEYS, lines=lines, out=out)
         _walk("pdm", tool.get("pdm", {}).get("source", []), "tool.pdm.source", _PDM_KEYS,
               lines=lines, out=out)
+        _walk("pixi", tool.get("pixi", {}), "tool.pixi", _PIXI_KEYS, lines=lines, out=out)
+        _env_settings(tool, "tool", lines, out)
+    elif base == "pdm.lock":
+        for package in data.get("package", []):
+            _walk(base, package, "package", _PDM_LOCK_KEYS, lines=lines, out=out)
+    elif base == "pylock.toml":
+        for package in data.get("packages", []):
+            if not isinstance(package, dict):
+                continue
+            for artifact in [package.get("sdist"), *(package.get("wheels") or [])]:
+                url = artifact.get("url") if isinstance(artifact, dict) else None
+                if isinstance(url, str) and (origin := _origin(url)):
+                    out.append(Source("pylock download host", origin, url, _line_of(lines, url)))
     elif base == "pipfile":
         for section in ("source", "packages", "dev-packages"):
             _walk("pipenv", data.get(section, {}), section, _PIPENV_KEYS, lines=lines, out=out)
@@ -113,28 +158,55 @@ def _walk(tool: str, node: Any, where: str, keys: frozenset[str], *, lines: list
         here = f"{where}.{key}" if where else str(key)
         if key in _SKIP:
             continue
+        # A "url" outside an index table installs one artifact: never "the default index".
+        kind = f"{tool} direct-url" if key == "url" and where not in _INDEX_TABLES \
+            else f"{tool} {key}"
         if key in keys and isinstance(value, (str, bool, int)):
             target = str(value).lower() if isinstance(value, bool) else str(value)
-            out.append(Source(f"{tool} {key}", target, f"{here} = {value!r}",
+            out.append(Source(kind, target, f"{here} = {value!r}",
                               _line_for(lines, key, str(value))))
         elif key in keys and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            out.extend(Source(f"{tool} {key}", v, f"{here} = {v!r}", _line_for(lines, key, v))
+            out.extend(Source(kind, v, f"{here} = {v!r}", _line_for(lines, key, v))
                        for v in value)
         else:
             _walk(tool, value, here, keys, lines=lines, out=out)
 
 
+def _env_settings(node: Any, where: str, lines: list[str], out: list[Source]) -> None:
+    """``PIP_INDEX_URL = …`` and its kin anywhere in the tool tables."""
+    if isinstance(node, list):
+        for item in node:
+            _env_settings(item, where, lines, out)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{where}.{key}"
+            if isinstance(value, str) and _ENV_SETTING.fullmatch(str(key)):
+                for item in value.split() or [""]:
+                    out.append(Source(f"env {key}", item, f"{here} = {value!r}",
+                                      _line_for(lines, str(key), item)))
+            else:
+                _env_settings(value, here, lines, out)
+
+
 def accepted(source: Source, manifest: str, allowed: Iterable[str]) -> str | None:
     """The reason ``source`` needs no person (``None`` when it does).
 
-    Built in: the default index, and the manifest's own directory (the project itself, ``-e .``).
-    ``allowed`` entries are URL prefixes (scheme, host and port exact, path on a segment
-    boundary: ``https://pypi.example.com`` never matches ``https://pypi.example.com.evil.io``),
-    host names (for trusted hosts and https URLs on that host), or globs of repository paths.
+    Built in: the default index (as an index, never a direct URL to one of its files), and the
+    manifest's own directory (the project itself, ``-e .``). ``allowed`` entries are URL prefixes
+    (scheme, host and port exact, path on a segment boundary: ``https://pypi.example.com`` never
+    matches ``https://pypi.example.com.evil.io``), host names (for trusted hosts and https URLs on
+    that host), or globs of repository paths. A URL that parsers may read differently (a
+    backslash, whitespace, a control or non-ASCII character, an encoded dot or slash in the path)
+    matches nothing.
     """
     target = source.target
-    if _URL.match(target) and any(_url_within(target, d) for d in _DEFAULT_INDEXES):
-        return "the default index"
+    kind = source.kind.lower().replace("_", "-")
+    if _URL.match(target):
+        if kind.endswith(_INDEX_KINDS) and any(_url_within(target, d) for d in _DEFAULT_INDEXES):
+            return "the default index"
+        if kind.endswith("download host") and any(_url_within(target, d)
+                                                   for d in _DEFAULT_DOWNLOADS):
+            return "the default index's file host"
     if source.kind == "uv workspace":
         return "a member of the repository's own uv workspace"
     local = _local_path(source, manifest)
@@ -152,48 +224,55 @@ def accepted(source: Source, manifest: str, allowed: Iterable[str]) -> str | Non
     return None
 
 
+def plain_url(url: str) -> tuple[str, str, int | None, str] | None:
+    """(scheme, host, port, path) of a URL every parser reads alike, lower-cased; else ``None``."""
+    found = _STRICT_URL.fullmatch(url)
+    if found is None:
+        return None
+    path = found.group("path") or ""
+    if _ENCODED_PATH.search(path) or {".", ".."} & set(path.split("/")):
+        return None  # the server resolves dot segments: /simple/../x is not under /simple
+    port = int(found.group("port")) if found.group("port") else None
+    return found.group("scheme").lower(), found.group("host").lower(), port, path
+
+
 def _url_within(url: str, prefix: str) -> bool:
-    try:
-        got, want = urlsplit(url), urlsplit(prefix)
-        ports = (got.port, want.port)
-    except ValueError:
+    got, want = plain_url(url), plain_url(prefix)
+    if got is None or want is None or got[:3] != want[:3]:
         return False
-    if got.scheme.lower() != want.scheme.lower() or ports[0] != ports[1]:
-        return False
-    if (got.hostname or "") != (want.hostname or "") or not got.hostname:
-        return False
-    segments = got.path.lower().replace("%2e", ".").split("/")
-    if "." in segments or ".." in segments:
-        return False  # the server resolves dot segments: /simple/../x is not under /simple
-    base = want.path.rstrip("/")
-    return got.path == base or got.path.startswith(base + "/") or not base
+    path, base = got[3], want[3].rstrip("/")
+    return path == base or path.startswith(base + "/") or not base
 
 
 def _host_matches(source: Source, entry: str) -> bool:
     entry = entry.lower()
     if source.kind.endswith(("trusted-host", "allow-insecure-host")):
         return source.target.lower() == entry
-    if not _URL.match(source.target):
+    parts = plain_url(source.target)
+    if parts is None:
         return False
-    try:
-        parts = urlsplit(source.target)
-        port = parts.port
-    except ValueError:
-        return False
-    if parts.scheme.lower() not in ("https", "git+https", "hg+https", "svn+https", "bzr+https"):
+    scheme, host, port, _ = parts
+    if scheme not in ("https", "git+https", "hg+https", "svn+https", "bzr+https"):
         return False  # a host vouched for over TLS, not in clear text
-    host = (parts.hostname or "").lower()
     return host == entry or (port is not None and f"{host}:{port}" == entry)
 
 
 def _local_path(source: Source, manifest: str) -> str | None:
-    """The repository-relative path a path-like source points at (``None`` for remote ones)."""
+    """The repository-relative path a path-like source points at (``None`` for remote ones).
+
+    pip unquotes a ``file:`` URL's path; a backslash (a separator on Windows), a control character
+    or whitespace makes the path one the gate cannot place, so it matches nothing.
+    """
     target = source.target
     if target.lower().startswith("file:"):
-        target = urlsplit(target).path
+        parts = urlsplit(target)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        target = unquote(parts.path)
     elif _URL.match(target) or source.kind.endswith(("trusted-host", "allow-insecure-host")):
         return None
-    if not target or target.startswith("/") or re.match(r"^[A-Za-z]:", target):
+    if not target or target.startswith("/") or re.match(r"^[A-Za-z]:", target) or \
+            re.search(r"[\\\s\x00-\x1f\x7f]", target):
         return None
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(manifest), target))
     return None if joined == ".." or joined.startswith("../") else joined
@@ -208,13 +287,12 @@ def _path_matches(local: str, entry: str) -> bool:
 
 
 def _origin(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return None
-    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{port}" if parts.hostname \
-        else None
+    """Scheme, host and port of a download URL; the whole URL when parsers may disagree on them."""
+    parts = plain_url(url)
+    if parts is None:
+        return url if url.strip() else None
+    scheme, host, port, _ = parts
+    return f"{scheme}://{host}{f':{port}' if port is not None else ''}"
 
 
 def _unique(sources: list[Source]) -> list[Source]:
@@ -227,11 +305,16 @@ def _unique(sources: list[Source]) -> list[Source]:
 def _line_for(lines: list[str], key: str, value: str) -> int | None:
     """The line that sets ``key`` to ``value``; else the first that holds the value (a list)."""
     lowered_key, lowered = key.lower(), value.lower()
-    both = next((n for n, line in enumerate(lines, 1)
-                 if lowered_key in line.lower() and lowered in line.lower()), None)
+    escaped = lowered.replace("\\", "\\\\")
+    both = next((n for n, line in enumerate(lines, 1) if lowered_key in line.lower()
+                 and (lowered in line.lower() or escaped in line.lower())), None)
     return both or _line_of(lines, value)
 
 
 def _line_of(lines: list[str], needle: str) -> int | None:
-    lowered = needle.lower()
-    return next((n for n, line in enumerate(lines, 1) if lowered in line.lower()), None)
+    # As parsed, or as a TOML or JSON string spells it ("\\" for a backslash).
+    for lowered in dict.fromkeys((needle.lower(), needle.lower().replace("\\", "\\\\"))):
+        found = next((n for n, line in enumerate(lines, 1) if lowered in line.lower()), None)
+        if found is not None:
+            return found
+    return None

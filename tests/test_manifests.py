@@ -126,6 +126,7 @@ def test_requirements_txt_exact_requirements() -> None:
         ("idna", None, 15),
         ("certifi", None, 16),
         ("packaging", None, 17),
+        ("other", "1.0", 22),  # the wheel URL's file name: a source, and its pin is audited
         ("attrs", "23.2.0", 23),
         ("six", "1.16.0", 24),
         ("pyyaml", "6.0.1", 25),
@@ -172,8 +173,10 @@ def test_requirements_txt_editable_url_and_path_requirements_are_sources() -> No
         ("vcs", "git+https://github.com/example/mylib.git@v2.0", 21),  # name @ VCS: not a pin
         ("url", "https://files.example.invalid/wheels/other-1.0-py3-none-any.whl", 22),
     ]
-    # A wheel URL names a version, but pip fetches it from that URL: it is not audited as a pin.
-    assert {"mylib", "other"}.isdisjoint(r.name for r in manifest.requirements)
+    # A wheel URL is a source (pip fetches it from there) and the version its file name gives is
+    # audited too; a VCS reference names no version.
+    pins = {(r.name, r.version, r.line) for r in manifest.requirements}
+    assert ("other", "1.0", 22) in pins and "mylib" not in {r.name for r in manifest.requirements}
 
 
 @pytest.mark.parametrize(
@@ -185,7 +188,10 @@ def test_requirements_txt_editable_url_and_path_requirements_are_sources() -> No
         ("requests", ("requests", None)),
         ("requests==2.*", ("requests", None)),
         ("requests==2.31.*", ("requests", None)),
-        ("requests==2.31.0,<3", ("requests", None)),
+        ("requests==2.31.0,<3", ("requests", "2.31.0")),  # the bound agrees: still one version
+        ("requests==2.31.0,<2", ("requests", None)),  # admits nothing: no pin
+        ("requests<3,==2.31.0,!=2.30.0", ("requests", "2.31.0")),
+        ("requests==2.31.0,!=2.31.0", ("requests", None)),
         ("requests!=2.30.0", ("requests", None)),
         ("requests<=2.31.0", ("requests", None)),
         ("requests===2.31.0", ("requests", "2.31.0")),
@@ -585,6 +591,7 @@ def test_setup_cfg_install_requires() -> None:
         ("click", None, 10),
         ("pyyaml", "6.0.1", 12),
         ("importlib-metadata", "7.0.1", 13),
+        ("pytest", "8.1.1", 17),  # extras are installed as surely as the rest
     ]
 
 

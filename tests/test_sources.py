@@ -136,14 +136,18 @@ def test_continuations_join_before_options_are_read() -> None:
     ("demo==1.0\n--extra https://evil.example/simple\n", True),
     ("-r base.lst\n", True),
     ("https://evil.example/x.whl\n-f ./w\n", True),
-    ("demo==1.0\nother>=2\n", False),  # pins only: no source (documented gap)
+    ("demo==1.0\nother>=2\n", True),  # pins only: an untouched manifest may include it
+    ("demo @ https://evil.example/demo-1.0.tar.gz\n", True),
+    ("demo\nother\n", False),  # words
+    ("DEBUG=1\nNAME=app\n", False),  # a .env file
+    ("alice@example.com\n", False),
     ("- a list item\n-removed in a diff\n", False),
     ("Install with:\n-e .\n", False),
 ])
 def test_which_other_files_read_as_requirements_files(text: str, sniffed: bool) -> None:
-    from gates.reqfile import declares_sources
+    from gates.reqfile import reads_as_requirements
 
-    assert declares_sources(text.encode()) is sniffed
+    assert reads_as_requirements(text.encode()) is sniffed
 
 
 def test_logical_lines_match_pips_preprocess() -> None:
@@ -215,7 +219,9 @@ def test_pyproject_uv_index_and_sources() -> None:
         ("uv path", "../outside", 11),
         ("uv git", "https://github.com/x/other", 12),
     }
-    assert [r.name for r in manifest.requirements] == ["demo-lib"]
+    # The sdist's file name is a pin too: audited like any other.
+    assert [(r.name, r.version) for r in manifest.requirements] == [("demo-lib", "1.0"),
+                                                                     ("tool", "1.0")]
 
 
 def test_poetry_sources_and_dependencies_from_elsewhere() -> None:
@@ -227,7 +233,7 @@ def test_poetry_sources_and_dependencies_from_elsewhere() -> None:
     manifest = read("pyproject.toml", text.encode())
     assert {(s.kind, s.target) for s in manifest.sources} == {
         ("poetry url", "https://corp.example/simple"), ("poetry git", "https://github.com/x/lib.git"),
-        ("poetry source", "corp"), ("poetry url", "https://w.example/a.whl")}
+        ("poetry source", "corp"), ("poetry direct-url", "https://w.example/a.whl")}
     assert {r.name for r in manifest.requirements} == {"flask", "pinned"}
 
 
@@ -515,3 +521,258 @@ def test_a_changed_list_included_by_an_untouched_manifest_is_still_read(audited:
     audited.write("notes.txt", "- a list item\n-removed in a diff\n-e is a flag\n")
     _, deps = judge(audited)
     assert deps.status.value == "skipped"
+
+
+# --- parser confusion: a URL the gate reads one way and pip or uv another (attacks2 rows 30-31) ---
+
+
+CONFUSED_URLS = [
+    "https://evil.io\\@pypi.org/simple",  # urllib3 and WHATWG end the host at the backslash
+    "https://evil.io\\\\@pypi.org/simple",
+    "https://evil.io\\.pypi.org/simple",
+    "https://evil.io/\\@pypi.org/simple",
+    "https://evil.io\t@pypi.org/simple",
+    "https://evil.io @pypi.org/simple",
+    "https://evil.io\x00@pypi.org/simple",
+    "https://pypi.org\x0b/simple",
+    "https://pypi.org/simple\n",
+    "https://pyp\u0456.org/simple",  # Cyrillic i
+    "https://\uff50\uff59\uff50\uff49.org/simple",  # full width: IDNA maps it, the gate does not
+    "https://pypi.org./simple",
+    "https://pypi.org:443/simple",
+    "https://pypi.org:/simple",
+    "https://pypi.org/simple/%2e%2e/evil",
+    "https://pypi.org/simple/%2E%2E%2Fevil",
+    "https://pypi.org/simple%2f..%2fevil",
+    "https://pypi.org/simple/..%5cevil",
+    "https://pypi.org/simple/../evil",
+    "https://pypi.org%2fsimple@evil.io/simple",
+    "https://pypi.org@evil.io/simple",
+    "https://a@b@pypi.org/simple",
+    "https://[::1]/simple",
+    "http://pypi.org/simple",
+]
+
+
+@pytest.mark.parametrize("url", CONFUSED_URLS)
+@pytest.mark.parametrize("kind", ["index-url", "extra-index-url", "find-links", "uv url",
+                                  "pip-config global.index-url", "uv.lock registry"])
+def test_a_url_parsers_may_read_differently_is_never_the_default_index(url: str,
+                                                                        kind: str) -> None:
+    assert accepted(src(url, kind), "requirements.txt", ()) is None
+
+
+@pytest.mark.parametrize("url", [u.replace("pypi.org", "pypi.corp.example")
+                                 for u in CONFUSED_URLS if ":443" not in u])  # a host: any port
+def test_a_url_parsers_may_read_differently_is_never_an_allowed_source(url: str) -> None:
+    allowed = ("https://pypi.corp.example/simple", "pypi.corp.example")
+    for kind in ("extra-index-url", "find-links", "url", "uv url", "vcs"):
+        assert accepted(src(url, kind), "requirements.txt", allowed) is None, (url, kind)
+
+
+@pytest.mark.parametrize("url", [
+    *CONFUSED_URLS,
+    "https://pypi.org/simple", "HTTPS://PYPI.ORG/simple/", "https://user:pw@pypi.org/simple",
+    "https://evil.io%2f@pypi.org/simple", "https://${USER}:${TOKEN}@pypi.org/simple",
+    "https://pypi.org/simple#@evil.io", "https://pypi.org/simple?x=@evil.io",
+    "https://pypi.org/simple/@evil.io",
+])
+def test_whatever_the_gate_vouches_for_pips_own_parser_reads_alike(url: str) -> None:
+    """The differential itself: a URL the gate accepts goes to pypi.org for pip's urllib3 too."""
+    from urllib.parse import urlsplit
+
+    from pip._vendor.urllib3.util import parse_url
+
+    if accepted(src(url, "index-url"), "requirements.txt", ()) is None:
+        return
+    assert (parse_url(url).host or "").lower() == "pypi.org"
+    assert urlsplit(url).hostname == "pypi.org" and urlsplit(url).port is None
+
+
+@pytest.mark.parametrize(("target", "manifest", "allowed"), [
+    ("file:vendor/%2e%2e/%2e%2e/etc/pkg", "requirements.txt", ("vendor/*",)),
+    ("file://evil.example/share/vendor/x", "requirements.txt", ("vendor/*",)),
+    ("vendor\\..\\..\\x", "requirements.txt", ("vendor*",)),
+    ("vendor/x\t", "requirements.txt", ("vendor/*",)),
+    ("file:.", "tools/requirements.txt", ()),
+])
+def test_local_paths_the_gate_cannot_place_match_nothing(target: str, manifest: str,
+                                                         allowed: tuple[str, ...]) -> None:
+    expected = None if target != "file:." else "the project itself"
+    assert accepted(src(target, "path"), manifest, allowed) == expected
+
+
+def test_a_backslash_index_is_a_new_source_with_the_default_policy(audited: Repo) -> None:
+    audited.write("requirements.txt", "--extra-index-url 'https://evil.io\\@pypi.org/simple'\n"
+                  "safe-lib==2.0.0\n"
+                  "demo-lib @ https://evil.io\\@files.pythonhosted.org/demo_lib-1.4.2-py3-none-"
+                  "any.whl\n")
+    decision, deps = judge(audited)
+    assert {("package-source", "requirements.txt", 1),
+            ("package-source", "requirements.txt", 3)} <= rules(deps)
+    assert deps.status.value == "pending" and decision.exit_code == 3
+
+
+def test_a_backslash_index_never_matches_the_allow_list(audited: Repo) -> None:
+    audited.write(".gate.yaml", "extends: default\ndeps:\n  offline_db: advisories\n"
+                  "  allowed_sources: ['https://pypi.corp.example/simple', pypi.corp.example]\n")
+    audited.commit("corp index")
+    audited.write("pyproject.toml", '[project]\nname = "app"\nversion = "1"\n\n'
+                  '[[tool.uv.index]]\nname = "corp"\n'
+                  'url = "https://evil.io\\\\@pypi.corp.example/simple"\n')
+    audited.write("requirements.txt", "--extra-index-url 'https://evil.io\\@pypi.corp.example/"
+                  "simple'\nsafe-lib==2.0.0\n--trusted-host 'pypi.corp.example\\@evil.io'\n")
+    decision, deps = judge(audited)
+    assert {("package-source", "pyproject.toml", 7), ("package-source", "requirements.txt", 1),
+            ("package-source", "requirements.txt", 3)} <= rules(deps)
+    assert deps.status.value == "pending" and decision.exit_code == 3
+
+
+# --- a direct URL is a source wherever it points, and its file name is a pin (row 14) ----------
+
+
+WHEEL = "https://files.pythonhosted.org/packages/0c/cd/1e2e/demo_lib-{}-py3-none-any.whl"
+
+
+@pytest.mark.parametrize("line", [f"demo-lib @ {WHEEL.format('1.4.1')}", WHEEL.format("1.4.1"),
+                                  "./vendor/demo-lib-1.4.1.tar.gz",
+                                  "https://pypi.org/simple/demo-lib/demo_lib-1.4.1.zip"])
+def test_a_direct_url_on_the_default_host_is_a_source_and_its_pin_is_audited(
+        audited: Repo, line: str) -> None:
+    audited.write("requirements.txt", f"safe-lib==2.0.0\n{line}\n")
+    decision, deps = judge(audited)
+    assert {("package-source", "requirements.txt", 2),
+            ("PYSEC-2099-1", "requirements.txt", 2)} <= rules(deps)
+    assert deps.status.value == "failed" and decision.exit_code == 1
+
+
+def test_a_fixed_wheel_on_the_default_host_still_waits_for_a_person(audited: Repo) -> None:
+    audited.write("requirements.txt", f"safe-lib==2.0.0\ndemo-lib @ {WHEEL.format('1.4.2')}\n")
+    decision, deps = judge(audited)
+    assert ("package-source", "requirements.txt", 2) in rules(deps)
+    assert deps.status.value == "pending" and decision.exit_code == 3
+
+
+def test_uv_and_poetry_url_dependencies_are_direct_urls(audited: Repo) -> None:
+    audited.write("pyproject.toml", '[project]\nname = "app"\nversion = "1"\n'
+                  'dependencies = ["demo-lib"]\n\n[tool.uv.sources]\n'
+                  f'demo-lib = {{ url = "{WHEEL.format("1.4.1")}" }}\n\n'
+                  '[tool.poetry.dependencies]\n'
+                  f'other = {{ url = "{WHEEL.format("1.4.2").replace("demo_lib", "other")}" }}\n')
+    decision, deps = judge(audited)
+    found = rules(deps)
+    assert {("package-source", "pyproject.toml", 7), ("package-source", "pyproject.toml", 10),
+            ("PYSEC-2099-1", "pyproject.toml", 7)} <= found
+    assert deps.status.value == "failed" and decision.exit_code == 1
+
+
+def test_an_allowed_host_vouches_for_the_source_not_for_the_pin(audited: Repo) -> None:
+    audited.write(".gate.yaml", "extends: default\ndeps:\n  offline_db: advisories\n"
+                  "  allowed_sources: [files.pythonhosted.org]\n")
+    audited.commit("direct wheels from PyPI's file host are fine")
+    audited.write("requirements.txt", f"safe-lib==2.0.0\n{WHEEL.format('1.4.1')}\n")
+    decision, deps = judge(audited)
+    assert ("package-source", "requirements.txt", 2) not in rules(deps)
+    assert ("PYSEC-2099-1", "requirements.txt", 2) in rules(deps)
+    assert decision.exit_code == 1
+
+
+# --- pins spelled as specifier sets (row 12) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["demo-lib==1.4.1,<2", "demo-lib<2,==1.4.1", "demo-lib>=1,==1.4.1",
+                                  "demo-lib~=1.4.0,==1.4.1", "demo-lib ==1.4.1 , !=1.4.0"])
+def test_an_exact_pin_with_agreeing_bounds_is_audited(audited: Repo, spec: str) -> None:
+    audited.write("requirements.txt", f"safe-lib==2.0.0\n{spec}\n")
+    decision, deps = judge(audited)
+    assert ("PYSEC-2099-1", "requirements.txt", 2) in rules(deps)
+    assert deps.status.value == "failed" and decision.exit_code == 1
+
+
+def test_a_range_stays_unpinned(audited: Repo) -> None:
+    audited.write("requirements.txt", "safe-lib==2.0.0\ndemo-lib>=1.4.0,<1.4.2\n")
+    _, deps = judge(audited)
+    assert ("unpinned", "requirements.txt", 2) in rules(deps)
+
+
+# --- more files that install packages (rows 19-21) ---------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "body", "line"), [
+    ("pyproject.toml", '[project]\nname = "app"\nversion = "1"\n\n[tool.uv]\n'
+     'override-dependencies = ["demo-lib==1.4.1"]\n', 6),
+    ("pyproject.toml", '[project]\nname = "app"\nversion = "1"\n\n[tool.uv]\n'
+     'constraint-dependencies = [\n  "demo-lib==1.4.1",\n]\n', 7),
+    ("pyproject.toml", '[tool.hatch.envs.test]\ndependencies = ["demo-lib==1.4.1"]\n', 2),
+    ("uv.toml", 'override-dependencies = ["demo-lib==1.4.1"]\n', 1),
+    ("setup.cfg", "[options]\nsetup_requires =\n    demo-lib==1.4.1\n", 3),
+    ("setup.cfg", "[options]\ninstall_requires =\n    safe-lib==2.0.0\n\n"
+     "[options.extras_require]\nsocks =\n    demo-lib==1.4.1\n", 7),
+    ("setup.cfg", "[options]\ntests-require = demo-lib==1.4.1\n", 2),
+    ("pylock.toml", 'lock-version = "1.0"\ncreated-by = "pip"\n\n[[packages]]\n'
+     'name = "demo-lib"\nversion = "1.4.1"\n', 5),
+    ("pylock.dev.toml", 'lock-version = "1.0"\n[[packages]]\nname = "demo-lib"\n'
+     'version = "1.4.1"\n', 3),
+    ("pdm.lock", '[metadata]\ngroups = ["default"]\n\n[[package]]\nname = "demo-lib"\n'
+     'version = "1.4.1"\n', 5),
+    ("requirements.lock", "# generated by rye\ndemo-lib==1.4.1\n", 2),
+    ("requirements-dev.lock", "demo-lib==1.4.1\n", 1),
+])
+def test_every_file_that_installs_a_pin_is_audited(audited: Repo, path: str, body: str,
+                                                   line: int) -> None:
+    audited.write(path, body)
+    decision, deps = judge(audited)
+    assert ("PYSEC-2099-1", path, line) in rules(deps), deps.message
+    assert deps.status.value == "failed" and decision.exit_code == 1
+    tiers = {f.file.path: f.tier for f in decision.classification.files}
+    assert tiers[path] == "medium"
+
+
+def test_lock_file_indexes_and_download_hosts_are_sources(audited: Repo) -> None:
+    audited.write("pylock.toml", 'lock-version = "1.0"\n[[packages]]\nname = "safe-lib"\n'
+                  'version = "2.0.0"\nindex = "https://pypi.evil.example/simple"\n'
+                  'wheels = [{ url = "https://evil.io\\\\@files.pythonhosted.org/s.whl" }]\n\n'
+                  '[[packages]]\nname = "ok"\nversion = "1.0"\nindex = "https://pypi.org/simple"\n'
+                  'wheels = [{ url = "https://files.pythonhosted.org/ok-1.0-py3-none-any.whl" }]\n')
+    audited.write("pdm.lock", '[[package]]\nname = "x"\nversion = "1.0"\n'
+                  'git = "https://github.com/evil/x.git"\n')
+    audited.write("requirements.lock", "--extra-index-url https://pypi.evil.example/simple\n"
+                  "safe-lib==2.0.0\n")
+    decision, deps = judge(audited)
+    sources = {(f.path, f.line) for f in deps.findings if f.rule == "package-source"}
+    assert sources == {("pylock.toml", 5), ("pylock.toml", 6), ("pdm.lock", 4),
+                       ("requirements.lock", 1)}
+    assert decision.exit_code == 3
+
+
+# --- index settings given as environment variables and to easy_install (rows 25, 27) -----------
+
+
+@pytest.mark.parametrize(("path", "body", "line"), [
+    ("pyproject.toml", '[tool.hatch.envs.default.env-vars]\n'
+     'PIP_EXTRA_INDEX_URL = "https://pypi.evil.example/simple"\n', 2),
+    ("pyproject.toml", '[tool.hatch.envs.default.env-vars]\n'
+     'UV_EXTRA_INDEX_URL = "https://pypi.evil.example/simple"\n', 2),
+    ("pyproject.toml", '[tool.tox.env_run_base.set_env]\n'
+     'UV_INDEX_URL = "https://x.example/s"\n', 2),
+    ("pyproject.toml", '[tool.pdm.scripts.test]\ncmd = "pytest"\n'
+     'env = { PIP_TRUSTED_HOST = "evil.example" }\n', 3),
+    ("pyproject.toml", '[tool.pixi.pypi-options]\n'
+     'extra-index-urls = ["https://pypi.evil.example/simple"]\n', 2),
+    ("setup.cfg", "[easy_install]\nindex_url = https://pypi.evil.example/simple\n", 2),
+    ("setup.cfg", "[easy_install]\nfind-links = https://evil.example/eggs\n", 2),
+])
+def test_index_settings_in_tool_tables_are_sources(audited: Repo, path: str, body: str,
+                                                   line: int) -> None:
+    audited.write(path, body)
+    decision, deps = judge(audited)
+    assert ("package-source", path, line) in rules(deps), deps.message
+    assert deps.status.value == "pending" and decision.exit_code == 3
+
+
+def test_the_default_index_named_in_a_tool_table_needs_no_person(audited: Repo) -> None:
+    audited.write("setup.cfg", "[easy_install]\nindex_url = https://pypi.org/simple\n")
+    audited.write("pyproject.toml", '[tool.hatch.envs.default.env-vars]\n'
+                  'PIP_INDEX_URL = "https://pypi.org/simple"\nOTHER = "https://evil.example"\n')
+    decision, deps = judge(audited)
+    assert deps.status.value == "passed" and decision.exit_code == 0, deps.message

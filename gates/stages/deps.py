@@ -2,11 +2,13 @@
 
 Each changed manifest is read as it stands after the change (and before it, to tell what the change
 introduces), the way its installer reads it: requirements files as pip does (``gates.reqfile``),
-following ``-r``/``-c`` includes the change also touches. Pins are audited online with pip-audit or,
-when the policy names one, against an offline OSV database, which is also the fallback when
-pip-audit cannot reach its service. Package sources the change adds (another index, a direct URL,
-a VCS or local path, a pip or uv configuration) need a person unless the trusted policy vouches for
-them; what cannot be audited is never a quiet pass (``deps.sources``, ``deps.unaudited``).
+following ``-r``/``-c`` includes the change also touches, and any other changed file with a list's
+name that reads as a requirements file (an untouched manifest may include it). Pins are audited
+online with pip-audit or, when the policy names one, against an offline OSV database, which is
+also the fallback when pip-audit cannot reach its service. Package sources the change adds
+(another index, a direct URL, a VCS or local path, a pip or uv configuration) need a person unless
+the trusted policy vouches for them; what cannot be audited is never a quiet pass
+(``deps.sources``, ``deps.unaudited``).
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ if TYPE_CHECKING:
 # commits change no manifest, and the hook should not pay for pip's option parser on those.
 
 SOURCE_RULE, UNAUDITED_RULE = "package-source", "not-audited"
-# Names a file included with -r often has; such a changed file that sets a package source is read
-# as a requirements file even when no manifest in the change includes it.
-_LIST_SUFFIXES = ("", ".txt", ".in", ".lst", ".list", ".pip", ".req", ".reqs", ".deps")
+# Names a file included with -r often has. The stage sees only the changed files, so it cannot
+# tell that an untouched requirements.txt says "-r deps/base.txt": a changed file with such a name
+# that reads as a requirements file (pins, a source or an include; gates.reqfile
+# .reads_as_requirements) is audited as one even when no manifest in the change includes it.
+_LIST_SUFFIXES = ("", ".txt", ".in", ".lst", ".list", ".pip", ".req", ".reqs", ".deps", ".lock",
+                  ".pins", ".text")
 _SNIFF_LIMIT = 1 << 20
 _SEVERITY = {"block": "high", "pending": "medium", "report": "low"}
 
@@ -64,7 +69,7 @@ def run(ctx: StageContext) -> StageResult:
     workspace = ctx.workspace
     queue: list[tuple[str, bool]] = [(p, False) for p in changed if is_manifest(p)]
     if workspace is not None:
-        queue += [(p, True) for p in changed if _lists_sources(workspace.root, changed[p])]
+        queue += [(p, True) for p in changed if _reads_as_list(workspace.root, changed[p])]
     if not queue:
         return StageResult("deps", StageStatus.SKIPPED, "no dependency manifest changed")
     if workspace is None:
@@ -94,8 +99,8 @@ def run(ctx: StageContext) -> StageResult:
     return _conclude(audit, note=note)
 
 
-def _lists_sources(root: Path, file: ChangedFile) -> bool:
-    """A changed file that is not a manifest by name but sets sources as pip's ``-r`` reads them."""
+def _reads_as_list(root: Path, file: ChangedFile) -> bool:
+    """A changed file that is not a manifest by name but reads as one to pip's ``-r``."""
     if is_manifest(file.path) or file.symlink or \
             Path(file.path).suffix.lower() not in _LIST_SUFFIXES:
         return False
@@ -103,9 +108,9 @@ def _lists_sources(root: Path, file: ChangedFile) -> bool:
     try:
         if not judged.is_file() or judged.stat().st_size > _SNIFF_LIMIT:
             return False
-        from gates.reqfile import declares_sources
+        from gates.reqfile import reads_as_requirements
 
-        return declares_sources(judged.read_bytes())
+        return reads_as_requirements(judged.read_bytes())
     except OSError:
         return False
 
