@@ -32,7 +32,7 @@ from gates.model import (
 )
 from gates.patterns import ContentMatcher, compile_regex, utf8
 from gates.policy import POLICY_NAMES, Policy
-from gates.secrets import SECRET_LINES
+from gates.secrets import ASSIGNMENTS, SECRET_LINES
 from gates.secrets.prefilter import Prefilter
 from gates.symbols import SymbolMatcher, is_python, symbol_hits
 
@@ -345,6 +345,7 @@ def _detector_matches(rules: Rules, file: ChangedFile, matches: list[Match],
     if first is None:
         return matches, truncated
     from gates.secrets.detector import mask, scan_line
+    from gates.secrets.nearby import joined, next_line
 
     seen: Counter[tuple[int, str]] = Counter()
     found: list[Match] = []
@@ -361,6 +362,13 @@ def _detector_matches(rules: Rules, file: ChangedFile, matches: list[Match],
             continue
         text = candidate.text.decode("utf-8", "replace")
         secrets = scan_line(text, file.path, families)
+        if not secrets and ASSIGNMENTS in families:
+            # A name whose value is on the next line (k8s ``name:``/``value:``, YAML ``>-``,
+            # black's ``x = (``): judged as if written on one line.
+            one_line = joined(text, next_line(patch, candidate))
+            if one_line is not None:
+                secrets = scan_line(one_line, file.path, families)
+                text = one_line
         if not secrets:
             continue
         line = line_number(patch, candidate.offset)

@@ -18,6 +18,14 @@ SECRETS = [
     ("sk-proj-" + "R7x" * 10, "OpenAIProjectKeyDetector"),
     ("AIza" + "SyB3" * 8 + "xYz", "GoogleApiKeyDetector"),
     (HF, "HuggingFaceTokenDetector"),
+    # patterns that stop short of the token: an optional group inside it (glcbt's partition),
+    # a lazy signature (JWT), 24 characters of a longer key (Stripe)
+    ("glcbt-64_Hs4Kd9Vm2Qx7Rp1THs4Kd9", "GitLabTokenDetector"),
+    ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2hlcmVfbG9uZw", "JwtTokenDetector"),
+    ("sk_live_51Hh2FDEEtfjgVvVqE1SkHbn88aQ7xLm2Pz9Rt4Vw8", "StripeDetector"),
+    ("npm_q8Ks2LmZp0XcV3nB7tRw1YhJ4dGf6EaU9iOo", "NpmAccessTokenDetector"),
+    ("xapp-1-A05R7QJ3M9K-6011893377351-6b1f0c2e9d4a7b", "SlackAppTokenDetector"),
+    ("whsec_4fK9sLq2Xv7BzR1mT8nW3yP6dH0gJ5cE", "StripeSecretDetector"),
 ]
 
 
@@ -55,6 +63,8 @@ def test_connection_strings_lose_their_credentials() -> None:
     text, _ = redact("DATABASE_URL = 'postgres://admin:s3cr3t-P4ss@db.internal:5432/app'")
     assert "s3cr3t-P4ss" not in text and "admin" not in text
     assert "db.internal:5432/app" in text
+    text, _ = redact("cache: redis://:Zt5Nc8Hq1Yw3Lb7P@cache.internal:6379/0")  # no user
+    assert "Zt5Nc8Hq1Yw3Lb7P" not in text and "cache.internal:6379/0" in text
 
 
 def test_every_literal_assigned_to_a_secret_name_is_masked_whatever_its_entropy() -> None:

@@ -248,6 +248,10 @@ def test_every_key_plugin_has_a_prefilter_anchor() -> None:
         "PuttyKeyDetector": "PuTTY-User-Key-File-2: ssh-rsa",
         "KubeconfigKeyDetector": f"client-key-data: {KUBE_KEY}",
         "Base64PrivateKeyDetector": KUBE_KEY,
+        "NpmAccessTokenDetector": "npm_q8Ks2LmZp0XcV3nB7tRw1YhJ4dGf6EaU9iOo",
+        "SlackAppTokenDetector": "xapp-1-A05R7QJ3M9K-6011893377351-6b1f0c2e9d4a7b",
+        "StripeSecretDetector": "whsec_4fK9sLq2Xv7BzR1mT8nW3yP6dH0gJ5cE",
+        "GitLabTokensDetector": "glffct-Hs4Kd9Vm2Qx7Rp1THs4Kd9",
     }
     prefilter = Prefilter(DETECTORS)
     for plugin in KEY_PLUGINS:
@@ -325,3 +329,91 @@ def test_a_file_of_many_keys_is_counted_not_each_read(rules: Rules) -> None:
     # a line the detector did not read shows no evidence text at all
     (crypto,) = [m for m in fc.matches if m.category == "crypto"]
     assert crypto.evidence.text == "[not shown: not read for secrets]"
+
+
+def judged_files(repo: Repo, files: dict[str, str]) -> dict[str, FileClass]:
+    """Stage ``files`` in a real repository and classify them through the engine."""
+    from gates.engine import Request, explain
+    from gates.model import SourceKind
+
+    for path, text in files.items():
+        repo.write(path, text)
+    decision = explain(Request(SourceKind.STAGED, cwd=repo.root))
+    return {fc.file.path: fc for fc in decision.classification.files}
+
+
+PW = "Qm7Xr2Lp9Kz4Wt6V"
+MISSED = {
+    # token shapes detect-secrets lacks, in a test (the key detector reads tests too)
+    "tests/test_npm.py": 'NPM_PUBLISH = "npm_q8Ks2LmZp0XcV3nB7tRw1YhJ4dGf6EaU9iOo"\n',
+    "tests/test_slack.py": 'APP = "xapp-1-A05R7QJ3M9K-6011893377351-6b1f0c2e9d4a7b8c3e5f1a2d"\n',
+    "tests/test_hook.py": 'WEBHOOK = "whsec_4fK9sLq2Xv7BzR1mT8nW3yP6dH0gJ5cE"\n',
+    "tests/test_stripe.py": 'KEY = "rk_live_51Hh2FDEEtfjgVvVqE1SkHbn88aQ7xLm2Pz9Rt4Vw8"\n',
+    "tests/test_ci.py": 'JOB = "glcbt-64_Hs4Kd9Vm2Qx7Rp1THs4Kd9"\n',
+    "tests/test_mail.py": 'INCOMING = "glimt-Hs4Kd9Vm2Qx7Rp1THs4Kd9QaZ"\n',
+    "tests/test_flags.py": 'FLAGS = "glffct-Hs4Kd9Vm2Qx7Rp1THs4Kd9"\n',
+    # assignments in shapes the keyword regexes do not read
+    "app/db.py": f'DB_PASSWORD = os.getenv("DB_PASSWORD", "{PW}")\n',
+    "app/web.js": f'const pw = process.env.DB_PASSWORD || "{PW}";\n',
+    "app/cache.py": 'URL = "redis://:Zt5Nc8Hq1Yw3Lb7P@cache.prod.internal:6379/0"\n',
+    "app/settings.py": f'class Settings(BaseSettings):\n    db_password: str = "{PW}"\n',
+    "config/anchor.yaml": f"defaults: &db\n  password: &dbpw {PW}\n",
+    "k8s/billing/deployment.yaml": "env:\n  - name: DB_PASSWORD\n"
+                                   f"    value: {PW}\n",
+    "deploy/task.json": f'[{{"name": "DB_PASSWORD", "value": "{PW}"}}]\n',
+    "deploy/params.json": f'[\n  {{\n    "name": "DB_PASSWORD",\n    "value": "{PW}"\n  }}\n]\n',
+    "config/ldap.yaml": f"ldap:\n  bind_password: >-\n    {PW}\n",
+    "auth/ldap.py": f'LDAP_BIND_PASSWORD = (\n    "{PW}"\n)\n',
+}
+
+
+def test_shapes_detect_secrets_misses_are_high(repo: Repo) -> None:
+    repo.write("README.md", "x\n")
+    repo.commit("base")
+    files = judged_files(repo, MISSED)
+    for path in MISSED:
+        fc = files[path]
+        assert fc.tier == "high" and detector_hits(fc), (path, fc.matches)
+        for match in fc.matches:
+            assert PW not in (match.evidence.text or ""), match
+
+
+ROUTINE = {
+    "app/settings.py": 'DB_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:'
+                       'prod/billing-db-Ab12Cd"\nSTRIPE_KEY_PREFIX = "sk_live_"\n'
+                       'GITHUB_TOKEN_PREFIX = "ghp_"\n',
+    "app/pagination.py": 'def first(client):\n    next_token = "eyJwYWdlIjoxfQ=="\n'
+                         '    page_token = "Q3Vyc29yOjEyMzQ1Ng=="\n'
+                         "    return client.list(NextToken=next_token)\n",
+    "app/aws_docs.py": '"""Example:\n\n    aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'
+                       "    aws_secret_access_key = "
+                       'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"""\n',
+    "app/names.py": "npm_install_dependencies_for_all_workspaces = 1\n",
+    "app/env.py": 'HOME = os.getenv("HOME", "/home/build")\n'
+                  'password = os.getenv("DB_PASSWORD")\n',
+    "k8s/app/deployment.yaml": "env:\n  - name: DB_PASSWORD\n    valueFrom:\n"
+                               "      secretKeyRef: {name: db, key: password}\n"
+                               "  - name: LOG_LEVEL\n    value: debug\n",
+}
+
+
+def test_routine_references_prefixes_and_documented_examples_stay_low(repo: Repo) -> None:
+    repo.write("README.md", "x\n")
+    repo.commit("base")
+    files = judged_files(repo, ROUTINE)
+    for path in ROUTINE:
+        assert not detector_hits(files[path]), (path, files[path].matches)
+
+
+def test_a_real_key_beside_the_documented_example_is_still_found(rules: Rules) -> None:
+    fc = classified(rules, "docs/aws.md", "    aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+                    f"    other = {AWS}\n")
+    assert [(m.pattern, m.evidence.line) for m in detector_hits(fc)] == [("AWSKeyDetector", 2)]
+
+
+@pytest.mark.parametrize("text", [
+    'x = "hf_abcdefghijklmnopqrstuvwxyzabcdefgh"\n',  # a snake_case name, not a token
+    'cls = "sk-abcdefghijklmnopqrstuvwxyzabcdefghij"\n',  # a CSS class
+])
+def test_a_plugins_own_filters_still_judge_its_matches(rules: Rules, text: str) -> None:
+    assert not detector_hits(classified(rules, "app/ui.py", text))

@@ -28,7 +28,7 @@ _BLOCKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?(?: [A-Z]+)* ?-{4,5}|\Z)",
         re.DOTALL)),
     ("putty-key", re.compile(r"PuTTY-User-Key-File-\d+:.*?(?:Private-MAC:[^\n]*|\Z)", re.DOTALL)),
-    ("url-credentials", re.compile(r"(?<=://)[^\s:/@\"'`]+:[^\s@/\"'`]+(?=@)")),
+    ("url-credentials", re.compile(r"(?<=://)[^\s:/@\"'`]*:[^\s@/\"'`]+(?=@)")),
 )
 # A line that is only a long base64 run (a key body whose BEGIN line is outside the hunk); hex
 # digests and git SHAs stay below the entropy bar (at most 4 bits per character).

@@ -58,12 +58,16 @@ from gates.secrets.plugins import (
     AnthropicKeyDetector,
     Base64PrivateKeyDetector,
     FineGrainedGitHubTokenDetector,
+    GitLabTokensDetector,
     GoogleApiKeyDetector,
     HuggingFaceTokenDetector,
     KubeconfigKeyDetector,
+    NpmAccessTokenDetector,
     OpenAIProjectKeyDetector,
     PemPrivateKeyDetector,
     PuttyKeyDetector,
+    SlackAppTokenDetector,
+    StripeSecretDetector,
     UrlPasswordDetector,
     XmlSecretDetector,
 )
@@ -77,6 +81,8 @@ KEY_PLUGINS: tuple[BasePlugin, ...] = (
     FineGrainedGitHubTokenDetector(), AnthropicKeyDetector(), OpenAIProjectKeyDetector(),
     HuggingFaceTokenDetector(), GoogleApiKeyDetector(), PemPrivateKeyDetector(),
     PuttyKeyDetector(), KubeconfigKeyDetector(), Base64PrivateKeyDetector(),
+    NpmAccessTokenDetector(), SlackAppTokenDetector(), StripeSecretDetector(),
+    GitLabTokensDetector(),
 )
 URL_PLUGINS: tuple[BasePlugin, ...] = (BasicAuthDetector(), UrlPasswordDetector(),
                                        XmlSecretDetector())
@@ -101,7 +107,8 @@ _NOT_A_VALUE_NAME = re.compile(
     r"(?i)(?:^|[_.-])(?:ids?|names?|files?|paths?|dirs?|urls?|uris?|env|var|fields?|length|len"
     r"|hash|hashed|hasher|sha\d*|digest|checksum|fingerprint|policy|type|prompt|label|hint|reset"
     r"|min|max|regex|pattern|template|header|param|question|ref|format|validator|required|mode"
-    r"|backend|manager)$")
+    r"|backend|manager|arn|prefix|suffix|(?:next|prev|previous|page|continuation|pagination|sync"
+    r"|resume|start|last|cursor)[_.-]?(?:page[_.-]?)?token)$")
 RUN = 64  # word characters kept of a longer run when looking for names
 _LONG_RUN = re.compile(rf"\w{{{RUN + 1},}}")
 _SPACE = re.compile(r"\s")
@@ -114,12 +121,33 @@ _PLACEHOLDER = re.compile(
     r"(?i)^(?:none|null|nil|true|false|undefined|empty|changeme|change_me|password|passwd|secret|"
     r"example|dummy|fake|test|testing|sample|placeholder|redacted|hidden|masked|todo|tbd|xxx+|"
     r"\*+|\.+|-+|your[-_ ].*|<.*|.*\[redacted.*)$")
+# Values published as examples by their vendor (AWS's documentation key pair): in docs everywhere.
+DOCUMENTED = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                        "AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"})
+# An ARN names a resource (a Secrets Manager secret's ARN is where the secret is, not the secret);
+# a literal that is only a prefix (``sk_live_``, ``ghp_``) is how code recognises keys.
+_NOT_A_SECRET_VALUE = re.compile(r"^arn:aws[\w-]*:[\w-]+:|^[A-Za-z]+(?:[_-][A-Za-z]+)*[_-]$")
+# Where the value is on the line in another shape than ``name = value``: a typed field
+# (``db_password: str = "x"``), an environment lookup's default (``os.getenv("DB_PASSWORD",
+# "x")``, ``process.env.DB_PASSWORD || "x"``), a name/value pair (``{"name": "DB_PASSWORD",
+# "value": "x"}``). Each is rewritten as the assignment it means; the value stays verbatim.
+_RESHAPE = (
+    (re.compile(r"^(\s*[A-Za-z_]\w*)\s*:\s*[A-Za-z_][\w.\[\], |]*?\s*=(?!=)"), r"\1 ="),
+    (re.compile(r"""(?:getenv|environ\.get|env\.get|environ\.setdefault|env)\(\s*(["'])"""
+                r"""([\w.-]+)\1\s*,\s*(?:default\s*=\s*)?"""), r"\2 = "),
+    (re.compile(r"""\benv\.(\w+)\s*(?:\|\||\?\?|\bor\b)\s*"""), r"\1 = "),
+    # YAML anchors and tags before a value (``password: &pw x``, ``password: !!str x``)
+    (re.compile(r"""^(\s*(?:-\s+)?[\w.-]+:)\s+(?:[&!][^\s'"]*\s+)+"""), r"\1 "),
+    (re.compile(r"""(?i)(["']?)(?:name|key)\1\s*[:=]\s*(["']?)([\w.-]+)\2\s*,\s*(["']?)"""
+                r"""value\4\s*[:=]\s*"""), r"\2\3\2: "),
+)
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|U([0-9a-fA-F]{8})|([\"'\\/bfnrt]))")
 _SIMPLE = {"b": "", "f": "", "n": " ", "r": " ", "t": " "}
 _PREFIX = re.compile(r"(?<![\w\\])[rRbBuUfF]{1,2}(?=[\"'])")
 _PAREN = re.compile(r"\(\s*([\"'])")
 _TRIPLE = re.compile(r"([\"'])\1\1")
 _JOIN = re.compile(r"([\"'])\s*\+?\s*\1")
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.-]*")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
@@ -151,7 +179,8 @@ def scan_line(line: str, path: str, families: Collection[str], *,
                 for plugin in KEY_PLUGINS:
                     for value in _whole_matches(plugin, window):
                         if value and not is_sequential_string(value) \
-                                and _armoured(plugin, window):
+                                and _armoured(plugin, window) \
+                                and not (strict and value in DOCUMENTED):
                             out.setdefault(value, Secret(KEYS, type(plugin).__name__, value))
             if ASSIGNMENTS in families and not too_long:
                 for name, value in _assignments(window, path):
@@ -165,18 +194,27 @@ def scan_line(line: str, path: str, families: Collection[str], *,
 
 
 def _whole_matches(plugin: BasePlugin, text: str) -> Iterator[str]:
-    """What a plugin matched: ``analyze_string`` yields ``findall`` results, which for a pattern
-    with a group is the group (GitHub's ``(ghp|gho|…)_…`` gives "ghp", and masking that would
-    leave the token in plain sight)."""
+    """What a plugin matched, whole: ``analyze_string`` yields ``findall`` results, which for a
+    pattern with a group is the group (GitHub's ``(ghp|gho|…)_…`` gives "ghp", GitLab's optional
+    ``glcbt-(XY_)?`` gives "XY_"), and a pattern may stop short of the token's end (JWT's lazy
+    signature, Stripe's 24 characters of a longer key). Masking that would leave the rest of the
+    token in plain sight, so the match runs to the end of the token.
+
+    The plugin's own ``analyze_string`` still judges each match: its filters (a JWT must decode,
+    an ``hf_`` name must mix cases) are part of the detector.
+    """
     if not isinstance(plugin, RegexBasedDetector):
         yield from plugin.analyze_string(text)
         return
     for regex in plugin.denylist:
         for m in regex.finditer(text):
-            # A group that opens the match is a prefix (GitHub's); one inside it is the secret
-            # itself (basic auth's password between "://user:" and "@").
-            inner = m.lastindex is not None and m.start(1) > m.start(0)
-            yield m.group(1) if inner else m.group(0)
+            if next(plugin.analyze_string(m.group(0)), None) is None:
+                continue
+            # A group that ends the match is the secret after its label (basic auth's password
+            # before "@", a kubeconfig's key after "client-key-data:"); any other is a piece.
+            tail = m.lastindex is not None and m.start(1) > m.start(0) and m.end(1) == m.end(0)
+            end = _TOKEN_TAIL.match(text, m.end(0))
+            yield text[m.start(1) if tail else m.start(0):end.end() if end else m.end(0)]
 
 
 def _armoured(plugin: BasePlugin, line: str) -> bool:
@@ -214,7 +252,11 @@ def _variants(line: str) -> Iterator[str]:
     decoded = _INVISIBLE.sub("", _ESCAPE.sub(_unescape, line) if "\\" in line else line)
     # b"x", r'x', f"x", ("x") and """x""" are the literal x to Python (and to a reader)
     plain = _TRIPLE.sub(r"\1", _PAREN.sub(r"\1", _PREFIX.sub("", decoded)))
-    for variant in (decoded, _JOIN.sub("", decoded), plain):
+    reshaped = decoded
+    for pattern, replacement in _RESHAPE:
+        reshaped = pattern.sub(replacement, reshaped)
+    reshaped = _TRIPLE.sub(r"\1", _PAREN.sub(r"\1", _PREFIX.sub("", reshaped)))
+    for variant in (decoded, _JOIN.sub("", decoded), plain, reshaped):
         if variant not in seen:
             seen.add(variant)
             yield variant
@@ -291,6 +333,8 @@ def _kept(value: str, line: str, *, strict: bool) -> bool:
         # comment or the rest of a command begins.
         value = next(iter(value.split()), "")
     value = value.strip()
+    if strict and (value in DOCUMENTED or _NOT_A_SECRET_VALUE.match(value)):
+        return False
     if (not value or is_templated_secret(value) or is_prefixed_with_dollar_sign(value)
             or is_not_alphanumeric_string(value) or _REFERENCE.match(value)
             or value.startswith("%(") or value.startswith("[REDACTED")):

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from itertools import pairwise
 
-from gates.secrets.prefilter import NAME_ANCHORS
+from gates.secrets.prefilter import NAME_ANCHORS, Candidate
 
 # Classification: detect-secrets' names and ours (the prefilter's, which tests keep in step).
 _NAMES = re.compile(NAME_ANCHORS[0].replace("(?i:", "(?:"), re.IGNORECASE)
@@ -47,9 +47,23 @@ def _secret_name(name: str) -> bool:
     return bool(_NAMES.search(name))
 
 
-def joined(line: str, ahead: str) -> str | None:
+def next_line(patch: bytes, candidate: Candidate) -> str | None:
+    """The line after a prefilter candidate in the patch, on the same side (same diff marker)."""
+    stop = candidate.offset + (1 if candidate.marker else 0) + len(candidate.text)
+    if stop >= len(patch):
+        return None
+    end = patch.find(b"\n", stop + 1)
+    line = patch[stop + 1:len(patch) if end < 0 else end]
+    if candidate.marker and line[:1] != bytes([candidate.marker]):
+        return None
+    return line[1 if candidate.marker else 0:].decode("utf-8", "replace")
+
+
+def joined(line: str, ahead: str | None) -> str | None:
     """One line holding ``line``'s secret-like name and the value that ``ahead`` (the next line,
     without its diff marker) carries, or None when ``line`` announces no value to come."""
+    if ahead is None:
+        return None
     value = ahead.strip().rstrip(",")
     if not value or _CLOSERS.match(value):
         return None

@@ -117,15 +117,59 @@ class Base64PrivateKeyDetector(RegexBasedDetector):
                 yield found
 
 
+class NpmAccessTokenDetector(RegexBasedDetector):
+    """npm access tokens (``npm_`` and 36 letters and digits, the last six a checksum):
+    detect-secrets knows them only after ``_authToken=`` in an .npmrc."""
+
+    secret_type = "NPM tokens"
+    denylist = (re.compile(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])"),)
+
+    def analyze_string(self, string: str) -> Generator[str, None, None]:
+        # npm_ also starts snake_case names: a token has digits and letters.
+        for found in super().analyze_string(string):
+            if _HAS_DIGIT.search(found[4:]) and _HAS_LETTER.search(found[4:]):
+                yield found
+
+
+class SlackAppTokenDetector(RegexBasedDetector):
+    """Slack app-level (``xapp-``) and configuration/refresh (``xoxe-``, ``xoxe.xoxp-``) tokens,
+    which detect-secrets' Slack plugin does not list."""
+
+    secret_type = "Slack Token"
+    denylist = (re.compile(r"xapp-\d-[A-Z0-9]+-\d+-[A-Za-z0-9]+"),
+                re.compile(r"xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{40,}"))
+
+
+class StripeSecretDetector(RegexBasedDetector):
+    """Stripe webhook signing secrets (``whsec_``) and live keys of today's lengths (detect-secrets
+    matches 24 characters of ``sk_live_``/``rk_live_``; newer keys are up to 247 long)."""
+
+    secret_type = "Stripe Access Key"
+    denylist = (re.compile(r"(?<![A-Za-z0-9_])whsec_[A-Za-z0-9+/]{24,}={0,2}"),
+                re.compile(r"(?<![A-Za-z0-9_])[rs]k_live_[0-9a-zA-Z]{24,247}"))
+
+
+class GitLabTokensDetector(RegexBasedDetector):
+    """Every GitLab token prefix in GitLab's token overview, of any length from 20: detect-secrets
+    fixes exact lengths for some (``glimt-`` 25, ``glptt-`` 40, ``gloas-`` 64) and lacks
+    ``glffct-`` (feature-flag client) and ``glrtr-`` (runner registration)."""
+
+    secret_type = "GitLab Token"
+    denylist = (re.compile(r"(?<![\w-])(?:glpat|gldt|glft|glsoat|glrt|glrtr|glcbt|glimt|glptt"
+                           r"|glagent|gloas|glffct)-[0-9A-Za-z_.-]{20,}"),
+                re.compile(r"(?<![\w-])GR1348941[0-9A-Za-z_-]{20,}"))
+
+
 class UrlPasswordDetector(RegexBasedDetector):
     """``scheme://user:password@host`` with RFC 3986 sub-delimiters (``$!&*``) in the password.
 
     detect-secrets' BasicAuthDetector leaves those out, but URL parsers (pip, requests) accept
-    them in userinfo, so ``https://u:pa$$w0rd@host`` is a working credential it would miss.
+    them in userinfo, so ``https://u:pa$$w0rd@host`` is a working credential it would miss. The
+    user may be empty: ``redis://:password@host`` is how Redis URLs carry a password.
     """
 
     secret_type = "Basic Auth Credentials"
-    denylist = (re.compile(r"://[^\s/?#@:\"'`]+:([^\s/?#@\"'`]+)@"),)
+    denylist = (re.compile(r"://[^\s/?#@:\"'`]*:([^\s/?#@\"'`]+)@"),)
 
 
 class XmlSecretDetector(RegexBasedDetector):

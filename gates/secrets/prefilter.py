@@ -25,10 +25,10 @@ KEY_ANCHORS = (
     r"A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA",  # AWS access key ids
     r"(?i:aws.{0,20}?(?:key|pwd|pw|pass|token))",  # AWS secret keys beside their name
     r"gh[pousr]_|github_pat_",  # GitHub classic and fine-grained tokens
-    r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941",  # GitLab
-    r"(?i:xox[abposr]-|hooks\.slack\.com)",  # Slack
-    r"[rs]k_live_",  # Stripe
-    r"_authToken",  # npm
+    r"gl(?:pat|dt|ft|soat|rtr?|cbt|imt|ptt|agent|oas|ffct)-|GR1348941",  # GitLab
+    r"(?i:xox[abposre][-.]|hooks\.slack\.com)|xapp-",  # Slack
+    r"[rs]k_live_|whsec_",  # Stripe
+    r"_authToken|npm_",  # npm
     r"pypi-AgE",  # PyPI
     r"eyJ",  # JWT (base64 of '{"')
     r"PRIVATE KEY|BEGIN SSH2 ENCRYPTED|PuTTY-User-Key-File|LS0tLS1CRUdJTi",  # keys, any armour
@@ -45,7 +45,7 @@ KEY_ANCHORS = (
 NAME_ANCHORS = (
     r"(?i:pass(?:wd|word|[-_. ]?phrase)|pwd|secret|token|credential|contrase(?:ñ|n)a"
     r"|(?:api|auth|service|account|db|database|priv|private|client|access|key)[-_. ]?(?:key|pass))",
-    r"://[^\s/:@]+:[^\s@]+@",  # user:password@host
+    r"://[^\s/:@]*:[^\s@]+@",  # user:password@host (the user may be empty)
 )
 # Escapes that spell ASCII: the detector decodes them, so they must reach it.
 ESCAPE_ANCHORS = (r"\\(?:x|u00|U0000)[0-9a-fA-F]{2}",)
