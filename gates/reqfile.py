@@ -84,6 +84,8 @@ _SPEC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\]\s*)?(?:[=<>!~@;
 # What makes such a line a requirement rather than a word or a KEY=value: a PEP 440 operator, "@"
 # before a URL, or a URL.
 _VERSIONED = re.compile(r"===?|[<>!~]=|[<>]|@\s*[A-Za-z][\w+.-]*:|^[A-Za-z][\w+.-]*://")
+# A local path pip installs from (``.``, ``./pkg``, ``../x.whl``, ``C:\\x``): one token.
+_PATHLIKE = re.compile(r"^(?:[.~/\\]|[A-Za-z]:[/\\])\S*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,26 +207,28 @@ def reads_as_requirements(data: bytes) -> bool:
 
     A file of any name may be included (``-r deps.lst``) from a requirements file the change does
     not touch, and the stage cannot see that file. Every line must read as pip reads a
-    requirements file (so prose with a line such as "-removed" is not one), and one must set an
-    index, find-links, host, editable or include, or name a version (``==``, ``>=``, ``@``) or a
-    URL: a bare list of words is not taken for one.
+    requirements file (so prose with a line such as "-removed" is not one), and one must name a
+    version (``==``, ``>=``, ``@ URL``) or a URL, or set an index, find-links, host, editable or
+    include: a bare list of words is not taken for one. pip ignores words after an option
+    (``--pre x``) and installs local paths (``.``), so neither hides a file's pins.
     """
-    found = False
+    pinned = options = prose = False
     for _, line in logical_lines(decode(data).text):
         if not line.startswith("-"):
+            if _PATHLIKE.match(line):
+                continue
             if not _SPEC.match(line):
                 return False
-            found = found or bool(_VERSIONED.search(line))
+            pinned = pinned or bool(_VERSIONED.search(line))
             continue
         try:
             args, opts, rest = _split(line)
         except ValueError:
             return False
-        if rest:
-            return False  # words after an option: prose, not a requirements file
-        found = found or (not args and any(getattr(opts, dest) for dest in (
+        prose = prose or bool(rest)  # words after an option: pip ignores them, prose has them
+        options = options or (not args and any(getattr(opts, dest) for dest in (
             *SOURCE_OPTIONS, "requirements", "constraints", "editables")))
-    return found
+    return pinned or (options and not prose)
 
 
 def read(data: bytes) -> Manifest:

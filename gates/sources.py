@@ -37,7 +37,7 @@ _INDEX_TABLES = frozenset({"tool.uv.index", "index", "tool.poetry.source", "tool
 # table (hatch env-vars, tox set_env, pixi activation, PDM scripts): pip, uv, PDM and Poetry read
 # them whenever that tool runs an install.
 _ENV_SETTING = re.compile(r"(?:PIP|UV|PDM|POETRY|PIPENV)_\w*(?:INDEX|FIND_LINKS|TRUSTED|INSECURE|"
-                          r"CONFIG_FILE|CERT|PROXY|REPOSITOR|PYPI|SOURCE|NO_VERIFY)\w*",
+                          r"CONFIG_FILE|CERT|PROXY|REPOSITOR|PYPI|SOURCE|NO_VERIFY|MIRROR)\w*",
                           re.IGNORECASE)
 
 # The default index, which every installer uses unless told otherwise, and the host its files are
@@ -180,8 +180,9 @@ def _env_settings(node: Any, where: str, lines: list[str], out: list[Source]) ->
     elif isinstance(node, dict):
         for key, value in node.items():
             here = f"{where}.{key}"
-            if isinstance(value, str) and _ENV_SETTING.fullmatch(str(key)):
-                for item in value.split() or [""]:
+            if isinstance(value, (str, bool, int)) and _ENV_SETTING.fullmatch(str(key)):
+                shown = str(value).lower() if isinstance(value, bool) else str(value)
+                for item in shown.split() or [""]:
                     out.append(Source(f"env {key}", item, f"{here} = {value!r}",
                                       _line_for(lines, str(key), item)))
             else:

@@ -164,14 +164,16 @@ def test_a_utf16_manifest_is_decoded_as_pip_decodes_it(audited: Repo) -> None:
     assert any(f["rule"] == "PYSEC-2099-1" and f["line"] == 3 for f in deps["findings"])
 
 
-@pytest.mark.parametrize("name", ["deps/base.txt", "deps/base", "pins.lst", "ci/locked.lock"])
+@pytest.mark.parametrize("name", ["deps/base.txt", "deps/base", "pins.lst", "ci/locked.lock",
+                                  "deps/base.cfg", "deps/base.UTF16"])
 def test_a_pin_bumped_in_a_file_an_untouched_manifest_includes_is_audited(audited: Repo,
                                                                           name: str) -> None:
     """The stage sees only changed files: a changed list that reads as requirements is audited."""
     audited.write("requirements.txt", f"legacy-pkg==0.9.0\n-r {name}\n")
     audited.write(name, "# base pins\ndemo-lib==1.4.2\n")
     audited.commit("requirements include a list")
-    audited.write(name, "# base pins\ndemo-lib==1.4.1\n")
+    body = "# base pins\ndemo-lib==1.4.1\n--pre pip ignores these words\n.\n"
+    audited.write(name, body.encode("utf-16") if name.endswith("UTF16") else body.encode())
     data = audited.gate_json()
     deps = deps_stage(data)
     finding = next(f for f in deps["findings"] if f["rule"] == "PYSEC-2099-1")
@@ -184,5 +186,7 @@ def test_files_that_only_look_like_lists_are_not_audited(audited: Repo) -> None:
     audited.write(".env", "DEBUG=1\nNAME=app\n")
     audited.write("docs/words.txt", "alpha\nbeta\n")
     audited.write("AUTHORS", "alice@example.com\n")
+    audited.write(".gitignore", ".venv\n__pycache__/\n")
+    audited.write("app/main.py", "import os\nx==1\n")
     deps = deps_stage(audited.gate_json())
     assert deps["status"] == "skipped"

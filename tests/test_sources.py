@@ -138,6 +138,9 @@ def test_continuations_join_before_options_are_read() -> None:
     ("https://evil.example/x.whl\n-f ./w\n", True),
     ("demo==1.0\nother>=2\n", True),  # pins only: an untouched manifest may include it
     ("demo @ https://evil.example/demo-1.0.tar.gz\n", True),
+    ("demo==1.0\n--pre ignored words\n", True),  # pip ignores the words: the pin still counts
+    ("demo==1.0\n.\n./libs/x\n", True),  # local paths pip installs do not hide the pin
+    (".venv\n.env\n", False),
     ("demo\nother\n", False),  # words
     ("DEBUG=1\nNAME=app\n", False),  # a .env file
     ("alice@example.com\n", False),
@@ -759,6 +762,9 @@ def test_lock_file_indexes_and_download_hosts_are_sources(audited: Repo) -> None
      'env = { PIP_TRUSTED_HOST = "evil.example" }\n', 3),
     ("pyproject.toml", '[tool.pixi.pypi-options]\n'
      'extra-index-urls = ["https://pypi.evil.example/simple"]\n', 2),
+    ("pyproject.toml", '[tool.hatch.envs.ci.env-vars]\nPIP_NO_INDEX = true\n', 2),
+    ("pyproject.toml", '[tool.hatch.envs.ci.env-vars]\n'
+     'UV_PYTHON_INSTALL_MIRROR = "https://evil.example/python"\n', 2),
     ("setup.cfg", "[easy_install]\nindex_url = https://pypi.evil.example/simple\n", 2),
     ("setup.cfg", "[easy_install]\nfind-links = https://evil.example/eggs\n", 2),
 ])

@@ -13,6 +13,7 @@ the trusted policy vouches for them; what cannot be audited is never a quiet pas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,12 +31,18 @@ if TYPE_CHECKING:
 # commits change no manifest, and the hook should not pay for pip's option parser on those.
 
 SOURCE_RULE, UNAUDITED_RULE = "package-source", "not-audited"
-# Names a file included with -r often has. The stage sees only the changed files, so it cannot
-# tell that an untouched requirements.txt says "-r deps/base.txt": a changed file with such a name
-# that reads as a requirements file (pins, a source or an include; gates.reqfile
+# pip reads "-r deps/base.cfg" whatever the file is called, and the stage sees only the changed
+# files: it cannot tell that an untouched requirements.txt includes one. So a changed file of any
+# name that reads as a requirements file (pins, a source or an include; gates.reqfile
 # .reads_as_requirements) is audited as one even when no manifest in the change includes it.
-_LIST_SUFFIXES = ("", ".txt", ".in", ".lst", ".list", ".pip", ".req", ".reqs", ".deps", ".lock",
-                  ".pins", ".text")
+# Formats that are never such a list are not opened; the rest pass a cheap look at their first
+# line before the requirements parser is imported (the hook path stays fast).
+_NOT_LISTS = frozenset({".py", ".pyi", ".pyx", ".ipynb", ".md", ".rst", ".json", ".yaml", ".yml",
+                        ".toml", ".js", ".ts", ".jsx", ".tsx", ".html", ".css", ".c", ".h", ".cpp",
+                        ".go", ".rs", ".java", ".rb", ".sh", ".sql", ".xml", ".svg", ".csv",
+                        ".png", ".jpg", ".gif", ".pdf", ".zip", ".gz", ".whl"})
+_FIRST_LINE = re.compile(rb"^\s*(?:-|[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[|[=<>!~@;(]|$)|"
+                         rb"[A-Za-z][A-Za-z0-9+.-]*://|[.~/\\])")
 _SNIFF_LIMIT = 1 << 20
 _SEVERITY = {"block": "high", "pending": "medium", "report": "low"}
 
@@ -101,18 +108,34 @@ def run(ctx: StageContext) -> StageResult:
 
 def _reads_as_list(root: Path, file: ChangedFile) -> bool:
     """A changed file that is not a manifest by name but reads as one to pip's ``-r``."""
-    if is_manifest(file.path) or file.symlink or \
-            Path(file.path).suffix.lower() not in _LIST_SUFFIXES:
+    if is_manifest(file.path) or file.symlink or Path(file.path).suffix.lower() in _NOT_LISTS:
         return False
     judged = root / file.path
     try:
         if not judged.is_file() or judged.stat().st_size > _SNIFF_LIMIT:
             return False
-        from gates.reqfile import reads_as_requirements
-
-        return reads_as_requirements(judged.read_bytes())
+        data = judged.read_bytes()
     except OSError:
         return False
+    if not _looks_like_a_list(data):
+        return False
+    from gates.reqfile import reads_as_requirements
+
+    return reads_as_requirements(data)
+
+
+def _looks_like_a_list(data: bytes) -> bool:
+    """The first line that is not blank or a comment could start a requirements file.
+
+    Anything pip decodes by a byte-order mark or a coding line goes to the full check.
+    """
+    if b"\x00" in data[:4096] or data.startswith(b"\xef\xbb\xbf") or b"coding" in data[:512]:
+        return True
+    for line in data[:65536].splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(b"#"):
+            return bool(_FIRST_LINE.match(stripped))
+    return False
 
 
 def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None,
