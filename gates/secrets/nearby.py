@@ -85,6 +85,7 @@ def joined(line: str, ahead: str | None) -> str | None:
 # --- redaction -----------------------------------------------------------------------------------
 
 MASK = "[REDACTED:secret-context]"
+BLOCK, NEXT, TEXT = "block", "next", "text"
 MAX_FOLLOW = 50  # lines of one value block (a dict of passwords, a YAML block) that are masked
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_.-]+[A-Za-z0-9]+)*")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -143,6 +144,7 @@ def mask_nearby(text: str, path: str = "") -> tuple[str, int]:
     follow = 0  # lines of a value block still to mask
     block_indent = -1  # after its first line, a block goes on while indented deeper than this
     first = False  # the next non-blank line carries the value whatever its indentation
+    text_mode = False  # the lines are inside an open string
     pair = 0  # lines left in which a name/value pair's value key is masked
     pair_indent = -1
     for raw in text.splitlines(keepends=True):
@@ -157,8 +159,8 @@ def mask_nearby(text: str, path: str = "") -> tuple[str, int]:
             if not first and indent <= block_indent:
                 follow = 0  # a new key or statement (or the block's closing bracket)
             else:
-                body, count = _mask_value_line(body, code=code)
-                follow -= 1
+                body, count, ended = _mask_following(body, code=code, text_mode=text_mode)
+                follow = 0 if ended else follow - 1
                 first = False
         if pair and content:
             item = content.startswith("- ") and indent <= pair_indent
@@ -174,14 +176,28 @@ def mask_nearby(text: str, path: str = "") -> tuple[str, int]:
             body, n, opener = _mask_after_names(body, names, code=code)
             count += n
             if opener is not None:
-                follow, first = (MAX_FOLLOW if opener else 1), True
-                block_indent = indent if opener else len(body)
+                follow, first, text_mode = (1 if opener == NEXT else MAX_FOLLOW), True, \
+                    opener == TEXT
+                block_indent = -1 if opener == TEXT else indent
             pair_match = _PAIR_NAME.match(body)
             if pair_match and secret_like(pair_match.group("name")):
                 pair, pair_indent = 3, indent
         total += count
         out.append(lead + body + end)
     return "".join(out), total
+
+
+def _mask_following(body: str, *, code: bool, text_mode: bool) -> tuple[str, int, bool]:
+    """Mask a line that carries a value announced above; say whether it ends an open string."""
+    if not text_mode:
+        return (*_mask_value_line(body, code=code), False)
+    close = min((at for q in ('"""', "'''", "`") if (at := body.find(q)) >= 0), default=-1)
+    if close < 0:
+        return (*_mask_value_line(body, code=False, unquoted=True), False)
+    head = body[:close]  # the string ends here: mask what comes before its quotes
+    if not head.strip():
+        return body, 0, True
+    return head[:len(head) - len(head.lstrip())] + MASK + body[close:], 1, True
 
 
 def _names(body: str) -> list[re.Match[str]]:
@@ -197,9 +213,9 @@ def _spans(body: str) -> list[tuple[int, int]]:
 
 
 def _mask_after_names(body: str, names: list[re.Match[str]], *,
-                      code: bool) -> tuple[str, int, bool | None]:
+                      code: bool) -> tuple[str, int, str | None]:
     """Mask the literals after the first name; say whether the value is still to come (None: it
-    is not; True: a block, masked while indented deeper; False: the next line)."""
+    is not; BLOCK: masked while indented deeper; NEXT: the next line; TEXT: lines of a string)."""
     first = names[0]
     spans = _spans(body)
     inside = next(((s, e) for s, e in spans if s < first.start() < e), None)
@@ -230,16 +246,23 @@ def _mask_after_names(body: str, names: list[re.Match[str]], *,
     masked, n = _apply(body, pieces)
     last = names[-1]
     tail = body[last.end():]
-    opener: bool | None = None
+    opener: str | None = None
     if later:
-        return masked, n, None
+        # A value that goes on (``("Qm7X"`` / ``"r2Lp")``, a trailing backslash, ``"""``) is a
+        # block.
+        code_only = _LITERAL.sub("", body[first.end():]).split("#")[0]
+        depth = sum(code_only.count(c) for c in "([{") - sum(code_only.count(c) for c in ")]}")
+        if any(code_only.count(q) % 2 for q in "\"'`"):
+            return masked, n, TEXT  # an open (triple) quote: the next lines are the string
+        goes_on = depth > 0 or code_only.rstrip().endswith("\\")
+        return masked, n, BLOCK if goes_on else None
     if _CALL.match(last.group(0)):
         # ``login(`` with its arguments on the next lines
-        opener = True if _CLOSERS.match(tail) is None or not tail.strip() else None
+        opener = BLOCK if _CLOSERS.match(tail) is None or not tail.strip() else None
     elif _OPENER.match(tail) is not None:
         # A bracket, a YAML block (``password:``, ``>-``) goes on while indented deeper;
         # ``password =`` or ``"--password",`` gives its value on the next line.
-        opener = not tail.split("#")[0].rstrip().endswith(("=", ",", "=>"))
+        opener = NEXT if tail.split("#")[0].rstrip().endswith(("=", ",", "=>")) else BLOCK
     return masked, n, opener
 
 
