@@ -147,6 +147,12 @@ S = "Qm7Xr2Lp9Kz4Wt6V"
     ("app/s.py", f'+SECRET_KEY = os.environ.get(\n+    "SECRET_KEY",\n+    "{S}",\n+)\n'),
     ("app/s.py", f'+config.set("db", "password", "{S}")\n'),
     ("app/web.js", f"+const cfg = {{\n+  password:\n+    `{S}`,\n+}};\n"),
+    # names that are a secret's only as a key or assignment, and passwords in command flags
+    ("config/app.yaml", f"+  pass: {S}\n"),
+    ("app/s.py", f'+auth = ("admin", "{S}")\n'),
+    ("app/s.py", f'+headers = {{"Authorization": "Bearer {S}"}}\n'),
+    ("deploy/run.sh", f"+mysql -uroot -p{S} app\n"),
+    ("deploy/run.sh", f"+curl -u admin:{S} https://x\n"),
 ])
 def test_a_value_away_from_its_name_is_masked(path: str, text: str) -> None:
     masked, count = redact(text, path)
@@ -158,6 +164,7 @@ def test_a_value_away_from_its_name_is_masked(path: str, text: str) -> None:
 def test_masking_near_a_name_stops_at_the_next_statement_or_key() -> None:
     text = (f'+LDAP_BIND_PASSWORD = (\n+    "{S}"\n+)\n+HOST = "ldap.internal"\n'
             "+def verify(token):\n+    return hmac.compare_digest(token, expected)\n"
+            "+from auth import views\n+r = requests.get(url, auth=auth)\n"
             '+    pass\n+NAME = "gate-service"\n')
     masked, count = redact(text, "auth/ldap.py")
     assert S not in masked and count == 1

@@ -96,6 +96,13 @@ _STEMS = frozenset({
 _KEY_QUALIFIERS = frozenset({"api", "private", "priv", "access", "secret", "auth", "signing",
                              "encryption", "master", "service", "account", "client", "db",
                              "database", "session", "app", "license", "webhook"})
+# Names that are a secret's only as a key or an assignment (``pass: x``, ``auth = ("u", "p")``,
+# ``"Authorization": "Bearer x"``); elsewhere they are a statement or a module.
+_KEYED_NAMES = frozenset({"pass", "auth", "authorization", "proxy-authorization", "bearer"})
+# Command lines that carry a password in a flag: ``mysql -pPASSWORD``, ``curl -u user:PASSWORD``.
+_FLAGS = re.compile(r"\b(?:mysql\w*|mariadb\w*)\b.*?\s-p(?P<a>[^\s'\"]+)"
+                    r"|\b(?:curl|wget|http)\b.*?\s(?:-u|--user|--http-password=?)\s*[^\s:'\"]*:?"
+                    r"(?P<b>[^\s'\"]+)")
 # Calls whose arguments are credentials whatever the parameters are called.
 _CALL = re.compile(r"(?i)\b(?:\w*log_?[io]n|authenticate|\w*auth|simple_bind(?:_s)?|bind_s"
                    r"|set_?password|HTTPBasicAuth|HTTPDigestAuth)\s*\(")
@@ -171,6 +178,9 @@ def mask_nearby(text: str, path: str = "") -> tuple[str, int]:
                 body, count, pair = body[:start] + new, count + n, 0
             else:
                 pair = 0 if item else pair - 1
+        body, n = _apply(body, [(m.start(g), m.end(g)) for m in _FLAGS.finditer(body)
+                                for g in "ab" if m.group(g)])
+        count += n
         names = _names(body)
         if names:
             body, n, opener = _mask_after_names(body, names, code=code)
@@ -202,7 +212,9 @@ def _mask_following(body: str, *, code: bool, text_mode: bool) -> tuple[str, int
 
 def _names(body: str) -> list[re.Match[str]]:
     masks = [(m.start(), m.end()) for m in _MASKED.finditer(body)]
-    found = [m for m in _WORD.finditer(body) if secret_like(m.group(0))
+    found = [m for m in _WORD.finditer(body)
+             if (secret_like(m.group(0)) or (m.group(0).lower() in _KEYED_NAMES
+                                             and _KEY_AFTER.match(body[m.end():].lstrip("\"'"))))
              and not any(s <= m.start() < e for s, e in masks)]
     found += list(_CALL.finditer(body))
     return sorted(found, key=lambda m: m.start())
