@@ -385,9 +385,8 @@ ROUTINE = {
     "app/pagination.py": 'def first(client):\n    next_token = "eyJwYWdlIjoxfQ=="\n'
                          '    page_token = "Q3Vyc29yOjEyMzQ1Ng=="\n'
                          "    return client.list(NextToken=next_token)\n",
-    "app/aws_docs.py": '"""Example:\n\n    aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'
-                       "    aws_secret_access_key = "
-                       'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"""\n',
+    "docs/aws.md": "Configure:\n\n    aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+                   "    aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
     "app/names.py": "npm_install_dependencies_for_all_workspaces = 1\n",
     "app/env.py": 'HOME = os.getenv("HOME", "/home/build")\n'
                   'password = os.getenv("DB_PASSWORD")\n',

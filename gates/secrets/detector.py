@@ -121,7 +121,9 @@ _PLACEHOLDER = re.compile(
     r"(?i)^(?:none|null|nil|true|false|undefined|empty|changeme|change_me|password|passwd|secret|"
     r"example|dummy|fake|test|testing|sample|placeholder|redacted|hidden|masked|todo|tbd|xxx+|"
     r"\*+|\.+|-+|your[-_ ].*|<.*|.*\[redacted.*)$")
-# Values published as examples by their vendor (AWS's documentation key pair): in docs everywhere.
+# Values published as examples by their vendor (AWS's documentation key pair), skipped in
+# documentation only: elsewhere a test may plant one to stand for a real key.
+DOCS = re.compile(r"(?:^|/)(?:docs?|examples?)/|\.(?:md|rst|txt|adoc)$", re.IGNORECASE)
 DOCUMENTED = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                         "AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"})
 # An ARN names a resource (a Secrets Manager secret's ARN is where the secret is, not the secret);
@@ -168,6 +170,7 @@ def scan_line(line: str, path: str, families: Collection[str], *,
     entropy, no placeholder); redaction passes ``strict=False`` and masks every literal value.
     """
     out: dict[str, Secret] = {}
+    documented = strict and bool(DOCS.search(path))
     for variant in _variants(line):
         # Assignments are found by backtracking regexes, one window at a time: a line this long
         # that holds a secret-like name is not read for them (fail closed: it counts as one).
@@ -180,10 +183,12 @@ def scan_line(line: str, path: str, families: Collection[str], *,
                     for value in _whole_matches(plugin, window):
                         if value and not is_sequential_string(value) \
                                 and _armoured(plugin, window) \
-                                and not (strict and value in DOCUMENTED):
+                                and not (documented and value in DOCUMENTED):
                             out.setdefault(value, Secret(KEYS, type(plugin).__name__, value))
             if ASSIGNMENTS in families and not too_long:
                 for name, value in _assignments(window, path):
+                    if documented and value.strip() in DOCUMENTED:
+                        continue
                     if name == TOO_MANY or _kept(value, window, strict=strict):
                         out.setdefault(value, Secret(ASSIGNMENTS, name, value))
     found = sorted(out.values(), key=lambda s: -len(s.value))
@@ -333,7 +338,7 @@ def _kept(value: str, line: str, *, strict: bool) -> bool:
         # comment or the rest of a command begins.
         value = next(iter(value.split()), "")
     value = value.strip()
-    if strict and (value in DOCUMENTED or _NOT_A_SECRET_VALUE.match(value)):
+    if strict and _NOT_A_SECRET_VALUE.match(value):
         return False
     if (not value or is_templated_secret(value) or is_prefixed_with_dollar_sign(value)
             or is_not_alphanumeric_string(value) or _REFERENCE.match(value)
