@@ -61,8 +61,12 @@ _POLYGLOT = re.compile(rb"""\bexec\b["']?\s[^\n]*?\b(?:python|pypy)[\w.-]*\b[^\n
 _HEAD = 2048  # where a #! line and a polyglot's exec line are looked for
 
 
-def _is_notebook(path: str) -> bool:
-    return path.lower().endswith(".ipynb")  # as gates.notebooks.is_notebook, without its import
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+def is_notebook(path: str) -> bool:
+    """A Jupyter notebook by its suffix (any case), without importing gates.notebooks."""
+    return path.lower().endswith(NOTEBOOK_SUFFIX)
 
 
 def is_python(path: str, content: bytes = b"") -> bool:
@@ -84,7 +88,7 @@ def needs_view(path: str) -> bool:
     git calls them binary.
     """
     name = posixpath.basename(path)
-    return _is_notebook(path) or name.lower().endswith(PYTHON_SUFFIXES) or "." not in name
+    return is_notebook(path) or name.lower().endswith(PYTHON_SUFFIXES) or "." not in name
 
 
 def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
@@ -92,7 +96,7 @@ def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
     if content.startswith(_LFS_POINTER):
         # The content lives on an LFS server; what is committed is a pointer to it.
         return View(None, "a Git LFS pointer: the content is stored outside the repository")
-    if _is_notebook(path):
+    if is_notebook(path):
         from gates.notebooks import code  # JSON and its line maps, only for notebooks
 
         notebook = code(content)

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from gates.model import Finding
-from gates.notebooks import NotebookCode
 from gates.scanners import fingerprint
+
+if TYPE_CHECKING:
+    from gates.notebooks import NotebookCode
 
 _SHELLS = (r"(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:ba|z|da|k|c|tc|fi)?sh"
            r"|(?:\S*/)?(?:python|pypy|perl|ruby|node)[\w.]*")

@@ -15,10 +15,14 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gates import decode, notebooks
+from gates import decode
 from gates.model import ChangedFile, FileStatus
-from gates.notebooks import NotebookCode
+
+if TYPE_CHECKING:
+    from gates.notebooks import NotebookCode
+# gates.notebooks (its JSON reading and line maps) loads only when a notebook is scanned.
 
 SEMGREP_PYTHON = (".py", ".pyi")  # suffixes semgrep reads as Python by itself
 SIDECAR_PYTHON = (".pyw",)  # Python that semgrep only reads through a sidecar
@@ -65,7 +69,9 @@ def plan(root: Path, paths: Iterable[str], sidecars: Path) -> Plan:
         source = root / path
         lower = path.lower()
         sidecar = sidecars / f"{index}.py"
-        if notebooks.is_notebook(path):
+        if decode.is_notebook(path):
+            from gates import notebooks
+
             code = notebooks.code(_read(source))
             if code is None:
                 unscanned.append((path, "not notebook JSON: Jupyter cannot run it, the gate "
@@ -116,7 +122,8 @@ def hidden_as_binary(files: Iterable[ChangedFile],
     for file in files:
         lower = file.path.lower()
         if file.binary and file.status is not FileStatus.DELETED and file.path not in present \
-                and lower.endswith((*SEMGREP_PYTHON, *SIDECAR_PYTHON, *CYTHON, notebooks.SUFFIX)):
+                and lower.endswith((*SEMGREP_PYTHON, *SIDECAR_PYTHON, *CYTHON,
+                                    decode.NOTEBOOK_SUFFIX)):
             out.append((file.path, "git treats it as binary and its content was not readable"))
     return out
 

@@ -22,12 +22,12 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gates.errors import GateError
 from gates.globs import GlobSet
 from gates.hunks import changed_lines
 from gates.model import ChangedFile, FileStatus, Finding, Side, StageResult, StageStatus
-from gates.notebooks import NotebookCode
 from gates.policy import SastSettings
 from gates.scanners import (
     Scanner,
@@ -48,6 +48,9 @@ from gates.scanners.targets import Plan, Target
 from gates.scanners.unicode import scan_file as unicode_scan
 from gates.stages import StageContext
 from gates.workspace import Workspace
+
+if TYPE_CHECKING:
+    from gates.notebooks import NotebookCode
 
 # semgrep always runs offline (--metrics=off, --disable-version-check): gates/scanners/semgrep.py.
 ALREADY_PRESENT = "already present before this change"
