@@ -100,6 +100,22 @@ def seeded(repo: Repo) -> Repo:
     return repo
 
 
+def logged_scanners(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """Wrappers that log every bandit and semgrep start, then run the real tool: the PATH to use,
+    and the log (one line a start)."""
+    import shutil
+
+    log = tmp_path / "runs.log"
+    wrappers = tmp_path / "bin"
+    wrappers.mkdir()
+    for tool in ("bandit", "semgrep"):
+        real = shutil.which(tool) or str(Path(sys.executable).with_name(tool))
+        script = wrappers / tool
+        script.write_text(f'#!/bin/sh\necho {tool} "$@" >> "{log}"\nexec "{real}" "$@"\n')
+        script.chmod(0o755)
+    return {"PATH": f"{wrappers}:{os.environ['PATH']}"}, log
+
+
 def file_entry(data: dict[str, Any], path: str) -> dict[str, Any]:
     """The JSON report's entry for ``path``."""
     for entry in data["files"]:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 
 from gates.engine import Request, check
 from gates.model import Decision, Finding, Outcome, SourceKind, StageResult, StageStatus
 
-from .conftest import Repo
+from .conftest import Repo, logged_scanners
 
 TLS = '''\
 import requests
@@ -140,15 +137,7 @@ def test_a_range_compares_with_the_merge_base(seeded: Repo) -> None:
 
 
 def test_the_before_side_comes_from_the_cache(seeded: Repo, tmp_path: Path) -> None:
-    log = tmp_path / "runs.log"
-    wrappers = tmp_path / "bin"
-    wrappers.mkdir()
-    for tool in ("bandit", "semgrep"):
-        real = shutil.which(tool) or str(Path(sys.executable).with_name(tool))
-        script = wrappers / tool
-        script.write_text(f'#!/bin/sh\necho {tool} "$@" >> "{log}"\nexec "{real}" "$@"\n')
-        script.chmod(0o755)
-    env = {"PATH": f"{wrappers}:{os.environ['PATH']}"}
+    env, log = logged_scanners(tmp_path)
     seeded.write("app/run.py", EVAL)
     seeded.gate("check", env=env)  # the hook ran on the commit: its content is cached
     assert len(log.read_text().splitlines()) == 2

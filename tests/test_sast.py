@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 
-from .conftest import Repo, file_entry
+from .conftest import Repo, file_entry, logged_scanners
 
 VULNERABLE = '''\
 import sqlite3
@@ -179,16 +176,7 @@ def test_user_semgrep_rules(seeded: Repo) -> None:
 
 
 def test_results_are_cached_by_content(seeded: Repo, tmp_path: Path) -> None:
-    # Wrappers log every scanner start, then run the real tool.
-    log = tmp_path / "runs.log"
-    wrappers = tmp_path / "bin"
-    wrappers.mkdir()
-    for tool in ("bandit", "semgrep"):
-        real = shutil.which(tool) or str(Path(sys.executable).with_name(tool))
-        script = wrappers / tool
-        script.write_text(f'#!/bin/sh\necho {tool} "$@" >> "{log}"\nexec "{real}" "$@"\n')
-        script.chmod(0o755)
-    env = {"PATH": f"{wrappers}:{os.environ['PATH']}"}
+    env, log = logged_scanners(tmp_path)
     seeded.write("app/users.py", VULNERABLE)
     seeded.write("app/other.py", "def other():\n    return 2\n")
     def runs() -> list[str]:
