@@ -237,6 +237,8 @@ def file_kinds(file: ChangedFile) -> list[str]:
         kinds.append("executable")
     if file.mode_changed:
         kinds.append("mode-change")
+    if any(t.startswith("/") or t == ".." or t.startswith("../") for t in file.link_targets):
+        kinds.append("symlink-outside")  # /proc/self/environ, ../../.ssh: not the repository's
     if posixpath.basename(file.path) == PYPROJECT and _build_system_changed(file):
         kinds.append("build-system")
     return kinds

