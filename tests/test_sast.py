@@ -262,7 +262,8 @@ def test_suppression_words_inside_strings_suppress_nothing(seeded: Repo) -> None
 def test_hangul_filler_identifiers_are_invisible_characters(seeded: Repo) -> None:
     seeded.write("app/run.py", "def run(args, \u3164=None):\n    return args\n")
     findings = stage(seeded.gate_json(), "sast")["findings"]
-    assert [f["rule"] for f in findings if f["tool"] == "draftgate"] == ["unicode-invisible"]
+    rules = [f["rule"] for f in findings if f["tool"] == "draftgate"]
+    assert "unicode-invisible" in rules and all(r.startswith("unicode-") for r in rules)
 
 
 def test_without_bandit_an_unparsable_file_is_still_an_error(seeded: Repo) -> None:
