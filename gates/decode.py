@@ -101,7 +101,11 @@ def view(path: str, content: bytes, *, binary: bool = False) -> View | None:
 
         notebook = code(content)
         if notebook is not None:
-            return View(notebook.text, NOTEBOOK_VIEW, "utf-8")
+            rest = _notebook_rest(content)
+            text = notebook.text if not rest else \
+                f"{notebook.text.rstrip(chr(10))}\n# %% [not code: markdown, outputs, metadata]\n" \
+                + "\n".join(f"# {line}" for line in rest) + "\n"
+            return View(text, NOTEBOOK_VIEW, "utf-8")
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             if encoding == "utf-8-sig" and not binary:
@@ -148,6 +152,58 @@ def ascii_compatible(encoding: str) -> bool:
             probe.decode(encoding) == probe.decode("ascii") for probe in _PROBES)
     except (UnicodeDecodeError, LookupError):
         return False
+
+
+def _notebook_rest(content: bytes) -> list[str]:
+    """A notebook's text outside its code cells: markdown and raw cells, outputs, metadata.
+
+    None of it runs, but all of it is committed: a key printed in an output or pasted into a
+    markdown cell is as leaked as one in code. It is judged (after the code, as comments) so the
+    secret detectors and content rules see it.
+    """
+    import json
+
+    try:
+        document = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return []
+    lines: list[str] = []
+
+    def add(label: str, value: object) -> None:
+        if isinstance(value, list):
+            value = "".join(v for v in value if isinstance(v, str))
+        if not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        lines.extend(f"[{label}] {line}" for line in value.splitlines() if line.strip())
+
+    if not isinstance(document, dict):
+        return []
+    if document.get("metadata"):
+        add("notebook metadata", document["metadata"])
+    cells = document.get("cells")
+    worksheets = document.get("worksheets")
+    if isinstance(worksheets, list):
+        cells = [c for w in worksheets if isinstance(w, dict)
+                 for c in (w.get("cells") or []) if isinstance(c, dict)] + list(cells or [])
+    for number, cell in enumerate(cells if isinstance(cells, list) else [], 1):
+        if not isinstance(cell, dict):
+            continue
+        if cell.get("cell_type") != "code":
+            add(f"{cell.get('cell_type', 'cell')} cell {number}", cell.get("source", ""))
+        for output in cell.get("outputs") or []:
+            if not isinstance(output, dict):
+                continue
+            for key in ("text", "traceback"):
+                if key in output:
+                    add(f"output of cell {number}", output[key])
+            data = output.get("data")
+            if isinstance(data, dict):
+                for kind, value in data.items():
+                    if isinstance(kind, str) and kind.startswith(("text/", "application/json")):
+                        add(f"output of cell {number}", value)
+        if cell.get("metadata"):
+            add(f"metadata of cell {number}", cell["metadata"])
+    return lines
 
 
 def for_scanners(path: str, content: bytes) -> bytes:

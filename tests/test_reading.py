@@ -276,3 +276,15 @@ def test_agent_instructions_and_build_scripts_are_high(seeded: Repo, path: str) 
 def test_installer_configuration_is_a_dependency_file(seeded: Repo, path: str) -> None:
     seeded.write(path, "x = 1\n")
     assert "dependencies" in categories(classes(explain(staged(seeded)))[path])
+
+
+def test_secrets_outside_a_notebooks_code_cells_are_judged(seeded: Repo) -> None:
+    key = "AKIA" + "Q3RZ7LNXW2PD5KEM"
+    document = json.loads(notebook("import boto3\n"))
+    document["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                        "text": [f"using {key}\n"]}]
+    document["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["# notes\n"]})
+    seeded.write("nb.ipynb", json.dumps(document, indent=1))
+    fc = classes(explain(staged(seeded)))["nb.ipynb"]
+    assert "secrets" in categories(fc) and fc.tier == "high"
+    assert key not in str(fc.matches)  # evidence is masked
