@@ -190,3 +190,19 @@ def test_files_that_only_look_like_lists_are_not_audited(audited: Repo) -> None:
     audited.write("app/main.py", "import os\nx==1\n")
     deps = deps_stage(audited.gate_json())
     assert deps["status"] == "skipped"
+
+
+def test_a_manifest_that_does_not_parse_does_not_hide_the_others(audited: Repo) -> None:
+    # deps optional for the tier: a stage error would be "skipped", and the new index with it
+    audited.write(".gate.yaml", "extends: default\ndeps:\n  offline_db: advisories\n"
+                  "optional:\n  medium: [deps]\n")
+    audited.commit("deps optional")
+    audited.write("pyproject.toml", "[project\nname = 'broken'\n")
+    audited.write("requirements.txt", "--extra-index-url https://evil.example/simple\n"
+                  "legacy-pkg==0.9.0\n")
+    data = audited.gate_json()
+    deps = deps_stage(data)
+    assert deps["status"] == "pending", deps["message"]
+    rules = {f["rule"] for f in deps["findings"]}
+    assert {"package-source", "not-audited"} <= rules
+    assert data["exit_code"] == 3

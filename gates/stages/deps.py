@@ -95,7 +95,15 @@ def run(ctx: StageContext) -> StageResult:
             audit.judged(UNAUDITED_RULE, path, None, f"{path} is {kind}: its requirements cannot "
                          "be read or audited", subject=path)
             continue
-        after = _read(judged, path, as_requirements)
+        try:
+            after = _read(judged, path, as_requirements)
+        except ToolFailure as exc:
+            # The change's own content: judged (a person must accept it), not a stage error
+            # that an `optional:` entry would turn into "skipped" while the other manifests of
+            # the same change went unjudged.
+            audit.judged(UNAUDITED_RULE, path, None, f"{exc}: its requirements cannot be "
+                         "audited", subject=path)
+            continue
         before = _before(workspace.before, file, as_requirements)
         queue.extend(_manifest(audit, path, after, before, changed))
     if not audit.entries:
