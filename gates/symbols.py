@@ -31,6 +31,12 @@ _KEYWORD_DECL = compile_regex(_KEYWORD_DECL_TEXT)
 _KEYWORD_DECL_BYTES = compile_regex(_KEYWORD_DECL_TEXT.encode())
 _WORD_BOUNDARY = r"\b"
 _SCOPES_KEPT = 512  # parsed blobs remembered by a SymbolMatcher (a few KB each)
+# A name bound on a line: "name =" / "obj.name =" (not "=="), setattr(x, "name", ...), an import.
+_REBIND = re.compile(
+    rb"^[ \t]*((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)"
+    rb"|\bsetattr\([^,]+,[ \t]*[\"']([A-Za-z_]\w*)[\"']"
+    rb"|^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\(?[ \t]*([A-Za-z_]\w*)"
+    rb"|\bimport[ \t]+\S+[ \t]+as[ \t]+([A-Za-z_]\w*)")
 _PY_BREAK = re.compile(rb"\r\n|\r|\n")  # Python's universal newlines
 _CALL_LIKE = compile_regex(r"([A-Za-z_$][\w$]*)\s*\(")
 
@@ -59,6 +65,11 @@ class SymbolMatcher:
         embedded = "|".join(f"(?:{replace_anchors(p, _WORD_BOUNDARY)})" for p in self.patterns)
         self._python_decl = compile_regex(
             rf"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w*?(?:{embedded})".encode()
+        ) if self.patterns else None
+        # The same superset for a name bound without a def on a changed line (an assignment, a
+        # setattr, an import): one pass over the patch decides whether to look line by line.
+        self.rebinding = compile_regex(
+            rf"(?m)^[+-][^\n]*?\w*?(?:{embedded})\w*[\"']?\s*(?:[=,]|\bas\b|$)".encode()
         ) if self.patterns else None
 
     def may_declare(self, source: bytes) -> bool:
@@ -127,8 +138,25 @@ def symbol_hits(file: ChangedFile, matcher: SymbolMatcher,
     if not matcher or not file.patch:
         return []
     if is_python(file.path) and (old_text is not None or new_text is not None):
-        return _python_hits(file, matcher, old_text, new_text)
-    return list(_hunk_hits(file.patch, matcher)) if _may_hit(file.patch, matcher) else []
+        hits = _python_hits(file, matcher, old_text, new_text)
+    else:
+        hits = list(_hunk_hits(file.patch, matcher)) if _may_hit(file.patch, matcher) else []
+    return hits + list(_rebinding_hits(file.patch, matcher, {(h.side, h.line) for h in hits}))
+
+
+def _rebinding_hits(patch: bytes, matcher: SymbolMatcher,
+                    seen: set[tuple[Side, int]]) -> Iterator[SymbolHit]:
+    """Changed lines that rebind a matching name without a ``def``: ``authenticate = _trusting``,
+    ``setattr(auth, "check_password", ...)``, ``from .lax import verify_token``."""
+    if matcher.rebinding is None or matcher.rebinding.search(patch) is None:
+        return
+    for side, number, raw in changed_lines(patch):
+        if (side, number) in seen:
+            continue
+        for m in _REBIND.finditer(raw):
+            name = next((g.decode("ascii", "replace") for g in m.groups() if g), "")
+            for i in matcher.match(name.rsplit(".", 1)[-1]) if name else ():
+                yield SymbolHit(side, number, name, i, raw)
 
 
 def _may_hit(patch: bytes, matcher: SymbolMatcher) -> bool:

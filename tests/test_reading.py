@@ -288,3 +288,18 @@ def test_secrets_outside_a_notebooks_code_cells_are_judged(seeded: Repo) -> None
     fc = classes(explain(staged(seeded)))["nb.ipynb"]
     assert "secrets" in categories(fc) and fc.tier == "high"
     assert key not in str(fc.matches)  # evidence is masked
+
+
+@pytest.mark.parametrize("line", ["authenticate = lambda user, password: True",
+                                  "views.check_password = _always",
+                                  'setattr(backend, "verify_token", _always)',
+                                  "from .lax import authenticate"])
+def test_rebinding_a_sensitive_name_without_a_def_is_sensitive(seeded: Repo, line: str) -> None:
+    seeded.write("app/main.py", f"def main():\n    return 1\n{line}\n")
+    fc = classes(explain(staged(seeded)))["app/main.py"]
+    assert fc.tier == "high" and "auth" in categories(fc), fc.matches
+
+
+def test_an_ordinary_assignment_is_not_a_symbol_match(seeded: Repo) -> None:
+    seeded.write("app/main.py", "def main():\n    return 1\nretries = 3\n")
+    assert classes(explain(staged(seeded)))["app/main.py"].tier == "low"
