@@ -31,12 +31,15 @@ _KEYWORD_DECL = compile_regex(_KEYWORD_DECL_TEXT)
 _KEYWORD_DECL_BYTES = compile_regex(_KEYWORD_DECL_TEXT.encode())
 _WORD_BOUNDARY = r"\b"
 _SCOPES_KEPT = 512  # parsed blobs remembered by a SymbolMatcher (a few KB each)
-# A name bound on a line: "name =" / "obj.name =" (not "=="), setattr(x, "name", ...), an import.
+# A name bound on a line without a def: at module or class level ("name = ..."), on another
+# object at any depth ("views.check_password = ..."), through setattr, or as an import alias. A
+# function's local variable (indented deeper) and a keyword argument on its own line (ending in a
+# comma) are not rebindings; neither is a plain import (routine: "from celery import signature").
 _REBIND = re.compile(
-    rb"^[ \t]*((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)"
+    rb"^(?:[ \t]{0,4})([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)(?![^\n]*,[ \t]*\r?$)"
+    rb"|^[ \t]*((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*)[ \t]*=(?!=)(?![^\n]*,[ \t]*\r?$)"
     rb"|\bsetattr\([^,]+,[ \t]*[\"']([A-Za-z_]\w*)[\"']"
-    rb"|^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\(?[ \t]*([A-Za-z_]\w*)"
-    rb"|\bimport[ \t]+\S+[ \t]+as[ \t]+([A-Za-z_]\w*)")
+    rb"|\bimport[ \t]+[^\n]*?\bas[ \t]+([A-Za-z_]\w*)")
 _PY_BREAK = re.compile(rb"\r\n|\r|\n")  # Python's universal newlines
 _CALL_LIKE = compile_regex(r"([A-Za-z_$][\w$]*)\s*\(")
 
@@ -147,7 +150,8 @@ def symbol_hits(file: ChangedFile, matcher: SymbolMatcher,
 def _rebinding_hits(patch: bytes, matcher: SymbolMatcher,
                     seen: set[tuple[Side, int]]) -> Iterator[SymbolHit]:
     """Changed lines that rebind a matching name without a ``def``: ``authenticate = _trusting``,
-    ``setattr(auth, "check_password", ...)``, ``from .lax import verify_token``."""
+    ``views.check_password = _always``, ``setattr(auth, "verify_token", ...)``,
+    ``from .lax import trusting as authenticate``."""
     if matcher.rebinding is None or matcher.rebinding.search(patch) is None:
         return
     for side, number, raw in changed_lines(patch):

@@ -293,13 +293,17 @@ def test_secrets_outside_a_notebooks_code_cells_are_judged(seeded: Repo) -> None
 @pytest.mark.parametrize("line", ["authenticate = lambda user, password: True",
                                   "views.check_password = _always",
                                   'setattr(backend, "verify_token", _always)',
-                                  "from .lax import authenticate"])
+                                  "from .lax import trusting as authenticate"])
 def test_rebinding_a_sensitive_name_without_a_def_is_sensitive(seeded: Repo, line: str) -> None:
     seeded.write("app/main.py", f"def main():\n    return 1\n{line}\n")
     fc = classes(explain(staged(seeded)))["app/main.py"]
     assert fc.tier == "high" and "auth" in categories(fc), fc.matches
 
 
-def test_an_ordinary_assignment_is_not_a_symbol_match(seeded: Repo) -> None:
-    seeded.write("app/main.py", "def main():\n    return 1\nretries = 3\n")
+@pytest.mark.parametrize("text", ["retries = 3\n",
+                                  "def run(task):\n        task_signature = describe(task)\n",
+                                  "result = call(\n    signature='a b',\n)\n",
+                                  "from celery import signature\n"])
+def test_routine_bindings_are_not_symbol_matches(seeded: Repo, text: str) -> None:
+    seeded.write("app/main.py", "def main():\n    return 1\n" + text)
     assert classes(explain(staged(seeded)))["app/main.py"].tier == "low"
