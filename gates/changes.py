@@ -80,6 +80,8 @@ def commit_range(repo: GitRepo, base: str, head: str = "HEAD", *,
                 "history (actions/checkout with 'fetch-depth: 0', or 'git fetch --unshallow')")
         raise GitError(f"{base} and {head} have no common history")
     files = _diff(repo, [merge_base, head_sha], want_text)
+    if merge_base != base_sha:
+        files = _landing(repo, merge_base, base_sha, files)
     if branch is None and head != "HEAD" and repo.resolve(f"refs/heads/{head}"):
         branch = head
     elif branch is None and head == "HEAD":
@@ -87,6 +89,23 @@ def commit_range(repo: GitRepo, base: str, head: str = "HEAD", *,
     source = Source(kind, base=base_sha, head=head_sha, merge_base=merge_base, branch=branch,
                     pr_number=pr_number)
     return ChangeSet(files, source, repo.commits(merge_base, head_sha))
+
+
+def _landing(repo: GitRepo, merge_base: str, base: str,
+             files: tuple[ChangedFile, ...]) -> tuple[ChangedFile, ...]:
+    """Where each changed path lands when merged into a base that has moved on.
+
+    A branch cut before the base renamed ``legacy/x.py`` to ``auth/x.py`` edits ``legacy/x.py``;
+    git's merge applies the edit to ``auth/x.py``. The change is judged at both paths.
+    """
+    moved = {r.old_path: r.path for r in parse_records(repo.run(
+        *DIFF_CONFIG, "diff", "--raw", "-z", "-M", "--no-abbrev", merge_base, base, "--"))
+        if r.status is FileStatus.RENAMED and r.old_path}
+    if not moved:
+        return files
+    return tuple(replace(f, lands_at=tuple(dict.fromkeys(
+        moved[p] for p in (f.path, f.old_path) if p in moved))) if
+        any(p in moved for p in (f.path, f.old_path) if p) else f for f in files)
 
 
 @dataclass(frozen=True, slots=True)

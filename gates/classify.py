@@ -173,6 +173,8 @@ def _judged_paths(file: ChangedFile) -> Iterator[tuple[Side, str, str]]:
     yield Side.PATH, file.path, file.path
     if file.old_path and file.old_path != file.path:
         yield Side.OLD_PATH, file.old_path, file.old_path
+    for landing in file.lands_at:
+        yield Side.PATH, landing, f"{landing} (where the base has moved {file.path})"
     for target in file.link_targets:
         yield Side.LINK_TARGET, target, target
         # A link to a directory exposes what is inside it: judge it as a file in that directory.

@@ -125,6 +125,9 @@ class ChangedFile:
     # A coding declaration Python honours that does not keep ASCII as ASCII (utf-7...): the code
     # that runs is not the code anyone reads.
     hidden_coding: str = ""
+    # Where the change lands in a base that renamed the path since the branch was cut (git's
+    # merge follows the rename): judged as paths of the change too.
+    lands_at: tuple[str, ...] = ()
 
     @property
     def symlink(self) -> bool:

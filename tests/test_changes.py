@@ -432,3 +432,19 @@ def test_paths_mode_skips_deleted_files_and_judges_submodules(seeded: Repo, tmp_
     assert "auth/views.py" not in paths
     assert paths["vendored"]["submodule"] is True
     assert paths["vendored"]["tier"] == "medium"
+
+
+def test_a_path_the_base_renamed_since_the_branch_was_cut_is_judged_where_it_lands(
+        seeded: Repo) -> None:
+    seeded.write("legacy/session.py", "def current(request):\n    return request.user\n")
+    seeded.commit("legacy helper")
+    seeded.git("checkout", "-q", "-b", "draft")
+    seeded.write("legacy/session.py", "def current(request):\n    return request.user or 1\n")
+    seeded.commit("draft edit")
+    seeded.git("checkout", "-q", "main")
+    seeded.git("mv", "legacy", "auth")
+    seeded.commit("move into auth")
+    data = seeded.gate_json("--base", "main", "--head", "draft")
+    entry = file_entry(data, "legacy/session.py")
+    assert entry["tier"] == "high"
+    assert any("auth/session.py" in (m["text"] or "") for m in entry["matches"])
