@@ -172,3 +172,11 @@ def test_masking_near_a_name_stops_at_the_next_statement_or_key() -> None:
     yaml = f"+env:\n+  - name: DB_PASSWORD\n+    value: {S}\n+  - name: HOST\n+    value: db\n"
     masked, _ = redact(yaml, "k8s/d.yaml")
     assert S not in masked and "value: db" in masked
+
+
+@pytest.mark.parametrize("line", ["docker login -u ci -p Zq8vR2mK9xL4 registry.example",
+                                  "podman login --password=Zq8vR2mK9xL4 quay.io",
+                                  "sshpass -p Zq8vR2mK9xL4 ssh deploy@host",
+                                  "redis-cli -h cache -a Zq8vR2mK9xL4 ping"])
+def test_passwords_in_command_flags_are_masked(line: str) -> None:
+    assert "Zq8vR2mK9xL4" not in redact(f"+{line}\n", "deploy.sh")[0]

@@ -102,7 +102,12 @@ _KEYED_NAMES = frozenset({"pass", "auth", "authorization", "proxy-authorization"
 # Command lines that carry a password in a flag: ``mysql -pPASSWORD``, ``curl -u user:PASSWORD``.
 _FLAGS = re.compile(r"\b(?:mysql\w*|mariadb\w*)\b.*?\s-p(?P<a>[^\s'\"]+)"
                     r"|\b(?:curl|wget|http)\b.*?\s(?:-u|--user|--http-password=?)\s*[^\s:'\"]*:?"
-                    r"(?P<b>[^\s'\"]+)")
+                    r"(?P<b>[^\s'\"]+)"
+                    # docker/podman/helm login -p X, sshpass -p X, psql/redis-cli -a X and the like
+                    r"|\b(?:docker|podman|buildah|skopeo|helm|oras|nerdctl)\b.*?\blogin\b.*?"
+                    r"\s(?:-p|--password)(?:=|\s+)(?P<c>[^\s'\"]+)"
+                    r"|\bsshpass\b.*?\s-p\s*(?P<d>[^\s'\"]+)"
+                    r"|\b(?:redis-cli|keydb-cli)\b.*?\s-a\s+(?P<e>[^\s'\"]+)")
 # Calls whose arguments are credentials whatever the parameters are called.
 _CALL = re.compile(r"(?i)\b(?:\w*log_?[io]n|authenticate|\w*auth|simple_bind(?:_s)?|bind_s"
                    r"|set_?password|HTTPBasicAuth|HTTPDigestAuth)\s*\(")
@@ -179,7 +184,7 @@ def mask_nearby(text: str, path: str = "") -> tuple[str, int]:
             else:
                 pair = 0 if item else pair - 1
         body, n = _apply(body, [(m.start(g), m.end(g)) for m in _FLAGS.finditer(body)
-                                for g in "ab" if m.group(g)])
+                                for g in "abcde" if m.group(g)])
         count += n
         names = _names(body)
         if names:
