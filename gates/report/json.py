@@ -101,6 +101,7 @@ def _file(fc: FileClass) -> dict[str, Any]:
         "new_mode": f.new_mode or None,
         "binary": f.binary,
         "read_as": f.view or None,
+        "lands_at": [_text(p) for p in f.lands_at],
         "symlink": f.symlink,
         "submodule": f.submodule,
         "link_targets": [_text(t) for t in f.link_targets],
