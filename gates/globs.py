@@ -17,6 +17,7 @@ use.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -132,7 +133,10 @@ _LATIN1.encoding = re2.Options.Encoding.LATIN1  # one byte, one character: any p
 _LATIN1.log_errors = False
 
 
+@functools.lru_cache(maxsize=4096)
 def _compile(source: str) -> Any:
+    # Cached: validating a policy compiles each glob alone, and explaining a match compiles the
+    # same ones again (a few hundred globs in the default policy, ~0.07 ms each).
     return re2.compile(f"(?is)(?:{source})".encode(), options=_LATIN1)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import re2
 
 from gates.errors import PolicyError
-from gates.globs import GlobError, GlobSet
+from gates.globs import GlobError, GlobSet, glob_to_regex
 from gates.patterns import PatternError, branches, compile_regex
 from gates.policy import (
     BUILTIN_STAGES,
@@ -227,9 +227,17 @@ class Validator:
             if pattern.startswith("!"):
                 raise self.fail((*key, i), "negated globs are not supported: use 'exclude:'")
             try:
-                GlobSet([pattern])
-            except (GlobError, re2.error) as exc:
+                glob_to_regex(pattern)
+            except GlobError as exc:
                 raise self.fail((*key, i), f"bad glob {pattern!r}: {exc}") from None
+        try:
+            GlobSet(patterns)  # one compile for the list; one a glob at a time only to blame one
+        except re2.error:
+            for i, pattern in enumerate(patterns):
+                try:
+                    GlobSet([pattern])
+                except re2.error as exc:
+                    raise self.fail((*key, i), f"bad glob {pattern!r}: {exc}") from None
         return patterns
 
     # -- sections -------------------------------------------------------------------------------
