@@ -23,7 +23,9 @@ _NAMED = frozenset({"pyproject.toml", "poetry.lock", "uv.lock", "pdm.lock", "pyl
 _PYLOCK = re.compile(r"pylock\.[^/]+\.toml", re.IGNORECASE)
 # Files that only say where packages come from: pip's configuration (read from a virtualenv, from
 # PIP_CONFIG_FILE, from ~/.pip when HOME is the checkout) and uv's.
-CONFIG_FILES = frozenset({"pip.conf", "pip.ini", "uv.toml"})
+CONFIG_FILES = frozenset({"pip.conf", "pip.ini", "uv.toml", ".gitmodules"})
+# A submodule's URL says where vendored code comes from: swapping it for a fork is a new source.
+_SUBMODULE_URL = re.compile(r"^\s*url\s*=\s*(\S.*?)\s*$", re.IGNORECASE)
 
 
 def is_manifest(path: str) -> bool:
@@ -124,6 +126,11 @@ def _read_named(base: str, content: bytes) -> Manifest:
         return Manifest(problems=(Problem("setup.py", None, "setup.py is code: its requirements "
                                           "cannot be read without running it (declare them in "
                                           "pyproject.toml)"),))
+    if base == ".gitmodules":
+        return Manifest(sources=tuple(
+            Source("submodule-url", m.group(1), line.strip(), number)
+            for number, line in enumerate(text.splitlines(), 1)
+            if (m := _SUBMODULE_URL.match(line))))
     if base in ("pip.conf", "pip.ini"):
         from gates.sources import pip_config
 

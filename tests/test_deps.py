@@ -206,3 +206,23 @@ def test_a_manifest_that_does_not_parse_does_not_hide_the_others(audited: Repo) 
     rules = {f["rule"] for f in deps["findings"]}
     assert {"package-source", "not-audited"} <= rules
     assert data["exit_code"] == 3
+
+
+def test_a_submodule_url_swapped_for_a_fork_needs_a_person(seeded: Repo) -> None:
+    seeded.write(".gitmodules", '[submodule "vendor/lib"]\n\tpath = vendor/lib\n'
+                 "\turl = https://github.com/upstream/lib.git\n")
+    seeded.commit("submodule")
+    seeded.write(".gitmodules", '[submodule "vendor/lib"]\n\tpath = vendor/lib\n'
+                 "\turl = https://github.com/upstrearn/lib.git\n")
+    deps = deps_stage(seeded.gate_json())
+    assert deps["status"] == "pending"
+    assert any(f["rule"] == "package-source" and "upstrearn" in f["message"]
+               for f in deps["findings"])
+
+
+def test_an_unchanged_submodule_url_is_not_a_finding(seeded: Repo) -> None:
+    modules = '[submodule "vendor/lib"]\n\tpath = vendor/lib\n\turl = https://example.org/l.git\n'
+    seeded.write(".gitmodules", modules)
+    seeded.commit("submodule")
+    seeded.write(".gitmodules", modules + "\tbranch = main\n")
+    assert deps_stage(seeded.gate_json())["status"] != "pending"
