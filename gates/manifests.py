@@ -112,12 +112,45 @@ def read(path: str, content: bytes, *, requirements_format: bool = False) -> Man
     base = posixpath.basename(path).lower()
     if _PYLOCK.fullmatch(base):
         base = "pylock.toml"
+    if not requirements_format and base.endswith(".py") and base != "setup.py":
+        return with_artifact_pins(_script_metadata(content))
     if requirements_format or not (base in _NAMED or base in CONFIG_FILES):
         # Imported here: it loads pip-requirements-parser, which only the deps stage needs.
         from gates import reqfile
 
         return with_artifact_pins(reqfile.read(content))
     return with_artifact_pins(_read_named(base, content))
+
+
+# PEP 723 inline script metadata: "# /// script" ... "# ///", each line a TOML line behind "#".
+SCRIPT_BLOCK = re.compile(
+    r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)[ \t]*\r?$\n"
+    r"(?P<content>(?:^#(?:| .*)\r?$\n)*?)^# ///[ \t]*\r?$")
+
+
+def has_script_metadata(content: bytes) -> bool:
+    """Whether a Python file carries a PEP 723 ``script`` block (uv and pipx install from it)."""
+    return b"# /// script" in content and any(
+        m.group("type") == "script"
+        for m in SCRIPT_BLOCK.finditer(content.decode("utf-8", "replace")))
+
+
+def _script_metadata(content: bytes) -> Manifest:
+    """A PEP 723 block read as the pyproject.toml it stands for: its dependencies and ``[tool.uv]``
+    (indexes, sources) are what ``uv run``/``pipx run`` install from."""
+    text = content.decode("utf-8-sig", "replace")
+    blocks = [m for m in SCRIPT_BLOCK.finditer(text) if m.group("type") == "script"]
+    if not blocks:
+        return Manifest()
+    body = "".join(line[2:] if line.startswith("# ") else line[1:]
+                   for line in blocks[0].group("content").splitlines(keepends=True))
+    data = tomllib.loads(body)
+    project = {"project": {"dependencies": data.get("dependencies", [])},
+               "tool": data.get("tool", {})}
+    from gates.sources import toml_sources
+
+    found = _pyproject(project, body)
+    return replace(found, sources=found.sources + toml_sources("pyproject.toml", project, body))
 
 
 def _read_named(base: str, content: bytes) -> Manifest:

@@ -226,3 +226,26 @@ def test_an_unchanged_submodule_url_is_not_a_finding(seeded: Repo) -> None:
     seeded.commit("submodule")
     seeded.write(".gitmodules", modules + "\tbranch = main\n")
     assert deps_stage(seeded.gate_json())["status"] != "pending"
+
+
+SCRIPT = '''\
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["legacy-pkg==0.9.0"]
+{uv}# ///
+import legacy_pkg
+'''
+
+
+def test_inline_script_metadata_is_audited_and_its_indexes_judged(audited: Repo) -> None:
+    audited.write("tools/sync.py", SCRIPT.format(
+        uv='# [tool.uv]\n# extra-index-url = ["https://evil.example/simple"]\n'))
+    deps = deps_stage(audited.gate_json())
+    rules = {f["rule"] for f in deps["findings"]}
+    assert "PYSEC-2098-7" in rules and "package-source" in rules, deps
+    assert deps["status"] in ("failed", "pending")
+
+
+def test_a_script_without_metadata_is_not_a_manifest(audited: Repo) -> None:
+    audited.write("tools/sync.py", "import os\n")
+    assert deps_stage(audited.gate_json())["status"] == "skipped"

@@ -307,3 +307,8 @@ def test_rebinding_a_sensitive_name_without_a_def_is_sensitive(seeded: Repo, lin
 def test_routine_bindings_are_not_symbol_matches(seeded: Repo, text: str) -> None:
     seeded.write("app/main.py", "def main():\n    return 1\n" + text)
     assert classes(explain(staged(seeded)))["app/main.py"].tier == "low"
+
+
+def test_a_script_with_inline_metadata_is_a_dependency_file(seeded: Repo) -> None:
+    seeded.write("tools/sync.py", "# /// script\n# dependencies = ['requests']\n# ///\n")
+    assert "dependencies" in categories(classes(explain(staged(seeded)))["tools/sync.py"])

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gates.errors import ToolFailure
-from gates.manifests import Manifest, Problem, Requirement, Source, is_manifest, read
+from gates.manifests import (
+    Manifest,
+    Problem,
+    Requirement,
+    Source,
+    has_script_metadata,
+    is_manifest,
+    read,
+)
 from gates.model import ChangedFile, FileStatus, Finding, StageResult, StageStatus
 from gates.policy import DepsSettings
 from gates.scanners import at_least, fingerprint
@@ -77,6 +85,7 @@ def run(ctx: StageContext) -> StageResult:
     queue: list[tuple[str, bool]] = [(p, False) for p in changed if is_manifest(p)]
     if workspace is not None:
         queue += [(p, True) for p in changed if _reads_as_list(workspace.root, changed[p])]
+        queue += [(p, False) for p in changed if _has_script_metadata(workspace.root, p)]
     if not queue:
         return StageResult("deps", StageStatus.SKIPPED, "no dependency manifest changed")
     if workspace is None:
@@ -112,6 +121,17 @@ def run(ctx: StageContext) -> StageResult:
     result, note = _audit(pins, settings, ctx.trusted or ctx.root)
     _advisories(audit, result)
     return _conclude(audit, note=note)
+
+
+def _has_script_metadata(root: Path, path: str) -> bool:
+    """A Python script with PEP 723 metadata: ``uv run`` installs what its block names."""
+    if not path.lower().endswith(".py"):
+        return False
+    try:
+        data = (root / path).read_bytes()
+    except OSError:
+        return False
+    return b"# /// script" in data and has_script_metadata(data)
 
 
 def _reads_as_list(root: Path, file: ChangedFile) -> bool:
