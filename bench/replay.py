@@ -4,7 +4,7 @@
     DRAFTGATE_BENCH_REPO=/path/to/big-project.git python bench/replay.py
 
 Point it at a clone (bare or not) of a large Python project: the figure that counts is measured on
-real history (README, "Performance", names the repository and range). Without one it builds a
+real history (docs/performance.md names the repository and range). Without one it builds a
 synthetic 2,000-commit history of a 300-module project with ``git fast-import`` and says so: a
 smoke figure, not the target's. Each run is a fresh ``gate replay`` process over the newest
 ``--max`` non-merge commits with the default policy (start-up included); the baseline is

@@ -76,7 +76,7 @@ def _read(path: Path) -> str:
 
 
 STARTER_POLICY = """\
-# draftgate policy: see README.md, "Policy reference". Start from the default and adjust.
+# draftgate policy: see docs/policy.md in draftgate. Start from the default and adjust.
 extends: default
 
 # Raise your own sensitive areas to high (they then need the model review and a human approval):

@@ -1,6 +1,6 @@
 """The policy as typed, immutable values (loading and validation: ``gates.policyload``).
 
-The policy schema is documented in README.md ("Policy reference").
+The policy schema is documented in docs/policy.md.
 """
 
 from __future__ import annotations

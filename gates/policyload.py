@@ -1,7 +1,7 @@
 """Load, merge (``extends:``) and validate policy YAML into ``gates.policy`` values.
 
 Every error names the file, the line and the key. This module is the schema's single
-implementation; README.md ("Policy reference") documents it.
+implementation; docs/policy.md documents it.
 """
 
 from __future__ import annotations

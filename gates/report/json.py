@@ -1,4 +1,4 @@
-"""JSON report, schema version 1 (documented in README.md, "JSON output").
+"""JSON report, schema version 1 (documented in docs/json.md).
 
 Later versions only add keys; a consumer should check ``schema_version`` and ignore keys it does not
 know.
