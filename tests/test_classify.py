@@ -243,7 +243,8 @@ def test_python_too_deep_for_the_parser_falls_back_to_indentation(seeded: Repo) 
     assert fc.tier == "high"
 
 
-# The default policy was tuned by replaying real histories (docs/policy.md, "How the default was tuned"):
+# The default policy was tuned by replaying real histories (docs/policy.md, "How the default was
+# tuned"):
 # each case keeps the sensitive form and drops the noisy one that replay showed.
 TUNED = [
     ("app/run.py", "result = eval(user_input)\n", "dangerous-calls", True),
