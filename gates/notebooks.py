@@ -17,7 +17,10 @@ import json
 import re
 from dataclasses import dataclass
 
-SUFFIX = ".ipynb"
+# One answer to "is this a notebook?": gates.decode's, which the hot path imports anyway.
+from gates.decode import is_notebook
+
+__all__ = ["NotebookCode", "code", "is_notebook"]
 
 # IPython runs these cell magics' bodies in a shell; %%script takes the interpreter as argument.
 _SHELL_CELLS = frozenset({"bash", "sh", "system", "!", "zsh", "powershell", "cmd", "perl",
@@ -66,11 +69,6 @@ class NotebookCode:
         if line is None or not 1 <= line <= len(self.origin):
             return (0, 0)
         return self.origin[line - 1]
-
-
-def is_notebook(path: str) -> bool:
-    """Whether ``path`` names a Jupyter notebook (by its suffix, any case, as Jupyter decides)."""
-    return path.lower().endswith(SUFFIX)
 
 
 def code(content: bytes) -> NotebookCode | None:

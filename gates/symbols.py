@@ -15,11 +15,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from gates.decode import PYTHON_SUFFIXES
 from gates.hunks import ADDED, CONTEXT, NO_NEWLINE, REMOVED, changed_lines, hunks
 from gates.model import ChangedFile, Side
 from gates.patterns import compile_regex, replace_anchors
-
-PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 
 # RE2, not re: these run over untrusted patches and must stay linear on hostile input.
 _PY_DECL = compile_regex(rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
