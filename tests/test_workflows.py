@@ -1,0 +1,506 @@
+"""The workflows, the composite action and the workflow ``gate init --github`` writes.
+
+Linted with the real tools (zizmor, offline and with its strictest persona; check-jsonschema with
+GitHub's vendored schemas), read for the properties the design rests on (the pull request is data
+in the privileged job, the command stages run unprivileged, permissions per job), and the
+action's shell scripts run with bash against the real ``gate``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gates import __version__
+from gates.errors import UsageError
+from gates.github import workflow
+from tests.conftest import Repo
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+ACTION = ROOT / "action.yml"
+TEMPLATES = ROOT / "gates" / "github" / "templates"
+PRIVILEGED = (WORKFLOWS / "gate.yml", TEMPLATES / "gate.yml")
+UNPRIVILEGED = (WORKFLOWS / "gate-commands.yml", TEMPLATES / "gate-commands.yml")
+HEAD_SHA = "${{ github.event.pull_request.head.sha }}"
+SHA_PIN = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(?:\.\d+)*$")
+PR_TYPES = {"opened", "synchronize", "reopened", "labeled", "unlabeled"}
+# Every finding an inline ``# zizmor: ignore[...]`` silences, with its file: nothing else may be.
+IGNORED = {("dangerous-triggers", ".github/workflows/gate.yml"),
+           ("self-repository", ".github/workflows/gate.yml"),
+           ("dangerous-triggers", "gates/github/templates/gate.yml")}
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name) or str(Path(sys.executable).with_name(name))
+    assert Path(found).exists(), f"{name} is not installed (pip install -e '.[dev]')"
+    return found
+
+
+def _lint_targets() -> list[str]:
+    files = [*sorted(WORKFLOWS.glob("*.yml")), ACTION, *sorted(TEMPLATES.glob("*.yml"))]
+    return [str(path.relative_to(ROOT)) for path in files]
+
+
+@pytest.fixture(scope="module")
+def zizmor() -> dict[str, subprocess.CompletedProcess[str]]:
+    """zizmor over every workflow, the action and the templates: as is, and with no ignores."""
+    runs = {}
+    for mode, extra in (("as-is", []), ("no-ignores", ["--no-ignores"])):
+        runs[mode] = subprocess.run(
+            [_tool("zizmor"), "--offline", "--no-config", "--persona", "auditor", "--format",
+             "json", *extra, *_lint_targets()],
+            cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def schemas() -> list[subprocess.CompletedProcess[str]]:
+    """check-jsonschema: the workflows and templates, then the action."""
+    workflows = [t for t in _lint_targets() if t != "action.yml"]
+    return [subprocess.run([_tool("check-jsonschema"), "--builtin-schema", schema, *files],
+                           cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+            for schema, files in (("vendor.github-workflows", workflows),
+                                  ("vendor.github-actions", ["action.yml"]))]
+
+
+def _findings(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(done.stdout)
+    return data
+
+
+def _where(finding: dict[str, Any]) -> str:
+    return str(finding["locations"][0]["symbolic"]["key"]["Local"]["verbatim_path"])
+
+
+def test_zizmor_finds_nothing(zizmor: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    done = zizmor["as-is"]
+    assert _findings(done) == [], done.stdout
+    # zizmor exits 10 + the highest severity when it finds something, 1 when it fails to run.
+    assert done.returncode == 0, done.stderr
+
+
+def test_only_the_justified_findings_are_ignored(
+        zizmor: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    found = {(f["ident"], _where(f)) for f in _findings(zizmor["no-ignores"])}
+    assert found == IGNORED
+    assert zizmor["no-ignores"].returncode >= 10
+
+
+def test_the_linters_saw_every_file(zizmor: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    """A file zizmor cannot parse is skipped with a warning: each must have been audited."""
+    for target in _lint_targets():
+        assert f"completed {target}" in zizmor["as-is"].stderr, zizmor["as-is"].stderr
+
+
+def test_schemas_accept_the_workflows_and_the_action(
+        schemas: list[subprocess.CompletedProcess[str]]) -> None:
+    for done in schemas:
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "validation done" in done.stdout
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text("utf-8"))
+    return data
+
+
+def _triggers(doc: dict[str, Any]) -> dict[str, Any]:
+    # YAML 1.1 (PyYAML) reads the key `on` as the boolean true.
+    on: dict[str, Any] = doc.get("on", doc.get(True))
+    return on
+
+
+def _steps(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, job in doc["jobs"].items():
+        for step in job["steps"]:
+            yield name, step
+
+
+def _index(steps: list[dict[str, Any]], predicate: Any) -> int:
+    return next(i for i, step in enumerate(steps) if predicate(step))
+
+
+def _is_pr_checkout(step: dict[str, Any]) -> bool:
+    return str(step.get("uses", "")).startswith("actions/checkout@") and \
+        step.get("with", {}).get("ref") == HEAD_SHA
+
+
+@pytest.mark.parametrize("path", PRIVILEGED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_privileged_workflow_comes_from_the_base_and_reads_the_pr_as_data(path: Path) -> None:
+    doc = _load(path)
+    on = _triggers(doc)
+    assert set(on) == {"pull_request_target"}
+    assert set(on["pull_request_target"]["types"]) == PR_TYPES
+    assert doc["permissions"] == {}
+    assert "github.event.pull_request.number" in doc["concurrency"]["group"]
+    assert doc["concurrency"]["cancel-in-progress"] is True
+    (job,) = doc["jobs"].values()
+    assert job["name"] == "draftgate"  # the required check's name, as docs/github.md says
+    assert job["environment"] == {"name": "draftgate", "deployment": False}
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write",
+                                  "checks": "read", "security-events": "write",
+                                  "actions": "read"}
+    text = path.read_text("utf-8")
+    # The gate's inputs are chosen by the workflow, never by the cache the pull request could key.
+    assert "cache:" not in text
+    assert "GITHUB_ENV" not in text and "GITHUB_PATH" not in text
+
+
+def test_template_checks_out_the_head_after_installing_and_never_runs_it() -> None:
+    doc = _load(TEMPLATES / "gate.yml")
+    steps = doc["jobs"]["gate"]["steps"]
+    checkout = _index(steps, _is_pr_checkout)
+    install = _index(steps, lambda s: "pip install" in s.get("run", ""))
+    assert install < checkout  # nothing of the pull request is on disk when pip runs
+    assert steps[install]["working-directory"] == "${{ runner.temp }}"
+    assert " -I -m pip" in steps[install]["run"] and " -I -m venv" in steps[install]["run"]
+    with_ = steps[checkout]["with"]
+    assert with_["fetch-depth"] == 0 and with_["persist-credentials"] is False
+    assert with_["path"] == "pr"
+    (gate,) = [s for s in steps if s.get("id") == "gate"]
+    assert gate["working-directory"] == "pr"
+    assert gate["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert "check --pr --comment" in gate["run"]
+    # After the checkout, only the gate (from the venv) and pinned actions run.
+    for step in steps[checkout + 1:]:
+        assert "uses" in step or '"$RUNNER_TEMP/draftgate-venv/bin/gate"' in step["run"]
+
+
+def test_project_workflow_runs_the_base_branch_action_and_draftgate() -> None:
+    doc = _load(WORKFLOWS / "gate.yml")
+    assert _triggers(doc)["pull_request_target"]["branches"] == ["main"]
+    trusted, gate = doc["jobs"]["gate"]["steps"]
+    # The base branch (the default ref of pull_request_target), never the head.
+    assert "ref" not in trusted["with"] and trusted["with"]["path"] == "trusted"
+    assert trusted["with"]["persist-credentials"] is False
+    assert gate["uses"] == "./trusted"
+    assert gate["with"]["draftgate"] == "./trusted" and gate["with"]["path"] == "pr"
+
+
+def test_action_checks_out_the_head_as_data_after_installing() -> None:
+    steps = _load(ACTION)["runs"]["steps"]
+    checkout = _index(steps, _is_pr_checkout)
+    install = _index(steps, lambda s: s.get("id") == "install")
+    assert install < checkout
+    assert steps[install]["working-directory"] == "${{ runner.temp }}"
+    with_ = steps[checkout]["with"]
+    assert with_["fetch-depth"] == 0 and with_["persist-credentials"] is False
+    gate = steps[_index(steps, lambda s: s.get("id") == "gate")]
+    assert gate["env"]["GITHUB_TOKEN"] == "${{ inputs.token }}"
+    upload = steps[-1]
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    # Under pull_request_target the defaults would file the alerts under the base branch.
+    assert upload["with"]["sha"] == HEAD_SHA
+    assert upload["with"]["ref"] == "refs/pull/${{ github.event.pull_request.number }}/head"
+
+
+@pytest.mark.parametrize("path", UNPRIVILEGED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_command_stages_run_unprivileged(path: Path) -> None:
+    doc = _load(path)
+    assert set(_triggers(doc)) == {"pull_request"}
+    assert doc["permissions"] == {}
+    (job,) = doc["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    assert "environment" not in job
+    expressions = re.findall(r"\$\{\{(.*?)\}\}", path.read_text("utf-8"))
+    assert expressions and not [e for e in expressions if "secrets" in e or "token" in e]
+    assert not [s for s in job["steps"] if "GITHUB_TOKEN" in s.get("env", {})]
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any("gate" in run and "check --pr --only-commands" in run for run in runs)
+    checkout = next(s for s in job["steps"] if _is_pr_checkout(s))
+    assert checkout["with"]["fetch-depth"] == 0
+    assert checkout["with"]["persist-credentials"] is False
+
+
+ALL_FILES = (*PRIVILEGED, *UNPRIVILEGED, WORKFLOWS / "ci.yml", ACTION)
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_expression_reaches_a_shell_and_secrets_stay_in_one_step(path: Path) -> None:
+    doc = _load(path)
+    steps = doc["runs"]["steps"] if path == ACTION else [s for _, s in _steps(doc)]
+    for step in steps:
+        assert "${{" not in step.get("run", ""), step  # template injection
+        if path == ACTION and "run" in step:
+            assert step["shell"] == "bash"
+    assert "env" not in doc and all("env" not in job for job in doc.get("jobs", {}).values())
+    holders = [s for s in steps if "secrets." in json.dumps(s.get("env", {}))]
+    assert len(holders) <= 1
+    for step in holders:
+        assert "uses" in step or "gate" in step["run"]
+
+
+def test_actions_are_pinned_by_commit_with_their_version_and_alike_everywhere() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in ALL_FILES:
+        for line in path.read_text("utf-8").splitlines():
+            if re.match(r"^\s*(?:-\s+)?uses:\s", line) and "./" not in line:
+                match = SHA_PIN.match(line)
+                assert match, f"{path.name}: not pinned by a full commit with its version: {line}"
+                pins.setdefault(match[1], set()).add(line.split("@", 1)[1])
+    assert set(pins) == {"actions/checkout", "actions/setup-python",
+                         "github/codeql-action/upload-sarif"}
+    assert all(len(found) == 1 for found in pins.values()), pins
+
+
+def test_action_interface() -> None:
+    action = _load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) == {"policy", "python-version", "draftgate", "args", "comment",
+                                     "sarif", "path", "token"}
+    assert action["inputs"]["comment"]["default"] == "true"
+    assert action["inputs"]["token"]["default"] == "${{ github.token }}"
+    for name, output in action["outputs"].items():
+        assert output["value"] == f"${{{{ steps.gate.outputs.{name} }}}}"
+    assert set(action["outputs"]) == {"outcome", "tier", "lane", "exit-code"}
+
+
+# --- the action's scripts, run by bash as the runner runs them --------------------------------
+
+def _script(step_id: str) -> str:
+    steps = _load(ACTION)["runs"]["steps"]
+    return str(next(s for s in steps if s.get("id") == step_id)["run"])
+
+
+def _outputs(path: Path) -> dict[str, list[str]]:
+    """GITHUB_OUTPUT parsed as the runner does (``k=v`` and ``k<<DELIM`` blocks), every value kept
+    so that a key written twice shows."""
+    found: dict[str, list[str]] = {}
+    lines = iter(path.read_text("utf-8").splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            key, delimiter = line.split("<<", 1)
+            value = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                value.append(inner)
+            found.setdefault(key, []).append("\n".join(value))
+        elif "=" in line:
+            key, value_ = line.split("=", 1)
+            found.setdefault(key, []).append(value_)
+    return found
+
+
+def _run_step(script: str, cwd: Path, env: dict[str, str],
+              tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, list[str]]]:
+    output = tmp_path / "github_output"
+    output.write_text("")
+    file = tmp_path / "step.sh"
+    file.write_text(script)
+    environment = {**os.environ, "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
+                   **env}
+    # The runner's own command line for `shell: bash`.
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(file)],
+                          cwd=cwd, env=environment, capture_output=True, text=True, check=False,
+                          timeout=120)
+    return done, _outputs(output)
+
+
+FAKE_GATE = """#!/bin/sh
+# Records its arguments (NUL-separated) and exits with $FAKE_EXIT.
+printf '%s\\0' "$@" > "$ARGV"
+exit "${FAKE_EXIT:-0}"
+"""
+
+
+@pytest.fixture
+def step_env(tmp_path: Path) -> dict[str, str]:
+    """The gate step's environment, with a ``gate`` that records how it was called."""
+    venv = tmp_path / "venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "gate").write_text(FAKE_GATE)
+    (venv / "gate").chmod(0o755)
+    return {"DRAFTGATE_VENV": str(venv.parent), "ARGV": str(tmp_path / "argv"),
+            "GITHUB_TOKEN": "", "DRAFTGATE_POLICY": "", "DRAFTGATE_ARGS": "",
+            "DRAFTGATE_COMMENT": "true", "DRAFTGATE_SARIF": ""}
+
+
+def _argv(env: dict[str, str]) -> list[str]:
+    return Path(env["ARGV"]).read_text().split("\0")[:-1]
+
+
+def test_gate_step_builds_the_command_line(step_env: dict[str, str], tmp_path: Path) -> None:
+    env = {**step_env, "DRAFTGATE_POLICY": "policies/team gate.yaml",
+           "DRAFTGATE_SARIF": "out/x.sarif", "DRAFTGATE_ARGS": " --no-cache\n\t--explain  "}
+    done, _ = _run_step(_script("gate"), tmp_path, env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _argv(env) == ["check", "--pr", "--policy", "policies/team gate.yaml", "--comment",
+                          "--sarif-output", str(tmp_path / "out/x.sarif"), "--no-cache",
+                          "--explain"]
+    env = {**step_env, "DRAFTGATE_COMMENT": "false", "DRAFTGATE_SARIF": "/abs/x.sarif"}
+    _run_step(_script("gate"), tmp_path, env, tmp_path)
+    assert _argv(env) == ["check", "--pr", "--sarif-output", "/abs/x.sarif"]
+
+
+def test_gate_step_passes_args_as_words_never_to_a_shell(step_env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    hostile = "$(touch pwned1) `touch pwned2` ;touch pwned3 * && touch pwned4 $HOME"
+    env = {**step_env, "DRAFTGATE_ARGS": hostile}
+    done, _ = _run_step(_script("gate"), tmp_path, env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _argv(env)[3:] == hostile.split()
+    assert not list(tmp_path.glob("pwned*"))
+
+
+@pytest.mark.parametrize(("code", "outcome"), [(1, "block"), (2, "error"), (3, "pending"),
+                                               (4, "tool-failure"), (139, "tool-failure")])
+def test_gate_step_fails_on_every_nonzero_code_and_says_it(
+        step_env: dict[str, str], tmp_path: Path, code: int, outcome: str) -> None:
+    done, outputs = _run_step(_script("gate"), tmp_path, {**step_env, "FAKE_EXIT": str(code)},
+                              tmp_path)
+    assert done.returncode == code
+    # A gate that stopped before writing its outputs: the step writes them for it.
+    assert outputs == {"outcome": [outcome], "exit-code": [str(code)]}
+
+
+def test_gate_step_refuses_a_comment_flag_it_does_not_know(step_env: dict[str, str],
+                                                           tmp_path: Path) -> None:
+    done, outputs = _run_step(_script("gate"), tmp_path, {**step_env, "DRAFTGATE_COMMENT": "yes"},
+                              tmp_path)
+    assert done.returncode == 2 and "comment must be true or false" in done.stdout
+    assert outputs == {} and not Path(step_env["ARGV"]).exists()  # the gate never ran
+
+
+@pytest.fixture
+def pull_request(seeded: Repo, tmp_path: Path) -> tuple[Repo, dict[str, str]]:
+    """A low-tier pull request (a README edit), its event file and a venv holding ``gate``."""
+    base = seeded.git("rev-parse", "HEAD").strip()
+    seeded.write("README.md", "# app\n\nMore words.\n")
+    head = seeded.commit("docs")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "synchronize", "number": 7, "pull_request": {
+        "number": 7, "base": {"sha": base, "ref": "main"}, "head": {"sha": head, "ref": "docs"}}}))
+    venv = tmp_path / "venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "gate").symlink_to(_tool("gate"))
+    return seeded, {"GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request_target",
+                    "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+                    "GITHUB_TOKEN": "", "DRAFTGATE_VENV": str(venv.parent),
+                    "DRAFTGATE_POLICY": "", "DRAFTGATE_ARGS": "", "DRAFTGATE_COMMENT": "false",
+                    "DRAFTGATE_SARIF": ""}
+
+
+def test_gate_step_runs_the_real_gate(pull_request: tuple[Repo, dict[str, str]],
+                                      tmp_path: Path) -> None:
+    repo, env = pull_request
+    done, outputs = _run_step(_script("gate"), repo.root, {**env, "DRAFTGATE_SARIF": "x.sarif"},
+                              tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The gate's own outputs, once each (the step adds none when the gate wrote them).
+    assert outputs["outcome"] == ["pass"] and outputs["exit-code"] == ["0"]
+    assert outputs["tier"] == ["low"]
+    # The SARIF file lands outside the pull request's tree, and the upload step is told where.
+    assert outputs["sarif"] == [str(tmp_path / "x.sarif")]
+    assert json.loads((tmp_path / "x.sarif").read_text())["version"] == "2.1.0"
+    assert not list(repo.root.glob("*.sarif"))
+    done, outputs = _run_step(_script("gate"), repo.root,
+                              {**env, "DRAFTGATE_POLICY": "no such policy.yaml"}, tmp_path)
+    assert done.returncode == 2 and "no such policy.yaml" in done.stderr
+    assert outputs == {"outcome": ["error"], "exit-code": ["2"]}
+
+
+FAKE_PYTHON = """#!/bin/sh
+# Records how it was called; `-m venv DIR` makes DIR/bin/{python,gate}.
+printf '%s|%s\\n' "$PWD" "$*" >> "$CALLS"
+if [ "$2" = "-m" ] && [ "$3" = "venv" ]; then
+  mkdir -p "$5/bin" && ln -s "$0" "$5/bin/python" && ln -s "$0" "$5/bin/gate"
+fi
+"""
+
+
+@pytest.mark.parametrize(("requirement", "installs"), [
+    ("", "{action}"),
+    ("./trusted", "{workspace}/./trusted"),
+    ("draftgate==9.9.9", "draftgate==9.9.9"),
+    ("--index-url=http://evil.invalid/ x", "--index-url=http://evil.invalid/ x"),
+])
+def test_install_step_resolves_the_requirement_outside_the_pull_request(
+        tmp_path: Path, requirement: str, installs: str) -> None:
+    python = tmp_path / "python"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    calls = tmp_path / "calls"
+    runner_temp = tmp_path / "temp"
+    runner_temp.mkdir()
+    env = {"DRAFTGATE_PYTHON": str(python), "DRAFTGATE_REQUIREMENT": requirement,
+           "GITHUB_ACTION_PATH": "/actions/draftgate", "GITHUB_WORKSPACE": "/work/space",
+           "CALLS": str(calls), "RUNNER_TEMP": str(runner_temp)}
+    done, outputs = _run_step(_script("install"), runner_temp, env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    venv = str(runner_temp / "draftgate-venv")
+    assert outputs["venv"] == [venv]
+    made, pip, version = calls.read_text().splitlines()
+    assert made == f"{runner_temp}|-I -m venv -- {venv}"
+    expected = installs.format(action="/actions/draftgate", workspace="/work/space")
+    # After "--" pip takes the requirement as one argument, never as an option.
+    assert pip == (f"{runner_temp}|-I -m pip install --quiet --disable-pip-version-check "
+                   f"--no-input -- {expected}")
+    assert version.endswith("|--version")
+
+
+# --- gate init --github -------------------------------------------------------------------------
+
+def test_write_workflow_writes_both_files_pinned_to_this_version(tmp_path: Path) -> None:
+    lines = workflow.write_workflow(tmp_path, force=False)
+    folder = tmp_path / ".github" / "workflows"
+    for source, target in workflow.FILES.items():
+        written = (folder / target).read_text("utf-8")
+        shipped = (TEMPLATES / source).read_text("utf-8")
+        assert written == shipped.replace("@VERSION@", __version__)
+        assert f"draftgate=={__version__}" in written and "@VERSION@" not in written
+        assert f"wrote .github/workflows/{target}" in lines
+    assert len(list(folder.iterdir())) == 2
+
+
+def test_write_workflow_never_overwrites_without_force(tmp_path: Path) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "draftgate.yml").write_text("mine\n")
+    with pytest.raises(UsageError, match=r"^\.github/workflows/draftgate\.yml already exists: "
+                                         r"use --force to replace$"):
+        workflow.write_workflow(tmp_path, force=False)
+    assert (folder / "draftgate.yml").read_text() == "mine\n"
+    assert not (folder / "draftgate-commands.yml").exists()  # nothing half-written
+    (folder / "draftgate-commands.yml").write_text("mine too\n")
+    with pytest.raises(UsageError, match=r"draftgate\.yml and .*-commands\.yml already exist:"):
+        workflow.write_workflow(tmp_path, force=False)
+    workflow.write_workflow(tmp_path, force=True)
+    assert "pull_request_target" in (folder / "draftgate.yml").read_text()
+    assert "--only-commands" in (folder / "draftgate-commands.yml").read_text()
+
+
+def test_write_workflow_replaces_a_symlink_instead_of_writing_through_it(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    folder = root / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("keep\n")
+    (folder / "draftgate.yml").symlink_to(elsewhere)
+    with pytest.raises(UsageError, match=r"draftgate\.yml already exists"):
+        workflow.write_workflow(root, force=False)
+    workflow.write_workflow(root, force=True)
+    assert elsewhere.read_text() == "keep\n"
+    assert not (folder / "draftgate.yml").is_symlink()
+
+
+def test_write_workflow_refuses_a_workflows_folder_outside_the_repository(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".github").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / ".github" / "workflows").symlink_to(outside)
+    with pytest.raises(UsageError, match="outside the repository"):
+        workflow.write_workflow(root, force=True)
+    assert list(outside.iterdir()) == []
