@@ -14,6 +14,9 @@ from gates.model import Decision
 FORMATS = {
     "terminal": "gates.report.terminal",
     "json": "gates.report.json",
+    "sarif": "gates.report.sarif",
+    "markdown": "gates.report.markdown",
+    "annotations": "gates.report.annotations",
 }
 
 
