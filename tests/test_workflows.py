@@ -8,15 +8,17 @@ action's shell scripts run with bash against the real ``gate``.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -149,8 +151,8 @@ def test_privileged_workflow_comes_from_the_base_and_reads_the_pr_as_data(path: 
     assert job["name"] == "draftgate"  # the required check's name, as docs/github.md says
     assert job["environment"] == {"name": "draftgate", "deployment": False}
     assert job["permissions"] == {"contents": "read", "pull-requests": "write",
-                                  "checks": "read", "security-events": "write",
-                                  "actions": "read"}
+                                  "checks": "read", "statuses": "write",
+                                  "security-events": "write", "actions": "read"}
     text = path.read_text("utf-8")
     # The gate's inputs are chosen by the workflow, never by the cache the pull request could key.
     assert "cache:" not in text
@@ -172,9 +174,13 @@ def test_template_checks_out_the_head_after_installing_and_never_runs_it() -> No
     assert gate["working-directory"] == "pr"
     assert gate["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
     assert "check --pr --comment" in gate["run"]
-    # After the checkout, only the gate (from the venv) and pinned actions run.
+    # After the checkout, only the gate and the status script (both written before it) and
+    # pinned actions run.
+    ours = ('"$RUNNER_TEMP/draftgate-venv/bin/gate"', '-I "$RUNNER_TEMP/draftgate-status.py"')
     for step in steps[checkout + 1:]:
-        assert "uses" in step or '"$RUNNER_TEMP/draftgate-venv/bin/gate"' in step["run"]
+        assert "uses" in step or any(run in step["run"] for run in ours), step
+    pending = _index(steps, lambda s: s["name"] == "Mark the head commit pending")
+    assert install < pending < checkout
 
 
 def test_project_workflow_runs_the_base_branch_action_and_draftgate() -> None:
@@ -258,11 +264,13 @@ def test_action_interface() -> None:
     action = _load(ACTION)
     assert action["runs"]["using"] == "composite"
     assert set(action["inputs"]) == {"policy", "python-version", "draftgate", "args", "comment",
-                                     "sarif", "path", "token"}
+                                     "sarif", "path", "token", "status", "status-token"}
+    assert action["inputs"]["status"]["default"] == "draftgate"
     assert action["inputs"]["comment"]["default"] == "true"
     assert action["inputs"]["token"]["default"] == "${{ github.token }}"
     for name, output in action["outputs"].items():
-        assert output["value"] == f"${{{{ steps.gate.outputs.{name} }}}}"
+        step_output = "code" if name == "exit-code" else name  # the process's own code
+        assert output["value"] == f"${{{{ steps.gate.outputs.{step_output} }}}}"
     assert set(action["outputs"]) == {"outcome", "tier", "lane", "exit-code"}
 
 
@@ -361,8 +369,8 @@ def test_gate_step_fails_on_every_nonzero_code_and_says_it(
     done, outputs = _run_step(_script("gate"), tmp_path, {**step_env, "FAKE_EXIT": str(code)},
                               tmp_path)
     assert done.returncode == code
-    # A gate that stopped before writing its outputs: the step writes them for it.
-    assert outputs == {"outcome": [outcome], "exit-code": [str(code)]}
+    # A gate that stopped before writing its outputs: the step says what happened.
+    assert outputs == {"code": [str(code)], "outcome": [outcome]}
 
 
 def test_gate_step_refuses_a_comment_flag_it_does_not_know(step_env: dict[str, str],
@@ -398,8 +406,9 @@ def test_gate_step_runs_the_real_gate(pull_request: tuple[Repo, dict[str, str]],
     done, outputs = _run_step(_script("gate"), repo.root, {**env, "DRAFTGATE_SARIF": "x.sarif"},
                               tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    # The gate's own outputs, once each (the step adds none when the gate wrote them).
+    # The gate's own outputs, once each (the step adds no outcome when the gate wrote one).
     assert outputs["outcome"] == ["pass"] and outputs["exit-code"] == ["0"]
+    assert outputs["code"] == ["0"]
     assert outputs["tier"] == ["low"]
     # The SARIF file lands outside the pull request's tree, and the upload step is told where.
     assert outputs["sarif"] == [str(tmp_path / "x.sarif")]
@@ -408,7 +417,7 @@ def test_gate_step_runs_the_real_gate(pull_request: tuple[Repo, dict[str, str]],
     done, outputs = _run_step(_script("gate"), repo.root,
                               {**env, "DRAFTGATE_POLICY": "no such policy.yaml"}, tmp_path)
     assert done.returncode == 2 and "no such policy.yaml" in done.stderr
-    assert outputs == {"outcome": ["error"], "exit-code": ["2"]}
+    assert outputs == {"code": ["2"], "outcome": ["error"]}
 
 
 FAKE_PYTHON = """#!/bin/sh
@@ -448,6 +457,102 @@ def test_install_step_resolves_the_requirement_outside_the_pull_request(
     assert pip == (f"{runner_temp}|-I -m pip install --quiet --disable-pip-version-check "
                    f"--no-input -- {expected}")
     assert version.endswith("|--version")
+
+
+class _StatusAPI(http.server.BaseHTTPRequestHandler):
+    """POST /repos/{owner}/{repo}/statuses/{sha}, as GitHub answers it (201)."""
+
+    received: ClassVar[list[tuple[str, dict[str, str], dict[str, Any]]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).received.append((self.path, dict(self.headers), body))
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def status_api() -> Iterator[tuple[str, list[tuple[str, dict[str, str], dict[str, Any]]]]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StatusAPI)
+    _StatusAPI.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", _StatusAPI.received
+    server.shutdown()
+    server.server_close()
+
+
+def _status_env(api: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"GH_TOKEN": "t0ken", "DRAFTGATE_PYTHON": sys.executable,
+            "DRAFTGATE_STATUS": "draftgate", "DRAFTGATE_HEAD": "a" * 40,
+            "GITHUB_API_URL": api, "GITHUB_SERVER_URL": "https://github.example",
+            "GITHUB_REPOSITORY": "octo/app", "GITHUB_RUN_ID": "42",
+            "RUNNER_TEMP": str(tmp_path), **extra}
+
+
+def _step_named(name: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(step for step in steps if step.get("name") == name)
+
+
+def test_status_goes_pending_then_carries_the_verdict(
+        status_api: tuple[str, list[Any]], tmp_path: Path) -> None:
+    api, received = status_api
+    steps = _load(ACTION)["runs"]["steps"]
+    pending = _step_named("Mark the head commit pending", steps)
+    env = _status_env(api, tmp_path, DRAFTGATE_EXIT="running")
+    done, _ = _run_step(pending["run"], tmp_path, env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    final = _step_named("Post the verdict on the head commit", steps)
+    verdicts = {"0": "success", "1": "failure", "2": "error", "3": "pending", "4": "error",
+                "": "error"}  # no code at all: the gate step never finished
+    for code in verdicts:
+        done, _ = _run_step(final["run"], tmp_path, _status_env(api, tmp_path, DRAFTGATE_EXIT=code),
+                            tmp_path)
+        assert done.returncode == 0, done.stderr
+    assert [body["state"] for _, _, body in received] == ["pending", *verdicts.values()]
+    path, headers, body = received[0]
+    assert path == f"/repos/octo/app/statuses/{'a' * 40}"
+    assert headers["Authorization"] == "Bearer t0ken"
+    assert body == {"state": "pending", "context": "draftgate",
+                    "description": "draftgate is judging this commit",
+                    "target_url": "https://github.example/octo/app/actions/runs/42"}
+    assert "approval label" in received[4][2]["description"]
+
+
+def test_status_refuses_a_head_that_is_not_a_commit(
+        status_api: tuple[str, list[Any]], tmp_path: Path) -> None:
+    api, received = status_api
+    pending = _step_named("Mark the head commit pending", _load(ACTION)["runs"]["steps"])
+    for head in ("../../../user", "a" * 39, "A" * 40, "a" * 40 + "\n"):
+        env = _status_env(api, tmp_path, DRAFTGATE_EXIT="running", DRAFTGATE_HEAD=head)
+        done, _ = _run_step(pending["run"], tmp_path, env, tmp_path)
+        assert done.returncode != 0 and "not a commit" in done.stderr
+    assert received == []
+
+
+def test_status_fails_the_step_when_github_refuses(tmp_path: Path) -> None:
+    """GitHub unreachable (or refusing): the step fails rather than leave an old verdict."""
+    pending = _step_named("Mark the head commit pending", _load(ACTION)["runs"]["steps"])
+    env = _status_env("http://127.0.0.1:9", tmp_path, DRAFTGATE_EXIT="running")
+    done, _ = _run_step(pending["run"], tmp_path, env, tmp_path)
+    assert done.returncode != 0
+
+
+def test_template_posts_the_status_with_the_actions_script() -> None:
+    steps = _load(TEMPLATES / "gate.yml")["jobs"]["gate"]["steps"]
+    action_steps = _load(ACTION)["runs"]["steps"]
+    mine = _step_named("Mark the head commit pending", steps)["run"]
+    theirs = _step_named("Mark the head commit pending", action_steps)["run"]
+    script = theirs[theirs.index("<<'PY'"):theirs.index("\nPY\n")]
+    assert script in mine
+    final = _step_named("Post the verdict on the head commit", steps)
+    assert final["env"]["DRAFTGATE_EXIT"] == "${{ steps.gate.outputs.code }}"
+    assert final["if"] == "${{ !cancelled() }}"
 
 
 # --- gate init --github -------------------------------------------------------------------------
