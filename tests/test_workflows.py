@@ -148,7 +148,7 @@ def test_privileged_workflow_comes_from_the_base_and_reads_the_pr_as_data(path: 
     assert "github.event.pull_request.number" in doc["concurrency"]["group"]
     assert doc["concurrency"]["cancel-in-progress"] is True
     (job,) = doc["jobs"].values()
-    assert job["name"] == "draftgate"  # the required check's name, as docs/github.md says
+    assert job["name"] == "draftgate"
     assert job["environment"] == {"name": "draftgate", "deployment": False}
     assert job["permissions"] == {"contents": "read", "pull-requests": "write",
                                   "checks": "read", "statuses": "write",
@@ -490,6 +490,7 @@ def status_api() -> Iterator[tuple[str, list[tuple[str, dict[str, str], dict[str
 def _status_env(api: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     return {"GH_TOKEN": "t0ken", "DRAFTGATE_PYTHON": sys.executable,
             "DRAFTGATE_STATUS": "draftgate", "DRAFTGATE_HEAD": "a" * 40,
+            "DRAFTGATE_BASE": "release/2.x",
             "GITHUB_API_URL": api, "GITHUB_SERVER_URL": "https://github.example",
             "GITHUB_REPOSITORY": "octo/app", "GITHUB_RUN_ID": "42",
             "RUNNER_TEMP": str(tmp_path), **extra}
@@ -518,7 +519,8 @@ def test_status_goes_pending_then_carries_the_verdict(
     path, headers, body = received[0]
     assert path == f"/repos/octo/app/statuses/{'a' * 40}"
     assert headers["Authorization"] == "Bearer t0ken"
-    assert body == {"state": "pending", "context": "draftgate",
+    # One status per base branch: retargeting the pull request does not carry a verdict over.
+    assert body == {"state": "pending", "context": "draftgate/release/2.x",
                     "description": "draftgate is judging this commit",
                     "target_url": "https://github.example/octo/app/actions/runs/42"}
     assert "approval label" in received[4][2]["description"]
@@ -552,6 +554,9 @@ def test_template_posts_the_status_with_the_actions_script() -> None:
     assert script in mine
     final = _step_named("Post the verdict on the head commit", steps)
     assert final["env"]["DRAFTGATE_EXIT"] == "${{ steps.gate.outputs.code }}"
+    for step in (final, *[s for s in action_steps if "DRAFTGATE_STATUS" in s.get("env", {})]):
+        assert step["env"]["DRAFTGATE_HEAD"] == HEAD_SHA
+        assert step["env"]["DRAFTGATE_BASE"] == "${{ github.event.pull_request.base.ref }}"
     assert final["if"] == "${{ !cancelled() }}"
 
 

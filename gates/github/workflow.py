@@ -55,7 +55,8 @@ def write_workflow(root: Path, *, force: bool) -> list[str]:
     done += [
         f"pinned draftgate=={__version__}: change DRAFTGATE_REQUIREMENT in both files if you "
         "install draftgate from elsewhere",
-        "next: require the \"draftgate\" check on the default branch, and put the model key in "
-        "the \"draftgate\" environment's secrets (see docs/github.md)",
+        "next: require the status \"draftgate/<branch>\" (draftgate/main) on protected branches, "
+        "create the approval label, and put the model key in the \"draftgate\" environment's "
+        "secrets (see docs/github.md in draftgate)",
     ]
     return done
