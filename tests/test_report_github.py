@@ -7,7 +7,6 @@ path, a matched line or a model's message written to break out of where it is sh
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import re
@@ -24,6 +23,10 @@ import pytest
 from jsonschema.validators import validator_for
 from markdown_it import MarkdownIt
 
+# Not ``from gates.report import annotations``: in a module with ``from __future__ import
+# annotations`` that name is the __future__ flag (and it is the package's too, until the
+# submodule has been imported once).
+import gates.report.annotations as workflow
 from gates.engine import Request, check
 from gates.model import (
     ChangedFile,
@@ -52,9 +55,6 @@ from .conftest import Repo
 from .test_sast import SAFE, VULNERABLE
 from .test_secrets import AWS
 
-# ``from gates.report import annotations`` gives the package's ``__future__`` flag of that name
-# unless the submodule was imported before: import it by its full name.
-annotations = importlib.import_module("gates.report.annotations")
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 GITHUB_TOKEN = "ghp_" + "a1B2" * 9
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Lm3Rt9X"
@@ -243,14 +243,21 @@ def test_sarif_keeps_an_empty_run_for_a_clean_tool_so_its_alerts_close(seeded: R
     assert "draftgate-deps" not in names
 
 
-def test_a_stage_that_could_not_run_never_closes_alerts() -> None:
-    decision = built((finding(),), sast=StageStatus.ERROR)
+@pytest.mark.parametrize("status", [StageStatus.ERROR, StageStatus.FAILED, StageStatus.PENDING,
+                                    StageStatus.SKIPPED])
+def test_only_a_passed_stage_closes_the_alerts_of_its_silent_tools(status: StageStatus) -> None:
+    decision = built((finding(),), sast=status)
     log = sarif_log(decision)
     names = [r["tool"]["driver"]["name"] for r in log["runs"]]
+    # bandit's run holds its finding; semgrep said nothing, and may not have read everything
     assert "draftgate-bandit" in names and "draftgate-semgrep" not in names
     invocation = run_for(log, "bandit")["invocations"][0]
-    assert invocation["executionSuccessful"] is False
-    assert invocation["toolExecutionNotifications"][0]["level"] == "error"
+    ran = status not in (StageStatus.ERROR, StageStatus.SKIPPED)
+    assert invocation["executionSuccessful"] is ran
+    assert invocation["toolExecutionNotifications"][0]["level"] == ("note" if ran else "error")
+    names = [r["tool"]["driver"]["name"] for r in sarif_log(
+        built((), sast=StageStatus.PASSED))["runs"]]
+    assert {"draftgate-bandit", "draftgate-semgrep", "draftgate"} <= set(names)
 
 
 def test_sarif_states_suppressed_preexisting_and_repeated_findings() -> None:
@@ -293,6 +300,21 @@ def test_sarif_locations_stay_inside_the_repository() -> None:
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in run_for(log, "bandit")["results"]}
     assert uris == set(encoded.values())
+
+
+def test_line_numbers_no_file_has_are_left_out() -> None:
+    odd = [0, -3, 10**30]
+    review = tuple(finding("x", tool="review", rule="T", path="app/x.py", line=n,
+                           end_line=10**40, fingerprint=str(n)) for n in odd)
+    decision = built((finding(line=5, end_line=10**40),), review=review)
+    log = sarif_log(decision)
+    for result in run_for(log, "review")["results"]:
+        assert "region" not in result["locations"][0]["physicalLocation"]
+    bandit = run_for(log, "bandit")["results"][0]["locations"][0]["physicalLocation"]
+    assert bandit["region"] == {"startLine": 5}
+    lines = [(p.get("line"), p.get("endLine")) for kind, p, _ in commands(decision)
+             if kind != "notice"]
+    assert sorted(lines, key=str) == [("5", None)] + [(None, None)] * 3
 
 
 def test_sarif_messages_are_redacted_and_form_no_links() -> None:
@@ -562,4 +584,4 @@ def test_explain_lists_more_matches() -> None:
     assert "5 more matches" in markdown.markdown(decision)
     assert "more matches" not in markdown.markdown(decision, explain=True)
     assert sarif.to_dict(decision) == sarif.to_dict(decision)  # nothing random
-    assert annotations.lines(decision)
+    assert workflow.lines(decision)

@@ -16,6 +16,10 @@ become ``%3A`` and ``%2C``. So untrusted text never starts a line: a finding mes
 ``\\n::stop-commands::x`` stays inside its own annotation. The runner also reads the legacy
 ``##[command]`` form anywhere in a line that is not a ``::`` command; every line written here
 is one, and ``##[`` in untrusted text is shown as ``##\\x5b`` all the same.
+
+Import it as ``import gates.report.annotations as workflow`` (or render through
+``gates.report.render("annotations", …)``): in a module with ``from __future__ import
+annotations``, ``from gates.report import annotations`` names the ``__future__`` flag.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from gates.model import Decision, FileClass, Finding, Side
-from gates.report.untrusted import clean, ranked, repo_path, shown
+from gates.report.untrusted import clean, line_number, ranked, repo_path, shown
 
 SHOWN = 10  # GitHub's limit per kind and step
 MESSAGE = 1000
@@ -67,10 +71,9 @@ def _finding(kind: str, finding: Finding) -> str:
     path = _file(finding.path)
     if path is None and finding.path:
         message = f"{shown(finding.path, 200)}: {message}"
-    end = finding.end_line if finding.line and finding.end_line and \
-        finding.end_line > finding.line else None
+    line, end = line_number(finding.line), line_number(finding.end_line)
     return command(kind, message, title=shown(title, TITLE), file=path,
-                   line=finding.line if path else None, end=end if path else None)
+                   line=line if path else None, end=end if path else None)
 
 
 def _tier(tier: str, fc: FileClass) -> str:
@@ -107,9 +110,9 @@ def command(kind: str, message: str, *, title: str = "", file: str | None = None
     props = []
     if file:
         props.append(f"file={_property(file)}")
-        if line is not None and line >= 1:
+        if line is not None:
             props.append(f"line={line}")
-            if end is not None and end >= line:
+            if end is not None and end > line:
                 props.append(f"endLine={end}")
     if title:
         props.append(f"title={_property(title)}")

@@ -3,10 +3,12 @@
 One run per tool (bandit, semgrep, the dependency audit, the model review, draftgate's own
 checks), each with its own ``automationDetails.id`` category: code scanning keeps one analysis per
 tool and category, and the upload action refuses a file with two runs of the same tool and
-category. A tool whose stage ran to the end gets its run even with no results, so the alerts it
-raised before close; a stage that could not run (error, skipped) gets a run only for the
-findings it still produced, marked ``executionSuccessful: false``, never an empty one that would
-close alerts nobody checked.
+category. A tool whose stage passed gets its run even with no results, so the alerts it raised
+before close. Any other stage gets runs only for the tools that produced findings: a stage that
+failed may have stopped early (an optional stage that errored is reported as failed), a pending
+one may have left files unread (a file withheld from the model, a file a scanner gave up on),
+and an empty run would close alerts nobody checked. A stage that could not run (error, skipped)
+marks its runs ``executionSuccessful: false``.
 
 Results carry the rule (with ``security-severity`` from the policy's severity scale), the level
 the gate gave them (blocking is ``error``, introduced but not blocking ``warning``, the rest
@@ -26,7 +28,14 @@ from urllib.parse import quote
 
 from gates import __version__
 from gates.model import Decision, Finding, StageResult, StageStatus
-from gates.report.untrusted import clean, ranked, repo_path, severity_rank, shown
+from gates.report.untrusted import (
+    clean,
+    line_number,
+    ranked,
+    repo_path,
+    severity_rank,
+    shown,
+)
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 VERSION = "2.1.0"
@@ -47,10 +56,10 @@ TOOLS: dict[str, tuple[str, str | None]] = {
     "review": ("draftgate's model review of the high-tier files", None),
     "draftgate": ("draftgate's own checks: hidden Unicode, added suppressions, shell", None),
 }
-# The tools each built-in stage runs: a run is written for them when the stage ran to the end.
+# The tools each built-in stage runs: an empty run is written for them when the stage passed.
 STAGE_TOOLS = {"sast": ("bandit", "semgrep", "draftgate"), "deps": ("deps",),
                "review": ("review",)}
-_COMPLETE = (StageStatus.PASSED, StageStatus.FAILED, StageStatus.PENDING)
+_RAN = (StageStatus.PASSED, StageStatus.FAILED, StageStatus.PENDING)
 # The policy's scale as code scanning's score: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium.
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0"}
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
@@ -69,7 +78,7 @@ def to_dict(decision: Decision) -> dict[str, Any]:
     stages: dict[str, StageResult] = {}
     found: dict[str, list[Finding]] = {}
     for result in decision.results:
-        if result.status in _COMPLETE:
+        if result.status is StageStatus.PASSED:
             for tool in STAGE_TOOLS.get(result.stage, ()):
                 stages[tool] = result
                 found.setdefault(tool, [])
@@ -117,10 +126,10 @@ def _run(tool: str, findings: list[Finding], stage: StageResult,
                               "fullName": about, "version": __version__, "rules": rules}
     if home:
         driver["informationUri"] = home
-    invocation: dict[str, Any] = {"executionSuccessful": stage.status in _COMPLETE}
+    invocation: dict[str, Any] = {"executionSuccessful": stage.status in _RAN}
     notes = []
     if stage.status is not StageStatus.PASSED and stage.message:
-        level = "note" if stage.status in _COMPLETE else "error"
+        level = "note" if stage.status in _RAN else "error"
         notes.append({"level": level, "message": {
             "text": _text(f"{stage.stage} {stage.status.value}: {stage.message}")}})
     if left:
@@ -211,15 +220,16 @@ def _level(finding: Finding) -> str:
 
 def _location(finding: Finding, fallback: str | None) -> dict[str, Any] | None:
     path = repo_path(finding.path)
-    line = finding.line if path is not None else None
+    line = line_number(finding.line) if path is not None else None
     path = path or fallback
     if path is None:
         return None
     physical: dict[str, Any] = {"artifactLocation": {"uri": uri(path), "uriBaseId": SRCROOT}}
-    if line is not None and line >= 1:
+    if line is not None:
         region = {"startLine": line}
-        if finding.end_line is not None and finding.end_line > line:
-            region["endLine"] = finding.end_line
+        end = line_number(finding.end_line)
+        if end is not None and end > line:
+            region["endLine"] = end
         physical["region"] = region
     return {"physicalLocation": physical}
 

@@ -106,6 +106,15 @@ def ranked(findings: Iterable[Finding]) -> list[Finding]:
         -severity_rank(f.confidence), f.path, f.line or 0, f.tool, f.rule))
 
 
+MAX_LINE = 2**31 - 1
+
+
+def line_number(line: int | None) -> int | None:
+    """``line`` when it can be a line of a file; the model may answer ``0``, ``-3`` or ``10**30``,
+    and one number code scanning cannot store would make it refuse the whole upload."""
+    return line if line is not None and 1 <= line <= MAX_LINE else None
+
+
 def repo_path(path: str) -> str | None:
     """``path`` when it names a file inside the repository (relative, no ``..``), else None.
 
