@@ -110,12 +110,19 @@ def _landing(repo: GitRepo, merge_base: str, base: str,
 
 @dataclass(frozen=True, slots=True)
 class PullRequestEvent:
-    """The parts of GitHub's pull_request event payload the gate uses."""
+    """The parts of GitHub's pull_request event payload the gate uses.
+
+    Only facts a re-run may replay are read from it (which pull request, which commits); labels,
+    authors and permissions are read live from the API (gates/github/approval.py).
+    """
 
     base: str
     head: str
     branch: str | None
     number: int | None
+    repository: str | None = None  # "owner/name" of the base repository
+    action: str | None = None  # opened, synchronize, labeled...
+    updated_at: str | None = None  # the pull request's updated_at at the event (a push time)
 
 
 def read_event(event_path: str | None) -> PullRequestEvent:
@@ -136,8 +143,18 @@ def read_event(event_path: str | None) -> PullRequestEvent:
                          "(no pull_request.base.sha / head.sha)") from None
     if not (isinstance(base, str) and isinstance(head, str)):
         raise UsageError(f"{event_path}: pull_request.base.sha and head.sha must be strings")
+    repository = _text(event.get("repository"), "full_name") \
+        or _text(pr["base"].get("repo"), "full_name")  # type: ignore[index]
     return PullRequestEvent(base, head, branch if isinstance(branch, str) else None,
-                            number if isinstance(number, int) else None)
+                            number if isinstance(number, int) else None,
+                            repository=repository,
+                            action=_text(event, "action"),
+                            updated_at=_text(pr, "updated_at"))
+
+
+def _text(mapping: object, key: str) -> str | None:
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def pull_request(repo: GitRepo, event_path: str | None,

@@ -17,7 +17,7 @@ import click
 
 from gates import __version__
 from gates.errors import GateError, UsageError
-from gates.model import SourceKind
+from gates.model import Decision, SourceKind
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,13 +34,19 @@ def cli() -> None:
 @click.option("--pr", "pull_request", is_flag=True,
               help="Check the pull request in GITHUB_EVENT_PATH (GitHub Actions).")
 @click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: .gate.yaml).")
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
-              show_default=True, help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "sarif", "markdown"]),
+              default="terminal", show_default=True, help="Report format.")
 @click.option("--explain", is_flag=True, help="List every file and every rule that matched.")
 @click.option("--no-cache", is_flag=True, help="Scan everything again; ignore cached results.")
+@click.option("--sarif-output", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also write the findings as SARIF 2.1.0 (for code scanning).")
+@click.option("--comment", is_flag=True,
+              help="With --pr: create or update the gate's one comment on the pull request.")
+@click.option("--only-commands", is_flag=True,
+              help="Run only the policy's command stages of the lane (the unprivileged job).")
 def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
           pull_request: bool, policy_file: str | None, fmt: str, explain: bool,
-          no_cache: bool) -> int:
+          no_cache: bool, sarif_output: str | None, comment: bool, only_commands: bool) -> int:
     """Classify a change, run its lane, and exit with the decision's code.
 
     Exit codes: 0 pass, 1 blocked, 2 usage or policy error, 3 awaiting human approval,
@@ -55,6 +61,8 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
         raise UsageError(f"choose one change source, not {' and '.join(chosen)}")
     if head != "HEAD" and base is None:
         raise UsageError("--head needs --base")
+    if comment and not pull_request:
+        raise UsageError("--comment needs --pr (it comments on the pull request)")
     if paths:
         kind = SourceKind.PATHS
     elif pull_request:
@@ -65,16 +73,49 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
         kind = SourceKind.STAGED
     request = engine.Request(kind=kind, base=base, head=head, paths=paths,
                              policy_file=policy_file, use_cache=not no_cache,
-                             event_path=os.environ.get("GITHUB_EVENT_PATH"))
-    with _json_errors(fmt):
+                             event_path=os.environ.get("GITHUB_EVENT_PATH"),
+                             event_name=os.environ.get("GITHUB_EVENT_NAME", "") if pull_request
+                             else "", only_commands=only_commands)
+    actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    with _json_errors(fmt), _quiet_log(actions):
         decision = engine.check(request)
-    try:
-        render(fmt, decision, sys.stdout, explain=explain)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (| head): the decision stands; say it with the exit code.
-        _silence_stdout()
+        try:
+            render(fmt, decision, sys.stdout, explain=explain)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (| head): the decision stands; say it with the exit code.
+            _silence_stdout()
+    if sarif_output:
+        _write_report("sarif", decision, sarif_output)
+    if actions or comment:
+        from gates.github import publish
+
+        publish.after_check(decision, os.environ, sys.stdout, comment=comment,
+                            annotate=actions)
     return decision.exit_code
+
+
+@contextlib.contextmanager
+def _quiet_log(actions: bool) -> Iterator[None]:
+    """In GitHub Actions, the report (which quotes the change) cannot issue workflow commands."""
+    if not actions:
+        yield
+        return
+    from gates.github.actions import quiet_commands
+
+    with quiet_commands(sys.stdout, os.environ):
+        yield
+
+
+def _write_report(fmt: str, decision: Decision, path: str) -> None:
+    """Write the decision in one more format to a file (``--sarif-output``)."""
+    from gates.report import render
+
+    try:
+        with Path(path).open("w", encoding="utf-8") as handle:
+            render(fmt, decision, handle)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @cli.command("review")

@@ -32,7 +32,9 @@ class Request:
     paths: tuple[str, ...] = ()
     policy_file: str | None = None
     event_path: str | None = None
+    event_name: str = ""  # GITHUB_EVENT_NAME: pull_request_target runs no code from the change
     use_cache: bool = True
+    only_commands: bool = False  # run only the policy's command stages of the lane
 
 
 def check(request: Request) -> Decision:
@@ -55,6 +57,10 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
     rules, change, notes = _collect(request, repo, revision)
     classification = classify(rules, change)
     lane = pipeline.lane_for(rules.policy, classification, change) if only is None else only
+    if request.only_commands:
+        lane = tuple(name for name in lane if name in rules.policy.commands)
+    event = changes.read_event(request.event_path) \
+        if request.kind is SourceKind.PULL_REQUEST else None
     root = repo.root if repo is not None else request.cwd
     cache = Cache.in_git_dir(repo.git_dir) if repo is not None and request.use_cache \
         else Cache.disabled()
@@ -68,8 +74,10 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
         trusted = _trusted_files(repo, revision, rules, Path(scratch) / "trusted") if lane \
             else None
         ctx = StageContext(rules.policy, change, classification, root=root, workspace=workspace,
-                           cache=cache, trusted=trusted)
-        decision = pipeline.run(rules.policy, change, classification, ctx, lane=lane)
+                           cache=cache, trusted=trusted, event=event,
+                           event_name=request.event_name)
+        decision = pipeline.run(rules.policy, change, classification, ctx, lane=lane,
+                                ask_person=not request.only_commands)
     return replace(decision, notes=(*notes, *decision.notes)), rules.policy
 
 

@@ -29,13 +29,15 @@ def lane_for(policy: Policy, classification: Classification, change: ChangeSet) 
 
 
 def run(policy: Policy, change: ChangeSet, classification: Classification,
-        ctx: StageContext | None = None, lane: tuple[str, ...] | None = None) -> Decision:
+        ctx: StageContext | None = None, lane: tuple[str, ...] | None = None,
+        *, ask_person: bool = True) -> Decision:
     """Run the lane and decide.
 
     Independent stages (SAST, the dependency audit, the policy's commands) run concurrently; the
     ones that read other results (review, approval) run after them. A stage that raises is an
     error result, never a pass; an error in a stage the policy marks optional for this tier is
-    reported as skipped.
+    reported as skipped. ``ask_person=False`` (a partial run, such as the command stages alone)
+    does not bring in the approval: the run that judges the whole lane does.
     """
     lane = lane_for(policy, classification, change) if lane is None else lane
     ctx = ctx or StageContext(policy, change, classification)
@@ -54,7 +56,7 @@ def run(policy: Policy, change: ChangeSet, classification: Classification,
         late_results[name] = _guarded(name, replace(ctx, prior=tuple(results.values())))
         results[name] = late_results[name]
     ordered = [_optional(policy, classification.tier, results[name]) for name in lane]
-    joined = asks_for_person(ordered)
+    joined = asks_for_person(ordered) if ask_person else ()
     notes: tuple[str, ...] = ()
     if joined and APPROVAL not in lane:
         ordered.append(_guarded(APPROVAL, replace(ctx, prior=tuple(ordered))))

@@ -192,6 +192,29 @@ class ReviewSettings:
     timeout: float = 300.0
 
 
+ROLES = ("read", "triage", "write", "maintain", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalSettings:
+    """Who may approve a high-tier pull request, and with which label (checked live on GitHub).
+
+    The defaults are the strict reading: a person with write access who is neither the pull
+    request's author nor an author or committer of its commits, after the latest push.
+    """
+
+    label: str = "gate:approved"
+    users: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()  # "org/slug"
+    min_role: str = "write"
+    forbid_author: bool = True
+    dismiss_on_push: bool = True
+    bots: tuple[str, ...] = ()
+    # The environment variable holding a token that can read organisation team membership (the
+    # workflow's GITHUB_TOKEN cannot); needed only when ``teams`` is set.
+    token_env: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class PrecommitSettings:
     """Local hooks: whether a high-tier change may be committed (it still needs review later)."""
@@ -215,6 +238,7 @@ class Policy:
     optional: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     precommit: PrecommitSettings = PrecommitSettings()
     review: ReviewSettings = ReviewSettings()
+    approval: ApprovalSettings = ApprovalSettings()
     origin: str = ""
     digest: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

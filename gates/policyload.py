@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import re
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -24,8 +25,10 @@ from gates.policy import (
     DEFAULT_ORIGIN,
     DEPS_ACTIONS,
     FILE_KINDS,
+    ROLES,
     SCHEMA_VERSION,
     SEVERITIES,
+    ApprovalSettings,
     BanditSettings,
     Category,
     CommandStage,
@@ -40,6 +43,11 @@ from gates.policy import (
     TrailerRule,
 )
 from gates.yamldoc import Key, Locations, dotted, load
+
+# GitHub's rules: a login is alphanumerics and single inner hyphens, at most 39 characters; a team
+# slug is what GitHub derives from the team's name.
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 
 # (path named by extends:, origin of the file that names it) -> (text, origin of that text)
 Reader = Callable[[str, str], tuple[str, str]]
@@ -111,7 +119,7 @@ class Validator:
     """Walks the merged data once, building typed values and failing on the first problem."""
 
     TOP = ("version", "tiers", "default_tier", "lanes", "categories", "size", "provenance", "sast",
-           "deps", "stages", "optional", "precommit", "review")
+           "deps", "stages", "optional", "precommit", "review", "approval")
     CATEGORY = ("tier", "description", "paths", "exclude", "content", "symbols", "extensions",
                 "kinds", "enabled", "detect")
 
@@ -162,6 +170,7 @@ class Validator:
             optional=self.optional(commands),
             precommit=self.precommit(),
             review=self.review(),
+            approval=self.approval(),
             origin=self.origin,
             digest=digest,
             data=self.data,
@@ -396,6 +405,44 @@ class Validator:
             or defaults.max_input_tokens,
             timeout=self.seconds((*key, "timeout"), raw.get("timeout", defaults.timeout)),
         )
+
+    def approval(self) -> ApprovalSettings:
+        key: Key = ("approval",)
+        raw = self.keys(key, self.data.get("approval") or {},
+                        ("label", "users", "teams", "min_role", "forbid_author", "dismiss_on_push",
+                         "bots", "token_env"))
+        defaults = ApprovalSettings()
+        label = self.string((*key, "label"), raw.get("label", defaults.label))
+        if len(label) > 50 or label != label.strip() or "," in label:
+            # GitHub's own limit is 50 characters; a comma would split the label in its API.
+            raise self.fail((*key, "label"), "a GitHub label: at most 50 characters, no comma, "
+                                             "no leading or trailing space")
+        users = self.logins((*key, "users"), raw.get("users"))
+        bots = self.logins((*key, "bots"), raw.get("bots"))
+        teams = self.strings((*key, "teams"), raw.get("teams"))
+        for i, team in enumerate(teams):
+            org, _, slug = team.partition("/")
+            if not (_LOGIN.fullmatch(org) and slug and _SLUG.fullmatch(slug)):
+                raise self.fail((*key, "teams", i), f"{team!r} is not an org/team-slug")
+        token_env = self.string((*key, "token_env"), raw["token_env"]) if "token_env" in raw \
+            else ""
+        return ApprovalSettings(
+            label=label, users=users, teams=teams, bots=bots, token_env=token_env,
+            min_role=self.choice((*key, "min_role"), raw.get("min_role", defaults.min_role),
+                                 ROLES),
+            forbid_author=self.flag((*key, "forbid_author"),
+                                    raw.get("forbid_author", defaults.forbid_author)),
+            dismiss_on_push=self.flag((*key, "dismiss_on_push"),
+                                      raw.get("dismiss_on_push", defaults.dismiss_on_push)),
+        )
+
+    def logins(self, key: Key, value: Any) -> tuple[str, ...]:
+        """GitHub logins (bots keep their ``[bot]`` suffix); compared case-insensitively."""
+        entries = self.strings(key, value)
+        for i, login in enumerate(entries):
+            if not _LOGIN.fullmatch(login.removesuffix("[bot]")):
+                raise self.fail((*key, i), f"{login!r} is not a GitHub login")
+        return entries
 
     def precommit(self) -> PrecommitSettings:
         raw = self.keys(("precommit",), self.data.get("precommit") or {}, ("high_tier",))

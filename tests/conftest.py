@@ -28,7 +28,12 @@ GIT_ENV = {
 def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
+    # The suite itself runs in GitHub Actions (ci.yml): a test must not inherit the runner's
+    # event, token, output files or its "GITHUB_ACTIONS=true".
+    for name in ("GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_ACTIONS", "GITHUB_TOKEN",
+                 "GITHUB_API_URL", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_REPOSITORY",
+                 "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     # No network in tests: anything that tries (pip-audit's service) meets a closed local port.
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):

@@ -9,12 +9,15 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gates.cache import Cache
 from gates.model import ChangeSet, Classification, StageResult
 from gates.policy import Policy
 from gates.workspace import Workspace
+
+if TYPE_CHECKING:
+    from gates.changes import PullRequestEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,10 @@ class StageContext:
     trusted: Path | None = None
     # Results of the stages that ran before (the review reads the SAST findings).
     prior: tuple[StageResult, ...] = ()
+    # In a pull-request run: the event (which pull request, which head) and its name
+    # (pull_request_target runs no code from the change: command stages are not run there).
+    event: PullRequestEvent | None = None
+    event_name: str = ""
 
 
 class StageRunner(Protocol):

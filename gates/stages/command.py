@@ -13,9 +13,18 @@ from gates.model import StageResult, StageStatus
 from gates.policy import CommandStage
 from gates.stages import StageContext
 
+# Events whose jobs run with the base repository's secrets and a write token: code from the
+# change under review must never run there.
+PRIVILEGED = frozenset({"pull_request_target", "workflow_run", "issue_comment"})
+
 
 def run_command(stage: CommandStage, ctx: StageContext) -> StageResult:
-    """Run one command stage."""
+    """Run one command stage (never under ``pull_request_target``: see ``PRIVILEGED``)."""
+    if ctx.event_name in PRIVILEGED:
+        return StageResult(stage.name, StageStatus.SKIPPED,
+                           f"not run under {ctx.event_name}: that job holds secrets and a write "
+                           "token, so it runs no code from the change; the unprivileged "
+                           "pull_request job runs it (gate check --pr --only-commands)")
     cwd = (ctx.root / stage.cwd).resolve()
     if not cwd.is_dir():
         return StageResult(stage.name, StageStatus.ERROR,

@@ -1,0 +1,51 @@
+"""After a decision, in GitHub: outputs, summary and annotations for the run, the sticky comment for
+reviewers.
+
+These are reports of a decision already made: a comment that cannot be written is said on stderr
+(and as a warning annotation), and the decision and its exit code stand.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+from gates.model import Decision
+
+
+def after_check(decision: Decision, environ: Mapping[str, str], out: TextIO, *,
+                comment: bool, annotate: bool) -> None:
+    """Publish ``decision`` where the workflow and the pull request's reviewers look."""
+    from gates.github import actions
+
+    if annotate:
+        actions.publish(decision, environ, out)
+    if comment:
+        done = _comment(decision, environ)
+        if done.startswith("could not"):
+            print(f"draftgate: {done}", file=sys.stderr)
+            if annotate:
+                out.write(f"::warning title=draftgate::{_command_text(done)}\n")
+                out.flush()
+
+
+def _comment(decision: Decision, environ: Mapping[str, str]) -> str:
+    from gates.changes import read_event
+    from gates.errors import GateError
+    from gates.github.approval import target
+    from gates.github.client import DEFAULT_API, Client
+    from gates.github.comment import upsert
+    from gates.report.markdown import MARKER, comment
+
+    try:
+        pr = target(read_event(environ.get("GITHUB_EVENT_PATH")), environ)
+        api = Client(environ.get("GITHUB_TOKEN", ""), environ.get("GITHUB_API_URL") or DEFAULT_API)
+        return upsert(api, pr, comment(decision), MARKER)
+    except GateError as exc:
+        return f"could not update the pull request comment: {exc}"
+
+
+def _command_text(text: str) -> str:
+    """A workflow command's message, escaped so it stays one command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
