@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -77,11 +78,11 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
                              event_name=os.environ.get("GITHUB_EVENT_NAME", "") if pull_request
                              else "", only_commands=only_commands)
     actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    with _json_errors(fmt), _quiet_log(actions):
+    with _json_errors(fmt), _quiet_log(actions, fmt) as out:
         decision = engine.check(request)
         try:
-            render(fmt, decision, sys.stdout, explain=explain)
-            sys.stdout.flush()
+            render(fmt, decision, out, explain=explain)
+            out.flush()
         except BrokenPipeError:
             # The reader went away (| head): the decision stands; say it with the exit code.
             _silence_stdout()
@@ -90,32 +91,43 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
     if actions or comment:
         from gates.github import publish
 
-        publish.after_check(decision, os.environ, sys.stdout, comment=comment,
-                            annotate=actions)
+        # A JSON or SARIF document on stdout stays one document: the workflow commands go to
+        # stderr, which the runner reads too.
+        log = sys.stdout if fmt in ("terminal", "markdown") else sys.stderr
+        publish.after_check(decision, os.environ, log, comment=comment, annotate=actions)
     return decision.exit_code
 
 
 @contextlib.contextmanager
-def _quiet_log(actions: bool) -> Iterator[None]:
+def _quiet_log(actions: bool, fmt: str) -> Iterator[TextIO]:
     """In GitHub Actions, the report (which quotes the change) cannot issue workflow commands."""
     if not actions:
-        yield
+        yield sys.stdout
         return
-    from gates.github.actions import quiet_commands
+    from gates.github.actions import json_safe, quiet_commands
 
+    if fmt in ("json", "sarif"):
+        yield json_safe(sys.stdout)  # stdout stays one JSON document
+        return
     with quiet_commands(sys.stdout, os.environ):
-        yield
+        yield sys.stdout
 
 
 def _write_report(fmt: str, decision: Decision, path: str) -> None:
-    """Write the decision in one more format to a file (``--sarif-output``)."""
+    """Write the decision in one more format to a file (``--sarif-output``).
+
+    A symbolic link is not followed: in a pull-request run the work tree is the pull request's,
+    and a link it plants where the report goes would aim the write anywhere.
+    """
     from gates.report import render
 
     try:
-        with Path(path).open("w", encoding="utf-8") as handle:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with open(fd, "w", encoding="utf-8") as handle:
             render(fmt, decision, handle)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        why = "it is a symbolic link" if Path(path).is_symlink() else exc.strerror or str(exc)
+        raise UsageError(f"cannot write {path}: {why}") from None
 
 
 @cli.command("review")
@@ -237,12 +249,23 @@ def uninstall_hooks() -> int:
 
 @cli.command()
 @click.option("--force", is_flag=True, help="Replace files that already exist.")
-def init(force: bool) -> int:
-    """Write a starter .gate.yaml and .pre-commit-config.yaml at the repository root."""
-    from gates import install
+@click.option("--github", is_flag=True,
+              help="Write the GitHub Actions workflows for pull requests instead.")
+def init(force: bool, github: bool) -> int:
+    """Write a starter .gate.yaml and .pre-commit-config.yaml at the repository root (with
+    --github: .github/workflows/draftgate.yml and draftgate-commands.yml)."""
     from gates.gitrepo import GitRepo
 
-    for line in install.init(GitRepo(Path.cwd()).root, force=force):
+    root = GitRepo(Path.cwd()).root
+    if github:
+        from gates.github.workflow import write_workflow
+
+        lines = write_workflow(root, force=force)
+    else:
+        from gates import install
+
+        lines = install.init(root, force=force)
+    for line in lines:
         click.echo(line)
     return 0
 

@@ -89,7 +89,8 @@ def _at_revision(repo: GitRepo, revision: str, name: str) -> Policy | None:
 
 
 def choose(repo: GitRepo | None, root: Path, revision: str | None,
-           explicit: str | None, *, untrusted_tree: bool = False) -> tuple[Policy, tuple[str, ...]]:
+           explicit: str | None, *, untrusted_tree: bool = False,
+           checkout_is_change: bool = False) -> tuple[Policy, tuple[str, ...]]:
     """The policy that judges a change, and a note when ``--policy`` was overruled.
 
     The repository's own ``.gate.yaml`` comes first, then ``--policy``, then the default: in a pull
@@ -97,7 +98,9 @@ def choose(repo: GitRepo | None, root: Path, revision: str | None,
     ``.gate.yaml`` is read from the base commit. With ``untrusted_tree`` (a change with no trusted
     revision: before the first commit, or a push of brand-new history) every file of the work tree
     is part of the change, so the shipped default judges, and so does a ``--policy`` file inside
-    the repository.
+    the repository. With ``checkout_is_change`` (a range or a pull request, whose work tree is the
+    head's checkout) a ``--policy`` file inside the repository that the trusted revision lacks is
+    the change's own, and does not judge.
     """
     if untrusted_tree:
         if explicit is not None and not _inside(Path(explicit), root):
@@ -112,20 +115,31 @@ def choose(repo: GitRepo | None, root: Path, revision: str | None,
             f"--policy {explicit} ignored: the repository's {found.origin} judges this change",)
         return found, notes
     if explicit is not None:
-        return _explicit(repo, root, revision, explicit)
+        return _explicit(repo, root, revision, explicit, checkout_is_change)
     return default(), ()
 
 
 def _explicit(repo: GitRepo | None, root: Path, revision: str | None,
-              explicit: str) -> tuple[Policy, tuple[str, ...]]:
+              explicit: str, checkout_is_change: bool) -> tuple[Policy, tuple[str, ...]]:
     """``--policy FILE``: a file committed in the repository is read from the trusted revision,
     like ``.gate.yaml`` (a staged edit of it must not judge itself)."""
     if repo is None or revision is None or not _inside(Path(explicit), root):
         return from_file(explicit, root), ()
     relative = Path(explicit).resolve().relative_to(root.resolve()).as_posix()
     found = _at_revision(repo, revision, relative)
-    # Not committed yet: the file on disk (gate-critical all the same, as one of policy.files).
-    return (found if found is not None else from_file(explicit, root)), ()
+    if found is not None:
+        return found, ()
+    if not checkout_is_change:
+        # Staged: not committed yet, the file on disk (gate-critical all the same, as one of
+        # policy.files, and validated as proposed).
+        return from_file(explicit, root), ()
+    # A range's or pull request's checkout is the head: a pull request that adds the file its
+    # workflow names would write the policy that judges it.
+    if not Path(explicit).exists():
+        return from_file(explicit, root), ()  # its own error: no such file
+    raise UsageError(f"--policy {explicit} is not in the trusted revision {revision[:12]}: the "
+                     "change adds it, and a change cannot write the policy that judges it "
+                     "(commit it to the base branch first)")
 
 
 def proposed(repo: GitRepo, revision: str, explicit: str | None = None) -> Policy | None:

@@ -106,7 +106,9 @@ def _collect(request: Request, repo: GitRepo | None,
              revision: str | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     root = repo.root if repo is not None else request.cwd
     policy, notes = config.choose(repo, root, revision, request.policy_file,
-                                  untrusted_tree=_untrusted_tree(repo, request, revision))
+                                  untrusted_tree=_untrusted_tree(repo, request, revision),
+                                  checkout_is_change=request.kind in (SourceKind.RANGE,
+                                                                      SourceKind.PULL_REQUEST))
     rules = Rules(policy)
     change = _change(request, repo, root, rules)
     # A change to the policy or to a file it reads is validated as proposed (exit 2 if invalid).

@@ -614,3 +614,14 @@ def test_write_workflow_refuses_a_workflows_folder_outside_the_repository(tmp_pa
     with pytest.raises(UsageError, match="outside the repository"):
         workflow.write_workflow(root, force=True)
     assert list(outside.iterdir()) == []
+
+
+def test_gate_init_github_through_the_cli(seeded: Repo) -> None:
+    done = seeded.gate("init", "--github")
+    assert done.returncode == 0, done.stderr
+    assert (seeded.root / ".github" / "workflows" / "draftgate.yml").is_file()
+    assert not (seeded.root / ".gate.yaml").exists()  # --github writes the workflows only
+    again = seeded.gate("init", "--github")
+    assert again.returncode == 2 and "use --force" in again.stderr
+    assert again.stderr.count("\n") == 1 and "Traceback" not in again.stderr
+    assert seeded.gate("init", "--github", "--force").returncode == 0

@@ -46,6 +46,39 @@ def quiet_commands(out: TextIO, environ: Mapping[str, str]) -> Iterator[None]:
         out.flush()
 
 
+class _JsonSafe:
+    """A JSON stream in which the runner's legacy ``##[`` never appears.
+
+    In JSON, ``[`` outside a string is syntax and never follows ``##``; inside a string
+    ``\\u005b`` is the same character. A ``::`` command needs the start of a line, where JSON has
+    only indentation, a quote or a bracket.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._tail = ""
+
+    def write(self, text: str) -> int:
+        text = self._tail + text
+        # Hold back a trailing "#" or "##": the "[" may arrive in the next write.
+        keep = len(text) - len(text.rstrip("#"))
+        keep = min(keep, 2)
+        self._tail = text[len(text) - keep:] if keep else ""
+        body = text[:len(text) - keep] if keep else text
+        self._out.write(body.replace("##[", "##\\u005b"))
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.write(self._tail.replace("##[", "##\\u005b"))
+        self._tail = ""
+        self._out.flush()
+
+
+def json_safe(out: TextIO) -> TextIO:
+    """``out`` for a JSON document printed to the Actions log."""
+    return _JsonSafe(out)  # type: ignore[return-value]
+
+
 def publish(decision: Decision, environ: Mapping[str, str], out: TextIO) -> None:
     """Step outputs, the step summary (the comment's Markdown) and annotations on ``out``."""
     from gates.report import markdown
