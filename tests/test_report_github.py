@@ -584,4 +584,8 @@ def test_explain_lists_more_matches() -> None:
     assert "5 more matches" in markdown.markdown(decision)
     assert "more matches" not in markdown.markdown(decision, explain=True)
     assert sarif.to_dict(decision) == sarif.to_dict(decision)  # nothing random
-    assert workflow.lines(decision)
+    error, notice = (parse_command(line) for line in workflow.lines(decision))
+    assert error is not None and error[0] == "error"
+    assert notice == ("notice", {"file": "app/x.py", "line": "1",
+                                 "title": "draftgate: tier high"},
+                      "r0 (auth) line 1: line 0 (and 7 more reasons)")
