@@ -401,4 +401,8 @@ def _error(line: str) -> None:
     """One line on stderr; paths and git messages in it are untrusted, so escape control codes."""
     from gates.report.safe import clean
 
-    click.echo(clean(line), err=True)
+    line = clean(line)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        # The runner reads a legacy "##[command]" anywhere in a line, stderr included.
+        line = line.replace("##[", "##\\x5b")
+    click.echo(line, err=True)

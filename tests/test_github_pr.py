@@ -249,3 +249,11 @@ def test_sarif_output_does_not_follow_a_symlink(seeded: Repo, gh: FakeGitHub, ur
     code, _, stderr = pr.gate("--sarif-output", "gate.sarif")
     assert code == 2 and "symbolic link" in stderr and "Traceback" not in stderr
     assert victim.read_text() == "keep\n"
+
+
+def test_an_error_line_on_the_actions_log_carries_no_legacy_command(seeded: Repo, gh: FakeGitHub,
+                                                                     url: str,
+                                                                     tmp_path: Path) -> None:
+    pr = open_pr(seeded, gh, url, tmp_path, AUTH)
+    code, _, stderr = pr.gate("--policy", "##[error]x.yaml")
+    assert code == 2 and "##[" not in stderr and "x.yaml" in stderr
