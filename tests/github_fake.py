@@ -2,7 +2,9 @@
 shapes, Link-header pagination, tokens that matter, and injectable failures.
 
 The state is plain data a test edits (labels, events, commits, permissions, team memberships,
-check suites, comments); the server reads it on every request, as GitHub would.
+check suites, the head branch's pushes, comments); the server reads it on every request, as GitHub
+would. Hostile knobs (a Link to another host, an endless chain of empty pages, a slow answer, a
+body that is not JSON) let the attack tests play a server that misbehaves.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +45,15 @@ def event(kind: str, actor: str, at: str, *, label: str | None = None,
     if label is not None:
         body["label"] = {"name": label, "color": "0e8a16"}
     return body
+
+
+def activity(kind: str, actor: str | None, at: str, after: str, *, ref: str = "feature",
+             before: str = "0" * 40) -> dict[str, Any]:
+    """A repository activity entry (``GET /repos/{o}/{r}/activity``): a push GitHub recorded."""
+    ident = next(_ids)
+    return {"id": ident, "node_id": f"RA_{ident}", "before": before, "after": after,
+            "ref": f"refs/heads/{ref}", "timestamp": at, "activity_type": kind,
+            "actor": user(actor) if actor else None}
 
 
 def commit(sha: str, author: str | None, committer: str | None = None) -> dict[str, Any]:
@@ -76,6 +88,15 @@ class FakeGitHub:
     roles: dict[str, tuple[str, str]] = field(default_factory=dict)  # login -> (role, permission)
     teams: dict[str, dict[str, str]] = field(default_factory=dict)  # org/slug -> login -> state
     suites: list[str] = field(default_factory=list)  # created_at of the head's check suites
+    # The head branch's recorded pushes, as repository activity. None: one push of the head by
+    # the pull request's author at the first check suite's time (none without suites).
+    pushes: list[dict[str, Any]] | None = None
+    branch: str = "feature"
+    head_repo: str | None = ""  # "owner/name" of the head's repository; "" this one; None gone
+    viewer: str = "github-actions[bot]"  # who the workflow token is (GraphQL viewer)
+    link_host: str | None = None  # serve Link headers pointing at this host instead
+    endless: str = ""  # paths ending so serve empty pages, each linking to one more
+    delay: float = 0.0  # seconds before each answer
     comments: list[dict[str, Any]] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -100,12 +121,29 @@ class FakeGitHub:
         if name in self.labels:
             self.labels.remove(name)
 
+    def push(self, actor: str | None, at: str, *, after: str | None = None,
+             kind: str = "push") -> None:
+        """``actor`` pushes ``after`` (the head by default) to the head branch at ``at``."""
+        if self.pushes is None:
+            self.pushes = []
+        self.pushes.append(activity(kind, actor, at, after or self.head, ref=self.branch))
+
+    def activities(self) -> list[dict[str, Any]]:
+        """The head branch's pushes, newest first (as GitHub lists them)."""
+        found = self.pushes
+        if found is None:
+            found = [activity("push", self.author, min(self.suites), self.head,
+                              ref=self.branch)] if self.suites else []
+        return sorted(found, key=lambda a: (a["timestamp"], a["id"]), reverse=True)
+
     def pull(self) -> dict[str, Any]:
         return {"url": f"https://api.github.com/repos/{self.owner}/{self.repo}/pulls/{self.number}",
                 "id": 1, "number": self.number, "state": "open", "title": "a change",
                 "user": user(self.author),
                 "labels": [{"name": n} for n in self.labels],
-                "head": {"sha": self.head, "ref": "feature", "label": "acme:feature"},
+                "head": {"sha": self.head, "ref": self.branch, "label": f"acme:{self.branch}",
+                         "repo": None if self.head_repo is None else
+                         {"full_name": self.head_repo or f"{self.owner}/{self.repo}"}},
                 "base": {"sha": "b" * 40, "ref": "main",
                          "repo": {"full_name": f"{self.owner}/{self.repo}"}},
                 "commits": self.commit_count if self.commit_count is not None
@@ -146,46 +184,60 @@ class _Handler(BaseHTTPRequestHandler):
             failure = gh.failures.pop(0) if gh.failures else None
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"null") if length else None
+        if gh.delay:
+            time.sleep(gh.delay)
         if failure:
-            self._send(failure[0], json.loads(failure[2]) if failure[2] else None, failure[1])
+            self._send(failure[0], failure[2], failure[1], raw=True)
             return
         token = (self.headers.get("Authorization") or "").removeprefix("token ") \
             .removeprefix("Bearer ").strip()
         if token not in (gh.token, gh.teams_token):
             self._send(401, {"message": "Bad credentials"})
             return
-        status, payload = self.server.route(method, unquote(url.path), body, token)
+        query = parse_qs(url.query)
+        if gh.endless and method == "GET" and url.path.endswith(gh.endless):
+            self._paginate([], query, url.path, endless=True)
+            return
+        status, payload = self.server.route(method, unquote(url.path), body, token, query)
         if isinstance(payload, list):
-            self._paginate(payload, parse_qs(url.query), url.path)
+            self._paginate(payload, query, url.path)
             return
         if isinstance(payload, dict) and "__list__" in payload:
             key, items = payload["__list__"]
-            self._paginate(items, parse_qs(url.query), url.path, key=key)
+            self._paginate(items, query, url.path, key=key)
             return
         self._send(status, payload)
 
     def _paginate(self, items: list[Any], query: dict[str, list[str]], path: str,
-                  key: str | None = None) -> None:
+                  key: str | None = None, *, endless: bool = False) -> None:
         per = int(query.get("per_page", ["30"])[0])
         page = int(query.get("page", ["1"])[0])
         chunk = items[(page - 1) * per: page * per]
         headers = {}
-        if page * per < len(items):
-            base = f"http://{self.headers['Host']}{path}"
+        if page * per < len(items) or (endless and page < 300):
+            base = f"http://{self.server.state.link_host or self.headers['Host']}{path}"
             headers["Link"] = (f'<{base}?per_page={per}&page={page + 1}>; rel="next", '
                                f'<{base}?per_page={per}&page={-(-len(items) // per)}>; rel="last"')
         payload: Any = {"total_count": len(items), key: chunk} if key else chunk
         self._send(200, payload, headers)
 
-    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = b"" if payload is None else json.dumps(payload).encode()
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None, *,
+              raw: bool = False) -> None:
+        if raw:  # an injected failure: its body is sent exactly as given (JSON or not)
+            data = payload.encode() if payload else b""
+        else:
+            data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a timeout test): nothing to answer
+
 
 
 class _Server(ThreadingHTTPServer):
@@ -199,10 +251,21 @@ class _Server(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def route(self, method: str, path: str, body: Any, token: str) -> tuple[int, Any]:
+    def route(self, method: str, path: str, body: Any, token: str,
+              query: dict[str, list[str]]) -> tuple[int, Any]:
         gh = self.state
         repo = f"/repos/{gh.owner}/{gh.repo}"
         issue = f"{repo}/issues/{gh.number}"
+        head_repo = gh.head_repo or f"{gh.owner}/{gh.repo}"
+        if method == "POST" and path == "/graphql":
+            query_text = str((body or {}).get("query", ""))
+            if "viewer" not in query_text:
+                return 200, {"errors": [{"message": "unsupported query"}]}
+            return 200, {"data": {"viewer": {"login": gh.viewer}}}
+        if method == "GET" and gh.head_repo is not None and path == f"/repos/{head_repo}/activity":
+            ref = query.get("ref", [""])[0]
+            return 200, [a for a in gh.activities()
+                         if not ref or a["ref"] in (ref, f"refs/heads/{ref}")]
         if method == "GET" and path == f"{repo}/pulls/{gh.number}":
             return 200, gh.pull()
         if method == "GET" and path == f"{issue}/labels":
@@ -254,7 +317,8 @@ class _Server(ThreadingHTTPServer):
             found = next((c for c in gh.comments if c["id"] == int(m.group(1))), None)
             if found is None:
                 return 404, {"message": "Not Found"}
-            if found["user"]["type"] != "Bot" or not gh.write:
+            # Write access edits anyone's comment, as on GitHub: choosing which one is the gate's.
+            if not gh.write:
                 return 403, {"message": "Resource not accessible by integration"}
             found["body"] = body["body"]
             return 200, found

@@ -7,12 +7,20 @@ Everything is read from the REST API at the moment of the decision, never from t
 - it is on the pull request now, and its latest ``labeled`` event has no later ``unlabeled``;
 - that event's actor is a human (``type: User``, no GitHub App acting for them) or a bot the
   policy names, is not the pull request's author nor the author or committer of any of its commits
-  (GitHub accounts, never name strings: an agent must not approve its own draft);
+  nor the account that pushed them (GitHub accounts, never name strings: an agent must not approve
+  its own draft, and an agent whose commit email no account claims is still its pusher);
 - the actor is one of ``approval.users`` or an active member of one of ``approval.teams`` (or
   anyone, when neither is set), with at least ``approval.min_role`` on the repository;
-- it was applied after the latest push, dated by GitHub's own records: the first check suite
-  created for the head commit, the last force-push event, the push this run was triggered by.
-  Commit dates are written by whoever made the commit and prove nothing.
+- it was applied after the latest push, dated by GitHub's own records: the head branch's latest
+  push in the repository's activity (which must have left the branch at the head judged), the
+  first check suite created for the head commit, the last force-push event, the push this run was
+  triggered by. Commit dates are written by whoever made the commit and prove nothing.
+
+The repository's activity is the one record of a fast-forward push: a head commit pushed to
+another branch before the review has check suites older than the label, and a branch reset to the
+reviewed commit and fast-forwarded back after the label leaves only an older force-push event. The
+run for that push can be cancelled by any later event (a second label), so the run that judges may
+be a ``labeled`` one. Without that record nothing binds the label to the head: pending.
 """
 
 from __future__ import annotations
@@ -40,6 +48,32 @@ class Verdict:
 
     status: StageStatus
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pushes:
+    """The head branch's pushes as GitHub recorded them (repository activity), oldest first, or
+    why they could not be read."""
+
+    where: str  # owner/repo:branch
+    entries: tuple[dict[str, Any], ...] = ()
+    problem: str = ""
+
+    def unbound(self, head: str) -> str:
+        """Why these records cannot date the push of ``head`` (empty when they can)."""
+        if self.problem:
+            return self.problem
+        if not self.entries:
+            return (f"cannot tell from GitHub when {_short(head)} was pushed (no push to "
+                    f"{self.where} in the repository's activity)")
+        last = self.entries[-1]
+        after = _text(last, "after")
+        if after != head:
+            # The branch has moved on since (or was deleted): it no longer holds this head.
+            return (f"{self.where} was last updated to {_short(after)} "
+                    f"({_text(last, 'activity_type') or 'push'}), not to the head this run "
+                    "judged")
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +139,8 @@ class Check:
                                 rest.issues.list_labels_on_issue, pr.owner, pr.repo, pr.number)
         events = self.api.pages("listing the pull request's events", rest.issues.list_events,
                                 pr.owner, pr.repo, pr.number)
-        excluded = self._excluded(author, live)
+        pushes = self._pushes(live)
+        excluded = self._excluded(author, live, pushes)
         if not any(_same(_text(label, "name"), self.label) for label in labels):
             return self._pending(f"no `{self.label}` label on this pull request", excluded)
         applied = self._latest_label_event(events)
@@ -117,7 +152,11 @@ class Check:
         at = _time(applied.get("created_at"))
         if not who or at is None:
             return self._pending("the label's event names no actor or time", excluded)
-        pushed, how = self._latest_push(events)
+        unbound = pushes.unbound(pr.head)
+        if unbound:
+            return self._pending(f"{unbound}, so no label can be shown to postdate the latest "
+                                 "push", excluded)
+        pushed, how = self._latest_push(events, pushes)
         if pushed is None:
             return self._pending(f"cannot tell from GitHub when {_short(pr.head)} was pushed "
                                  "(no check suite or push event for it), so no label can be "
@@ -140,7 +179,27 @@ class Check:
         mine.sort(key=_order)
         return mine[-1] if mine and mine[-1].get("event") == "labeled" else None
 
-    def _latest_push(self, events: list[Any]) -> tuple[datetime | None, str]:
+    def _pushes(self, live: Mapping[str, Any]) -> Pushes:
+        """The head branch's pushes, from the repository activity of the head's repository."""
+        repo, ref = _get(live, "head", "repo", "full_name"), _get(live, "head", "ref")
+        owner, _, name = repo.partition("/")
+        if not owner or not name or not ref:
+            return Pushes(ref, problem="cannot read the pushes to the pull request's head branch "
+                                       "(its repository is gone or not readable)")
+        where = f"{repo}:{ref}"
+        found = self.api.maybe_pages(f"listing the pushes to {where}",
+                                     self.api.rest.repos.list_activities, owner, name,
+                                     ref=f"refs/heads/{ref}")
+        if found is None:
+            return Pushes(where, problem=f"cannot read the pushes to {where} (the repository's "
+                                         "activity: HTTP 404)")
+        mine = [a for a in found if isinstance(a, dict)
+                and _text(a, "ref") in (f"refs/heads/{ref}", ref)
+                and _time(a.get("timestamp")) is not None]
+        mine.sort(key=lambda a: _order(a, "timestamp"))
+        return Pushes(where, tuple(mine))
+
+    def _latest_push(self, events: list[Any], pushes: Pushes) -> tuple[datetime | None, str]:
         """The latest time GitHub saw the head pushed, and which record says so."""
         pr, rest = self.pr, self.api.rest
         seen: list[tuple[datetime, str]] = []
@@ -160,12 +219,17 @@ class Check:
             stamp = _time(self.event.updated_at)
             if stamp is not None:
                 seen.append((stamp, "the push that triggered this run"))
+        stamp = _time(pushes.entries[-1].get("timestamp")) if pushes.entries else None
+        if stamp is not None:
+            # Not the branch's name: it is the pull request's to choose (`@team`, `<img/…>`),
+            # and this text reaches the raw comment that says why a stale label was removed.
+            seen.append((stamp, "the head branch's latest push"))
         if not seen:
             return None, ""
         latest = max(seen, key=lambda s: s[0])
         return latest[0], latest[1]
 
-    def _excluded(self, author: str, live: Mapping[str, Any]) -> dict[str, str]:
+    def _excluded(self, author: str, live: Mapping[str, Any], pushes: Pushes) -> dict[str, str]:
         """Accounts that may not approve (lower-cased login -> why)."""
         if not self.settings.forbid_author:
             return {}
@@ -185,6 +249,12 @@ class Check:
                 if login and login.lower() not in out:
                     out[login.lower()] = f"is the {role} of commit " \
                                          f"{_short(str(commit.get('sha', '')))}"
+        # Whoever pushed the pull request's commits wrote them, whatever email they carry.
+        shas = {_text(c, "sha") for c in commits} | {self.pr.head}
+        for push in pushes.entries:
+            login = _login(push.get("actor"))
+            if login and _text(push, "after") in shas and login.lower() not in out:
+                out[login.lower()] = f"pushed {_short(_text(push, 'after'))} to {pushes.where}"
         return out
 
     def _disqualified(self, actor: Mapping[str, Any], applied: Mapping[str, Any],
@@ -280,16 +350,17 @@ class Check:
                 f"`{s.label}` label after the latest push")
         if excluded:
             names = ", ".join(f"`{login}`" for login in sorted(excluded))
-            text += f", but not {names} (authors of this pull request or its commits)"
+            text += (f", but not {names} (authors of this pull request, or authors, committers "
+                     "or pushers of its commits)")
         if s.users and not s.teams and all(u.lower() in excluded for u in s.users):
             text += (". Every user in approval.users is excluded here: add another approver "
                      "to approval.users or approval.teams")
         return text + "."
 
 
-def _order(event: Mapping[str, Any]) -> tuple[float, int]:
+def _order(event: Mapping[str, Any], key: str = "created_at") -> tuple[float, int]:
     """Chronological: GitHub's time, then its event id (ids grow) for events in one second."""
-    stamp = _time(event.get("created_at"))
+    stamp = _time(event.get(key))
     ident = event.get("id")
     return (stamp.timestamp() if stamp else 0.0, ident if isinstance(ident, int) else 0)
 

@@ -12,6 +12,7 @@ not turn into a validation crash.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +29,8 @@ DEFAULT_API = "https://api.github.com"
 # Lists longer than this are refused rather than read on (a pull request's events past 3,000
 # items is not a pull request anyone reviews; an endless Link chain must not hang the gate).
 MAX_ITEMS = 3000
+# Pages, counted apart from items: a chain of empty pages adds no item and must end too.
+MAX_PAGES = MAX_ITEMS // 100 + 10
 
 
 class GitHubError(ToolFailure):
@@ -131,16 +134,52 @@ class Client:
         """Every item of a paginated list (100 per page), or of ``response[key]``."""
         def items() -> list[Any]:
             out: list[Any] = []
-            for item in self._iterate(method, key, *args, **kwargs):
+            for item in self._iterate(what, method, key, *args, **kwargs):
                 out.append(item)
                 if len(out) > MAX_ITEMS:
                     raise GitHubError(f"{what}: more than {MAX_ITEMS} items; refusing to read on")
             return out
         return self._guard(what, items)  # type: ignore[no-any-return]
 
-    def _iterate(self, method: Callable[..., Any], key: str | None, *args: Any,
+    def maybe_pages(self, what: str, method: Callable[..., Any], *args: Any,
+                    **kwargs: Any) -> list[Any] | None:
+        """Like ``pages``, but ``None`` when the list is not there (404)."""
+        from githubkit.exception import RequestFailed
+
+        try:
+            return list(self._iterate(what, method, None, *args, **kwargs))
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise self._error(what, exc) from None
+        except GitHubError:
+            raise
+        except Exception as exc:  # every failure of the API is a tool failure
+            raise self._error(what, exc) from None
+
+    def login(self) -> str:
+        """The account this client's token acts as (``github-actions[bot]`` for the workflow's).
+
+        GraphQL's ``viewer`` answers for installation tokens too, where ``GET /user`` is refused.
+        """
+        def viewer() -> str:
+            data = self._gh.graphql.request("query { viewer { login } }")
+            login = (data.get("viewer") or {}).get("login") if isinstance(data, dict) else None
+            if not isinstance(login, str) or not login:
+                raise GitHubError("GitHub API: the token's account has no login")
+            return login
+        return self._guard("reading who the token is", viewer)  # type: ignore[no-any-return]
+
+    def _iterate(self, what: str, method: Callable[..., Any], key: str | None, *args: Any,
                  **kwargs: Any) -> Iterator[Any]:
+        read = 0
+
         def page(response: Any) -> list[Any]:
+            nonlocal read
+            read += 1
+            if read > MAX_PAGES:
+                raise GitHubError(f"{what}: more than {MAX_PAGES} pages; refusing to read on")
+            self._same_origin(what, response)
             body = response.json()
             found = body.get(key) if key and isinstance(body, dict) else body
             if not isinstance(found, list):
@@ -148,6 +187,19 @@ class Client:
             return found
         rest: Any = self._gh.rest  # paginate's overloads cannot see through Callable[..., Any]
         yield from rest.paginate(method, page, *args, per_page=100, **kwargs)
+
+    def _same_origin(self, what: str, response: Any) -> None:
+        """Refuse a next page on another host (or scheme, or port): githubkit would follow it
+        with the token in its ``Authorization`` header."""
+        import httpx
+
+        found = re.search(r'<([^<>]+)>;\s*rel="next"', response.headers.get("link", ""))
+        if found is None:
+            return
+        here, there = httpx.URL(self.base_url), response.raw_request.url.join(found.group(1))
+        if (there.scheme, there.host, there.port) != (here.scheme, here.host, here.port):
+            raise GitHubError(f"{what}: the next page is on another host ({there.scheme}://"
+                              f"{there.host}); the token is not sent there")
 
     def _guard(self, what: str, work: Callable[[], Any]) -> Any:
         try:

@@ -1,9 +1,11 @@
 """The one sticky pull-request comment: found again by its hidden marker and edited in place.
 
 Anyone can post a comment that starts with the marker, so a candidate counts only when the account
-that wrote it is an app (the workflow's ``github-actions[bot]``, or the App whose token the gate
-uses): a draft's author cannot plant a comment for the gate to keep editing, or make it skip its
-own. With a personal token (a ``User`` author), only that user's marked comments count.
+that wrote it is the one the gate's token acts as (the workflow's ``github-actions[bot]``, the App
+whose token the gate uses, or the owner of a personal token), asked of GitHub each time. A token
+with write access may edit anyone's comment: were the gate to adopt a marked comment of another
+account (a coding agent is often a GitHub App too), that account, its author, could rewrite the
+gate's words between runs. Nor can a planted comment make the gate skip its own.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from gates.github.client import Client, GitHubError
 
 
 def upsert(api: Client, pr: Target, body: str, marker: str, *, me: str = "") -> str:
-    """Update the gate's comment on ``pr`` (or create it); returns what was done."""
+    """Update the gate's comment on ``pr`` (or create it); returns what was done.
+
+    ``me`` is the login the token acts as; empty, GitHub is asked.
+    """
     rest = api.rest
+    me = me or api.login()
     comments = api.pages("listing the pull request's comments", rest.issues.list_comments,
                          pr.owner, pr.repo, pr.number)
     ours = [c for c in comments if isinstance(c, dict) and _ours(c, marker, me)]
@@ -39,6 +45,4 @@ def _ours(comment: dict[str, Any], marker: str, me: str) -> bool:
         return False
     if not isinstance(comment.get("id"), int):
         return False
-    if me:
-        return str(user.get("login", "")).casefold() == me.casefold()
-    return user.get("type") == "Bot"
+    return str(user.get("login", "")).casefold() == me.casefold()
