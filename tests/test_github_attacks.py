@@ -97,6 +97,16 @@ def test_a_fast_forward_to_an_older_commit_after_the_label_is_a_push(gh: FakeGit
     assert "removed the `gate:approved` label" in gh.comments[-1]["body"]
 
 
+@pytest.mark.parametrize("kind", ["base_ref_changed", "automatic_base_change_succeeded"])
+def test_a_new_base_after_the_label_is_a_new_change(gh: FakeGitHub, url: str, kind: str) -> None:
+    # Opened against a branch that already holds the agent's other commits, the pull request
+    # showed the reviewer one harmless commit; retargeted at main, the same head brings them all.
+    gh.label("alice", AFTER)
+    gh.events.append(github_fake.event(kind, "drafter", LATER))
+    status, message = check(gh, url)
+    assert status is PENDING and "base branch" in message, message
+
+
 def test_the_branch_name_never_reaches_the_removal_comment(gh: FakeGitHub, url: str) -> None:
     # A branch name is the pull request's to choose, and git allows `@` and `<` in it.
     gh.branch = "x-@acme/admins-<img/src=//evil.example/p.png>"

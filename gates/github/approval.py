@@ -14,7 +14,8 @@ Everything is read from the REST API at the moment of the decision, never from t
 - it was applied after the latest push, dated by GitHub's own records: the head branch's latest
   push in the repository's activity (which must have left the branch at the head judged), the
   first check suite created for the head commit, the last force-push event, the push this run was
-  triggered by. Commit dates are written by whoever made the commit and prove nothing.
+  triggered by; and a change of base branch, which redraws the diff without a push. Commit dates
+  are written by whoever made the commit and prove nothing.
 
 The repository's activity is the one record of a fast-forward push: a head commit pushed to
 another branch before the review has check suites older than the label, and a branch reset to the
@@ -35,6 +36,13 @@ from gates.changes import PullRequestEvent
 from gates.github.client import DEFAULT_API, Client, GitHubError
 from gates.model import StageStatus
 from gates.policy import ROLES, ApprovalSettings
+
+# Issue events that change what the pull request would merge without a push to its head branch:
+# an approval given before them approved other code. A retargeted pull request keeps its head but
+# brings every commit the old base had and the new one lacks.
+_REDRAWN = {"head_ref_force_pushed": "force-push",
+            "base_ref_changed": "the base branch changed",
+            "automatic_base_change_succeeded": "the base branch changed (automatically)"}
 
 # The collaborator-permission endpoint's legacy ``permission`` field folds triage into read and
 # maintain into write; ``role_name`` keeps them apart (and may name a custom role).
@@ -211,10 +219,11 @@ class Check:
                    if t is not None]
         if created:
             seen.append((min(created), "first check suite for the head"))
-        seen += [(t, "force-push") for t in (_time(e.get("created_at")) for e in events
-                                             if isinstance(e, dict)
-                                             and e.get("event") == "head_ref_force_pushed")
-                 if t is not None]
+        for e in events:
+            how = _REDRAWN.get(_text(e, "event"))
+            stamp = _time(e.get("created_at")) if how else None
+            if how and stamp is not None:
+                seen.append((stamp, how))
         if self.event.action == "synchronize" and self.event.head == pr.head:
             stamp = _time(self.event.updated_at)
             if stamp is not None:
