@@ -5,9 +5,11 @@ githubkit supplies the typed endpoints, pagination (``Link`` headers) and the ra
 gate: its rate-limit retry sleeps until the reset however far away that is (an hour, for an
 exhausted primary limit), and its server-error retry waits 1, 4 and 9 seconds. ``BoundedRetry``
 replaces both: a wait longer than ``max_wait`` is not waited for but reported, and the whole run
-has a budget. The gate reads raw JSON (``Response.json()``), never githubkit's parsed models: it
-needs a handful of fields, and an Enterprise Server that omits one the schema calls required must
-not turn into a validation crash.
+has a budget. githubkit also follows a page's ``Link: rel="next"`` wherever it points, with the
+token: a next page on another origin is refused, and the pages of one list are counted as well as
+its items, so that a chain of empty pages ends too. The gate reads raw JSON (``Response.json()``),
+never githubkit's parsed models: it needs a handful of fields, and an Enterprise Server that omits
+one the schema calls required must not turn into a validation crash.
 """
 
 from __future__ import annotations
