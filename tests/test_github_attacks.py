@@ -136,17 +136,21 @@ def test_pushes_that_cannot_be_read_bind_nothing(gh: FakeGitHub, url: str) -> No
     assert status is PENDING and "cannot read the pushes" in message, message
 
 
-@pytest.mark.parametrize(("labelled", "passes"), [
-    ("2026-11-20T10:00:00Z", False),  # the push's own second: not shown to be after it
-    ("2026-11-20T10:30:00+01:00", False),  # 09:30 UTC, though the text sorts after the push
-    ("2026-11-20T06:30:00-04:00", True),  # 10:30 UTC, though the text sorts before it
-    ("2026-11-20T10:00:00.500Z", True),
+@pytest.mark.parametrize(("labelled", "passes", "shown"), [
+    # the push's own second: not shown to be after it
+    ("2026-11-20T10:00:00Z", False, "10:00:00 UTC"),
+    # 09:30 UTC, though the text sorts after the push (and reads 10:30)
+    ("2026-11-20T10:30:00+01:00", False, "09:30:00 UTC"),
+    # 10:30 UTC, though the text sorts before it
+    ("2026-11-20T06:30:00-04:00", True, "10:30:00 UTC"),
+    ("2026-11-20T10:00:00.500Z", True, "10:00:00 UTC"),
 ])
 def test_times_compare_as_instants_not_text(gh: FakeGitHub, url: str, labelled: str,
-                                           passes: bool) -> None:
+                                           passes: bool, shown: str) -> None:
     gh.label("alice", labelled)
     status, message = check(gh, url, ApprovalSettings(dismiss_on_push=False))
     assert (status is PASSED) is passes, message
+    assert f"at 2026-11-20 {shown}" in message  # the reviewer reads the instant, in UTC
 
 
 def test_events_in_one_second_are_ordered_by_their_ids_not_the_listing(gh: FakeGitHub,
