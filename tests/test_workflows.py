@@ -264,7 +264,9 @@ def test_action_interface() -> None:
     action = _load(ACTION)
     assert action["runs"]["using"] == "composite"
     assert set(action["inputs"]) == {"policy", "python-version", "draftgate", "args", "comment",
-                                     "sarif", "path", "token", "status", "status-token"}
+                                     "sarif", "path", "token", "status", "status-token",
+                                     "review-key", "review-key-env", "teams-token",
+                                     "teams-token-env"}
     assert action["inputs"]["status"]["default"] == "draftgate"
     assert action["inputs"]["comment"]["default"] == "true"
     assert action["inputs"]["token"]["default"] == "${{ github.token }}"
@@ -317,8 +319,9 @@ def _run_step(script: str, cwd: Path, env: dict[str, str],
 
 
 FAKE_GATE = """#!/bin/sh
-# Records its arguments (NUL-separated) and exits with $FAKE_EXIT.
+# Records its arguments (NUL-separated) and environment, and exits with $FAKE_EXIT.
 printf '%s\\0' "$@" > "$ARGV"
+env > "$ARGV.env"
 exit "${FAKE_EXIT:-0}"
 """
 
@@ -625,3 +628,26 @@ def test_gate_init_github_through_the_cli(seeded: Repo) -> None:
     assert again.returncode == 2 and "use --force" in again.stderr
     assert again.stderr.count("\n") == 1 and "Traceback" not in again.stderr
     assert seeded.gate("init", "--github", "--force").returncode == 0
+
+
+def test_gate_step_hands_the_secrets_over_under_the_policys_names(step_env: dict[str, str],
+                                                                  tmp_path: Path) -> None:
+    env = {**step_env, "DRAFTGATE_REVIEW_KEY": "sk-secret", "DRAFTGATE_REVIEW_KEY_ENV":
+           "ANTHROPIC_API_KEY", "DRAFTGATE_TEAMS_TOKEN": "", "DRAFTGATE_TEAMS_TOKEN_ENV":
+           "DRAFTGATE_TEAMS_TOKEN"}
+    done, _ = _run_step(_script("gate"), tmp_path, env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = Path(step_env["ARGV"] + ".env").read_text()
+    assert "ANTHROPIC_API_KEY=sk-secret" in seen
+    assert "DRAFTGATE_REVIEW_KEY=" not in seen  # only under its one name
+
+
+@pytest.mark.parametrize("name", ["PATH", "LD_PRELOAD", "GITHUB_TOKEN", "PYTHONPATH",
+                                  "a b", "X=1 Y_KEY"])
+def test_gate_step_refuses_to_export_a_key_as_any_other_variable(
+        step_env: dict[str, str], tmp_path: Path, name: str) -> None:
+    env = {**step_env, "DRAFTGATE_REVIEW_KEY": "sk-secret", "DRAFTGATE_REVIEW_KEY_ENV": name,
+           "DRAFTGATE_TEAMS_TOKEN": "", "DRAFTGATE_TEAMS_TOKEN_ENV": "DRAFTGATE_TEAMS_TOKEN"}
+    done, _ = _run_step(_script("gate"), tmp_path, env, tmp_path)
+    assert done.returncode == 2 and "not a variable name" in done.stdout
+    assert not Path(step_env["ARGV"]).exists()
