@@ -12,13 +12,16 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from gates import __version__
 from gates.errors import GateError, UsageError
 from gates.model import Decision, SourceKind
+
+if TYPE_CHECKING:
+    from gates.engine import Request
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,7 +82,7 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
                              else "", only_commands=only_commands)
     actions = os.environ.get("GITHUB_ACTIONS") == "true"
     with _json_errors(fmt), _quiet_log(actions, fmt) as out:
-        decision = engine.check(request)
+        decision = _decide(request, comment)
         try:
             render(fmt, decision, out, explain=explain)
             out.flush()
@@ -96,6 +99,20 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
         log = sys.stdout if fmt in ("terminal", "markdown") else sys.stderr
         publish.after_check(decision, os.environ, log, comment=comment, annotate=actions)
     return decision.exit_code
+
+
+def _decide(request: Request, comment: bool) -> Decision:
+    """``engine.check``; with ``--comment``, a failure to decide is said on the pull request too."""
+    from gates import engine
+
+    try:
+        return engine.check(request)
+    except GateError as exc:
+        if comment:
+            from gates.github.publish import after_error
+
+            after_error(exc, os.environ)
+        raise
 
 
 @contextlib.contextmanager

@@ -257,3 +257,18 @@ def test_an_error_line_on_the_actions_log_carries_no_legacy_command(seeded: Repo
     pr = open_pr(seeded, gh, url, tmp_path, AUTH)
     code, _, stderr = pr.gate("--policy", "##[error]x.yaml")
     assert code == 2 and "##[" not in stderr and "x.yaml" in stderr
+
+
+def test_a_run_that_cannot_decide_replaces_the_earlier_verdict_in_the_comment(
+        seeded: Repo, gh: FakeGitHub, url: str, tmp_path: Path) -> None:
+    pr = open_pr(seeded, gh, url, tmp_path, AUTH)
+    gh.label("alice", AFTER)
+    assert pr.gate("--comment")[0] == 0
+    assert "approved by" in gh.comments[0]["body"]
+    code, _, stderr = pr.gate("--comment", "--policy", "missing.yaml")  # no policy: no verdict
+    assert code == 2 and "missing.yaml" in stderr
+    ours = [c for c in gh.comments if c["user"]["type"] == "Bot"]
+    assert len(ours) == 1
+    assert ours[0]["body"].startswith("<!-- draftgate:sticky-comment -->\n### draftgate: could "
+                                      "not judge this pull request (exit 2)")
+    assert "approved by" not in ours[0]["body"] and gh.head[:12] in ours[0]["body"]

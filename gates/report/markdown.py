@@ -68,6 +68,16 @@ def comment(decision: Decision) -> str:
     return f"{MARKER}\n" + markdown(decision, limit=LIMIT - len(MARKER) - 1)
 
 
+def failure(message: str, exit_code: int, head: str | None) -> str:
+    """The sticky comment when the gate could not judge (exit 2 or 4): an earlier verdict on the
+    pull request must not stand beside a head nobody judged."""
+    what = "could not run a check" if exit_code == 4 else "could not judge this pull request"
+    judged = f" at head {code(head[:12])}" if head else ""
+    return (f"{MARKER}\n### draftgate: {what} (exit {exit_code})\n\n"
+            f"No verdict{judged}: {code(message, MESSAGE)}\n\n"
+            "The pull request stays blocked until the gate runs cleanly; see the workflow run.\n")
+
+
 def markdown(decision: Decision, *, explain: bool = False, limit: int = LIMIT) -> str:
     """The report as Markdown of at most ``limit`` UTF-8 bytes."""
     return _fit(_lines(decision, explain=explain), limit)
