@@ -15,6 +15,7 @@ one the schema calls required must not turn into a validation crash.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -108,6 +109,11 @@ class Client:
         self._gh: GitHub[Any] = GitHub(token, base_url=self.base_url, timeout=timeout,
                                        auto_retry=self.retry, http_cache=False,
                                        user_agent="draftgate")
+        # Outside its context manager githubkit builds a new HTTP client (TLS context, pool) for
+        # every request: about 20 ms each, most of a run's API time. One client, kept open for
+        # this object's life (githubkit keeps it in a context variable: use it from this thread).
+        self._gh.__enter__()  # type: ignore[no-untyped-call]
+        weakref.finalize(self, self._gh.__exit__, None, None, None)
 
     @property
     def rest(self) -> Any:
