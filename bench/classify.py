@@ -81,9 +81,10 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
 
-    from gates import changes, config
+    from gates import changes
     from gates.classify import Rules, classify
     from gates.gitrepo import GitRepo
+    from gates.policy import source
 
     with tempfile.TemporaryDirectory() as scratch:
         root = args.keep or Path(scratch) / "repo"
@@ -94,7 +95,7 @@ def main() -> int:
                       if line[:1] in (b"+", b"-") and line[:3] not in (b"+++", b"---"))
         git_times = timed(lambda: git(root, "diff", "--cached", "-p", "-M"), args.runs)
 
-        policy = config.default()
+        policy = source.default()
 
         def gate_run() -> None:
             repo = GitRepo(root)

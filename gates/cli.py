@@ -313,10 +313,10 @@ def policy_validate(file: str | None) -> int:
     Without FILE: the .gate.yaml at the root of this repository, as it is on disk (the file you are
     editing; gate check reads the committed one).
     """
-    from gates import config
+    from gates.policy import source
 
     target = file or _root_policy_file()
-    loaded = config.from_file(target)
+    loaded = source.from_file(target)
     click.echo(f"{target}: valid ({len(loaded.categories)} categories, "
                f"tiers {' < '.join(loaded.tiers)})")
     return 0
@@ -332,11 +332,12 @@ def policy_show(policy_file: str | None) -> int:
     """
     import yaml
 
-    from gates import config, engine
+    from gates import engine
     from gates.model import SourceKind
+    from gates.policy import source
 
     if policy_file:
-        loaded = config.from_file(policy_file)
+        loaded = source.from_file(policy_file)
     else:
         loaded = engine.policy_for(engine.Request(kind=SourceKind.STAGED))
     click.echo(f"# effective policy from {loaded.origin} (sha256 {loaded.digest[:16]})")

@@ -9,14 +9,14 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gates import changes, config, pipeline, policyguard
+from gates import changes, pipeline
 from gates.cache import Cache
 from gates.classify import Rules, classify
 from gates.errors import GitError, UsageError
 from gates.gitrepo import GitRepo
 from gates.manifests import is_manifest
 from gates.model import ChangeSet, Decision, SourceKind
-from gates.policy import Policy
+from gates.policy import Policy, guard, source
 from gates.stages import StageContext
 from gates.workspace import materialize
 
@@ -93,7 +93,7 @@ def policy_for(request: Request) -> Policy:
     """The policy that would judge ``request``'s change."""
     repo = _open(request)
     root = repo.root if repo is not None else request.cwd
-    return config.choose(repo, root, _trusted_revision(repo, request), request.policy_file)[0]
+    return source.choose(repo, root, _trusted_revision(repo, request), request.policy_file)[0]
 
 
 def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
@@ -105,14 +105,14 @@ def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
 def _collect(request: Request, repo: GitRepo | None,
              revision: str | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     root = repo.root if repo is not None else request.cwd
-    policy, notes = config.choose(repo, root, revision, request.policy_file,
+    policy, notes = source.choose(repo, root, revision, request.policy_file,
                                   untrusted_tree=_untrusted_tree(repo, request, revision),
                                   checkout_is_change=request.kind in (SourceKind.RANGE,
                                                                       SourceKind.PULL_REQUEST))
     rules = Rules(policy)
     change = _change(request, repo, root, rules)
     # A change to the policy or to a file it reads is validated as proposed (exit 2 if invalid).
-    return rules, change, (*notes, *policyguard.review(repo, policy, change,
+    return rules, change, (*notes, *guard.review(repo, policy, change,
                                                         request.policy_file))
 
 

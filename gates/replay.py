@@ -13,12 +13,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from gates import config, history
+from gates import history
 from gates.classify import Rules, classify
 from gates.gitrepo import GitRepo
 from gates.model import Classification
 from gates.pipeline import lane_for
-from gates.policy import Policy
+from gates.policy import Policy, source
 
 SLOW_STAGE = "review"  # a lane with the model review in it is the slow lane
 
@@ -104,10 +104,10 @@ def policies(repo: GitRepo, until: str, explicit: str | None,
     answers "what would this policy have done", and the file named is the one being asked about.
     """
     if explicit is not None:
-        chosen = config.from_file(explicit)
+        chosen = source.from_file(explicit)
     else:
-        chosen = config.discover(repo, repo.root, until) or config.default()
-    return (chosen,) if compare is None else (chosen, config.from_file(compare))
+        chosen = source.discover(repo, repo.root, until) or source.default()
+    return (chosen,) if compare is None else (chosen, source.from_file(compare))
 
 
 def replay(repo: GitRepo, selected: history.Span, policies: Sequence[Policy],

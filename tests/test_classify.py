@@ -7,24 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from gates import changes, config
+from gates import changes
 from gates.classify import Rules, classify
 from gates.gitrepo import GitRepo
 from gates.model import Classification, MatchKind, Side
-from gates.policy import Policy
+from gates.policy import Policy, source
 
 from .conftest import Repo
 
 
 def run(repo: Repo, policy: Policy | None = None) -> Classification:
-    rules = Rules(policy or config.default())
+    rules = Rules(policy or source.default())
     return classify(rules, changes.staged(GitRepo(repo.root), rules.wants_text))
 
 
 def custom(tmp_path: Path, text: str) -> Policy:
     path = tmp_path / "policy.yaml"
     path.write_text(textwrap.dedent(text))
-    return config.from_file(path)
+    return source.from_file(path)
 
 
 AUTH_MODULE = textwrap.dedent('''\
@@ -165,7 +165,7 @@ def test_provenance_trailer_raises_medium_to_high(seeded: Repo) -> None:
     seeded.git("checkout", "-q", "-b", "feature")
     seeded.write("requirements.txt", "requests==2.31.0\n")
     seeded.commit("pin requests\n\nGenerated-by: some-agent 1.0")
-    rules = Rules(config.default())
+    rules = Rules(source.default())
     change = changes.commit_range(GitRepo(seeded.root), "main", "feature")
     result = classify(rules, change)
     assert result.files[0].tier == "medium"
@@ -179,7 +179,7 @@ def test_human_commit_stays_medium(seeded: Repo) -> None:
     seeded.write("requirements.txt", "requests==2.31.0\n")
     seeded.commit("pin requests\n\nCo-authored-by: Jane Doe <jane@example.com>")
     change = changes.commit_range(GitRepo(seeded.root), "main", "feature")
-    result = classify(Rules(config.default()), change)
+    result = classify(Rules(source.default()), change)
     assert not result.provenance.ai_drafted
     assert result.tier == "medium"
 

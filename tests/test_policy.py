@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gates import config
 from gates.errors import PolicyError
-from gates.policyload import default_text, load_policy
+from gates.policy import source
+from gates.policy.load import default_text, load_policy
 
 from .conftest import Repo
 
@@ -18,7 +18,7 @@ from .conftest import Repo
 def load(text: str, tmp_path: Path, name: str = "policy.yaml") -> object:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
-    return config.from_file(path)
+    return source.from_file(path)
 
 
 def error(text: str, tmp_path: Path) -> PolicyError:
@@ -28,7 +28,7 @@ def error(text: str, tmp_path: Path) -> PolicyError:
 
 
 def test_default_policy_has_the_required_categories() -> None:
-    policy = config.default()
+    policy = source.default()
     names = {c.name for c in policy.categories}
     assert {"auth", "crypto", "secrets", "migrations", "ci", "gate-policy", "dependencies",
             "infrastructure"} <= names
@@ -40,7 +40,7 @@ def test_default_policy_has_the_required_categories() -> None:
 
 
 def test_extends_default_overrides_and_adds(tmp_path: Path) -> None:
-    policy = config.from_file(_write(tmp_path, """
+    policy = source.from_file(_write(tmp_path, """
         extends: default
         size:
           max_files: 5
@@ -59,7 +59,7 @@ def test_extends_default_overrides_and_adds(tmp_path: Path) -> None:
 
 
 def test_a_category_can_be_disabled(tmp_path: Path) -> None:
-    policy = config.from_file(_write(tmp_path, """
+    policy = source.from_file(_write(tmp_path, """
         extends: default
         categories:
           infrastructure: {enabled: false}
@@ -69,7 +69,7 @@ def test_a_category_can_be_disabled(tmp_path: Path) -> None:
 
 def test_extends_a_relative_file(tmp_path: Path) -> None:
     (tmp_path / "base.yaml").write_text("extends: default\nsize: {max_lines: 10}\n")
-    policy = config.from_file(_write(tmp_path, "extends: base.yaml\nsize: {max_files: 3}\n"))
+    policy = source.from_file(_write(tmp_path, "extends: base.yaml\nsize: {max_files: 3}\n"))
     assert (policy.size.max_files, policy.size.max_lines) == (3, 10)
 
 
@@ -77,7 +77,7 @@ def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
     (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
     with pytest.raises(PolicyError, match="extends itself"):
-        config.from_file(tmp_path / "a.yaml")
+        source.from_file(tmp_path / "a.yaml")
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
 def test_an_error_in_an_extended_file_names_that_file(tmp_path: Path) -> None:
     (tmp_path / "base.yaml").write_text("extends: default\ncategories:\n  auth: {tier: nope}\n")
     with pytest.raises(PolicyError) as caught:
-        config.from_file(_write(tmp_path, "extends: base.yaml\n"))
+        source.from_file(_write(tmp_path, "extends: base.yaml\n"))
     assert caught.value.path == str(tmp_path / "base.yaml")
     assert caught.value.line == 3
 
@@ -185,7 +185,7 @@ def test_nested_extends_are_relative_to_each_file(tmp_path: Path) -> None:
     (tmp_path / "b" / "base.yaml").write_text("extends: default\nsize: {max_lines: 70}\n")
     top = tmp_path / "top.yaml"
     top.write_text("extends: b/mid.yaml\n")
-    policy = config.from_file(top)
+    policy = source.from_file(top)
     assert (policy.size.max_files, policy.size.max_lines) == (7, 70)
 
 

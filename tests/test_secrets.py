@@ -16,10 +16,10 @@ import time
 import pytest
 from detect_secrets.plugins.keyword import DENYLIST
 
-from gates import config
 from gates.classify import Rules, classify_file
 from gates.hunks import whole_file_patch
 from gates.model import ChangedFile, FileClass, FileStatus, Match
+from gates.policy import source
 from gates.secrets import DETECTORS
 from gates.secrets.prefilter import Prefilter
 
@@ -69,7 +69,7 @@ def changed(path: str, text: str | bytes) -> ChangedFile:
 
 @pytest.fixture(scope="module")
 def rules() -> Rules:
-    return Rules(config.default())
+    return Rules(source.default())
 
 
 def classified(rules: Rules, path: str, text: str | bytes) -> FileClass:
@@ -284,12 +284,12 @@ def test_a_policy_may_use_the_detectors_and_must_name_them(tmp_path: pytest.Temp
     root = Path(str(tmp_path))
     good = root / "good.yaml"
     good.write_text("extends: default\ncategories:\n  leaks: {tier: medium, detect: [keys]}\n")
-    policy = config.from_file(good)
+    policy = source.from_file(good)
     assert next(c for c in policy.categories if c.name == "leaks").detect == ("keys",)
     bad = root / "bad.yaml"
     bad.write_text("extends: default\ncategories:\n  leaks: {tier: medium, detect: [entropy]}\n")
     with pytest.raises(PolicyError, match="unknown detector 'entropy'") as caught:
-        config.from_file(bad)
+        source.from_file(bad)
     assert caught.value.key == "categories.leaks.detect[0]"
 
 
@@ -304,13 +304,13 @@ def test_reports_name_the_detector_and_never_print_the_key(seeded: Repo) -> None
 def test_a_secret_like_name_in_a_test_file_costs_no_detector_import() -> None:
     # credentials leaves tests out, so only the key detector reads this file: "password" is no
     # candidate there, and the hook pays nothing for it.
-    code = ("import sys\nfrom gates import config\n"
+    code = ("import sys\nfrom gates.policy import source\n"
             "from gates.classify import Rules, classify_file\n"
             "from gates.hunks import whole_file_patch\n"
             "from gates.model import ChangedFile, FileStatus\n"
             "patch = whole_file_patch(b'password = \"Xk9#mPq2vLzW\"\\n')\n"
             "f = ChangedFile(sys.argv[1], FileStatus.ADDED, new_mode='100644', patch=patch)\n"
-            "classify_file(Rules(config.default()), f)\n"
+            "classify_file(Rules(source.default()), f)\n"
             "print('detect_secrets' in sys.modules)\n")
 
     def imported(path: str) -> str:

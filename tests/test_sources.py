@@ -13,7 +13,7 @@ from gates.errors import PolicyError
 from gates.manifests import Source, read
 from gates.model import Decision, SourceKind, StageResult
 from gates.policy import DepsSettings
-from gates.policyload import load_policy
+from gates.policy.load import load_policy
 from gates.reqfile import OPTIONS, decode, logical_lines, split_line
 from gates.sources import accepted, pip_config, toml_sources
 

@@ -1,4 +1,4 @@
-"""The policy as typed, immutable values (loading and validation: ``gates.policyload``).
+"""The policy as typed, immutable values (loading and validation: ``gates.policy.load``).
 
 The policy schema is documented in docs/policy.md.
 """
@@ -16,7 +16,7 @@ BUILTIN_STAGES = ("sast", "deps", "review", "approval")
 FILE_KINDS = ("binary", "symlink", "submodule", "executable", "mode-change", "build-system",
               "symlink-outside")
 DEFAULT_NAME = "default"
-# The repository's own policy, at its root; the first that exists judges (gates.config).
+# The repository's own policy, at its root; the first that exists judges (gates.policy.source).
 POLICY_NAMES = (".gate.yaml", ".gate.yml")
 DEFAULT_ORIGIN = "<default policy>"
 

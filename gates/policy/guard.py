@@ -16,11 +16,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from gates import config
 from gates.errors import GateError, PolicyError
 from gates.gitrepo import GitRepo
 from gates.model import ChangeSet, SourceKind
-from gates.policy import POLICY_NAMES, Dependency, Policy
+from gates.policy import source
+from gates.policy.model import POLICY_NAMES, Dependency, Policy
 
 PROBE = "probe.py"  # semgrep needs a target to load its rules; an empty file costs nothing
 SHOWN = 3  # list items named per changed key; the rest are counted
@@ -42,7 +42,7 @@ def touched(policy: Policy, change: ChangeSet) -> list[tuple[str, Dependency]]:
 def proposed_revision(change: ChangeSet) -> str | None:
     """Where the change's own version of the policy is read: the index, or the head commit."""
     if change.source.kind is SourceKind.STAGED:
-        return config.INDEX
+        return source.INDEX
     if change.source.kind in (SourceKind.RANGE, SourceKind.PULL_REQUEST):
         return change.source.head
     return None
@@ -59,13 +59,13 @@ def review(repo: GitRepo | None, trusted: Policy, change: ChangeSet,
     if repo is None or revision is None or not _edits_policy(trusted, change):
         return ()
     try:
-        new = config.proposed(repo, revision, explicit)
+        new = source.proposed(repo, revision, explicit)
     except PolicyError as exc:
         raise PolicyError(f"{exc} (in the policy as this change leaves it: fix it before it "
                           "lands)") from None
     if new is not None:
         _check_rules(repo, revision, new, change)
-    effective = new if new is not None else config.default()
+    effective = new if new is not None else source.default()
     notes = [f"{path} is read by the policy ({dep.key}): this change edits the gate itself"
              for path, dep in touched(trusted, change)]
     if new is None:
@@ -100,7 +100,7 @@ def _check_rules(repo: GitRepo, revision: str, new: Policy, change: ChangeSet) -
         tree.mkdir()
         probe.mkdir()
         (probe / PROBE).write_bytes(b"")
-        repo.export("" if revision == config.INDEX else revision, [d.path for d in rules], tree)
+        repo.export("" if revision == source.INDEX else revision, [d.path for d in rules], tree)
         missing = [d.path for d in rules if not (tree / d.path).exists()]
         if missing:
             raise PolicyError(f"names {', '.join(missing)}, which the change does not contain",

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from gates.errors import PolicyError, UsageError
 from gates.gitrepo import GitRepo
-from gates.policy import DEFAULT_ORIGIN, POLICY_NAMES, Policy
-from gates.policyload import Reader, default_text, load_policy
+from gates.policy.load import Reader, default_text, load_policy
+from gates.policy.model import DEFAULT_ORIGIN, POLICY_NAMES, Policy
 
 # Where a policy read from the staged index says it came from (``index:.gate.yaml``).
 INDEX = "index"

@@ -1,4 +1,4 @@
-"""Load, merge (``extends:``) and validate policy YAML into ``gates.policy`` values.
+"""Validation of the merged policy data into a ``Policy``, section by section.
 
 Every error names the file, the line and the key. This module is the schema's single
 implementation; docs/policy.md documents it.
@@ -6,23 +6,10 @@ implementation; docs/policy.md documents it.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
-import hashlib
-import re
-from collections.abc import Callable
-from importlib import resources
 from typing import Any
 
-import re2
-
-from gates.errors import PolicyError
-from gates.globs import GlobError, GlobSet, glob_to_regex
-from gates.patterns import PatternError, branches, compile_regex
-from gates.policy import (
+from gates.policy.model import (
     BUILTIN_STAGES,
-    DEFAULT_NAME,
-    DEFAULT_ORIGIN,
     DEPS_ACTIONS,
     FILE_KINDS,
     ROLES,
@@ -42,106 +29,17 @@ from gates.policy import (
     SizeRule,
     TrailerRule,
 )
-from gates.yamldoc import Key, Locations, dotted, load
-
-# GitHub's rules: a login is alphanumerics and single inner hyphens, at most 39 characters; a team
-# slug is what GitHub derives from the team's name.
-_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
-
-# (path named by extends:, origin of the file that names it) -> (text, origin of that text)
-Reader = Callable[[str, str], tuple[str, str]]
+from gates.policy.values import LOGIN, SLUG, Values
+from gates.policy.yamldoc import Key
 
 
-def default_text() -> str:
-    """The text of the shipped default policy."""
-    return resources.files("gates.policies").joinpath("default.yaml").read_text("utf-8")
-
-
-def load_policy(text: str, origin: str, reader: Reader | None = None) -> Policy:
-    """Parse, merge and validate a policy.
-
-    ``reader`` resolves an ``extends:`` path (relative to ``origin``) to ``(text, origin)``; it is
-    how a policy read from a git revision extends files from the same revision.
-    """
-    data, locations, texts, origins = _resolve(text, origin, reader, seen=())
-    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
-    policy = Validator(data, locations, origin).policy(digest)
-    # The file itself first, then what it extends; the shipped default is not a file of the repo.
-    read = tuple(o for o in reversed(origins) if o != DEFAULT_ORIGIN)
-    return dataclasses.replace(policy, files=read)
-
-
-def _resolve(text: str, origin: str, reader: Reader | None, seen: tuple[str, ...]
-             ) -> tuple[dict[str, Any], Locations, list[str], list[str]]:
-    data, locations = load(text, origin)
-    if not isinstance(data, dict):
-        raise PolicyError("a policy must be a mapping of keys", path=origin, line=1)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data, locations, [text], [origin]
-    where = locations.get(("extends",), (origin, 1))[1]
-    if not isinstance(parent, str) or not parent:
-        raise PolicyError("must be 'default' or a path", path=origin, line=where, key="extends")
-    if parent == DEFAULT_NAME:
-        parent_text, parent_origin = default_text(), DEFAULT_ORIGIN
-    elif reader is None:
-        raise PolicyError(f"cannot read {parent!r} from here", path=origin, line=where,
-                          key="extends")
-    else:
-        try:
-            parent_text, parent_origin = reader(parent, origin)
-        except OSError as exc:
-            raise PolicyError(f"cannot read {parent!r}: {exc.strerror or exc}", path=origin,
-                              line=where, key="extends") from None
-    if parent_origin in seen or parent_origin == origin:
-        raise PolicyError(f"extends itself through {parent!r}", path=origin, line=where,
-                          key="extends")
-    base, base_locations, texts, origins = _resolve(parent_text, parent_origin, reader,
-                                                    (*seen, origin))
-    merged = _merge(base, data)
-    base_locations.update(locations)
-    return merged, base_locations, [*texts, text], [*origins, origin]
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Mappings merge key by key (recursively); lists and scalars from ``override`` replace."""
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-class Validator:
+class Validator(Values):
     """Walks the merged data once, building typed values and failing on the first problem."""
 
     TOP = ("version", "tiers", "default_tier", "lanes", "categories", "size", "provenance", "sast",
            "deps", "stages", "optional", "precommit", "review", "approval")
     CATEGORY = ("tier", "description", "paths", "exclude", "content", "symbols", "extensions",
                 "kinds", "enabled", "detect")
-
-    def __init__(self, data: dict[str, Any], locations: Locations, origin: str) -> None:
-        self.data = data
-        self.locations = locations
-        self.origin = origin
-        self.tiers: tuple[str, ...] = ()
-
-    def fail(self, key: Key, message: str) -> PolicyError:
-        probe = key
-        while probe and probe not in self.locations:
-            probe = probe[:-1]
-        path, line = self.locations.get(probe, (self.origin, None))
-        if path == DEFAULT_ORIGIN and self.origin != DEFAULT_ORIGIN:
-            # The bad value came from the shipped default, but what must change is the user's
-            # file (say, new tiers without matching lanes): point there, and say where it came from.
-            message = f"{message} (inherited from {DEFAULT_ORIGIN}, line {line})"
-            own = [k for k in self.locations if self.locations[k][0] != DEFAULT_ORIGIN
-                   and k == probe[:len(k)]]
-            path, line = self.locations[max(own, key=len)] if own else (self.origin, None)
-        return PolicyError(message, path=path, line=line, key=dotted(key))
 
     def policy(self, digest: str) -> Policy:
         self.keys((), self.data, self.TOP)
@@ -176,81 +74,6 @@ class Validator:
             data=self.data,
         )
 
-    # -- building blocks ------------------------------------------------------------------------
-
-    def keys(self, key: Key, value: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(key, "must be a mapping")
-        for name in value:
-            if name not in allowed:
-                raise self.fail((*key, name),
-                                f"unknown key (expected one of: {', '.join(allowed)})")
-        return value
-
-    def string(self, key: Key, value: Any) -> str:
-        if not isinstance(value, str) or not value:
-            raise self.fail(key, "must be a non-empty string")
-        return value
-
-    def strings(self, key: Key, value: Any) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            raise self.fail(key, "must be a list of strings")
-        return tuple(self.string((*key, i), v) for i, v in enumerate(value))
-
-    def names(self, key: Key, value: Any) -> tuple[str, ...]:
-        names = self.strings(key, value)
-        for i, name in enumerate(names):
-            if not name.replace("-", "").replace("_", "").isalnum():
-                raise self.fail((*key, i),
-                                f"{name!r} is not a valid name (letters, digits, - and _)")
-        return names
-
-    def tier(self, key: Key, value: Any) -> str:
-        if value not in self.tiers:
-            raise self.fail(key, f"unknown tier {value!r} (tiers are: {', '.join(self.tiers)})")
-        return str(value)
-
-    def limit(self, key: Key, value: Any) -> int | None:
-        if value is None:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise self.fail(key, "must be a positive whole number, or null to disable")
-        return value
-
-    def regexes(self, key: Key, value: Any, *, content: bool = False) -> tuple[str, ...]:
-        patterns = self.strings(key, value)
-        for i, pattern in enumerate(patterns):
-            try:
-                compile_regex(pattern)
-                if content:
-                    branches(pattern)
-            except PatternError as exc:
-                raise self.fail((*key, i), f"bad regular expression {pattern!r}: {exc}") from None
-        return patterns
-
-    def globs(self, key: Key, value: Any) -> tuple[str, ...]:
-        patterns = self.strings(key, value)
-        for i, pattern in enumerate(patterns):
-            if pattern.startswith("!"):
-                raise self.fail((*key, i), "negated globs are not supported: use 'exclude:'")
-            try:
-                glob_to_regex(pattern)
-            except GlobError as exc:
-                raise self.fail((*key, i), f"bad glob {pattern!r}: {exc}") from None
-        try:
-            GlobSet(patterns)  # one compile for the list; one a glob at a time only to blame one
-        except re2.error:
-            for i, pattern in enumerate(patterns):
-                try:
-                    GlobSet([pattern])
-                except re2.error as exc:
-                    raise self.fail((*key, i), f"bad glob {pattern!r}: {exc}") from None
-        return patterns
-
-    # -- sections -------------------------------------------------------------------------------
-
     def lanes(self, commands: dict[str, CommandStage]) -> dict[str, tuple[str, ...]]:
         raw = self.keys(("lanes",), self.data.get("lanes", {}), self.tiers)
         known = (*BUILTIN_STAGES, *commands)
@@ -267,21 +90,6 @@ class Validator:
             extra = tuple(n for n, c in commands.items() if tier in c.tiers and n not in stages)
             lanes[tier] = (*stages, *extra)
         return lanes
-
-    def choice(self, key: Key, value: Any, allowed: tuple[str, ...]) -> str:
-        if value not in allowed:
-            raise self.fail(key, f"must be one of: {', '.join(allowed)} (got {value!r})")
-        return str(value)
-
-    def flag(self, key: Key, value: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(key, "must be true or false")
-        return value
-
-    def seconds(self, key: Key, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise self.fail(key, "must be a positive number of seconds")
-        return float(value)
 
     def sast(self) -> SastSettings:
         key: Key = ("sast",)
@@ -422,7 +230,7 @@ class Validator:
         teams = self.strings((*key, "teams"), raw.get("teams"))
         for i, team in enumerate(teams):
             org, _, slug = team.partition("/")
-            if not (_LOGIN.fullmatch(org) and slug and _SLUG.fullmatch(slug)):
+            if not (LOGIN.fullmatch(org) and slug and SLUG.fullmatch(slug)):
                 raise self.fail((*key, "teams", i), f"{team!r} is not an org/team-slug")
         token_env = self.string((*key, "token_env"), raw["token_env"]) if "token_env" in raw \
             else ""
@@ -435,14 +243,6 @@ class Validator:
             dismiss_on_push=self.flag((*key, "dismiss_on_push"),
                                       raw.get("dismiss_on_push", defaults.dismiss_on_push)),
         )
-
-    def logins(self, key: Key, value: Any) -> tuple[str, ...]:
-        """GitHub logins (bots keep their ``[bot]`` suffix); compared case-insensitively."""
-        entries = self.strings(key, value)
-        for i, login in enumerate(entries):
-            if not _LOGIN.fullmatch(login.removesuffix("[bot]")):
-                raise self.fail((*key, i), f"{login!r} is not a GitHub login")
-        return entries
 
     def precommit(self) -> PrecommitSettings:
         raw = self.keys(("precommit",), self.data.get("precommit") or {}, ("high_tier",))
