@@ -1,0 +1,601 @@
+"""Rebuild the labelled routing corpus (bench/corpus/commits.csv) from public data.
+
+Why this exists: routing quality is only a number if it is measured on commits nobody tuned the
+policy on. The corpus pairs real security-fix commits (named by the PyPA advisory database) with
+routine and migration commits from the same projects, so a policy's recall and its false-alarm
+rate come from the same histories.
+
+Inputs are local only: an advisory-db snapshot (OSV YAML, one file per advisory) and a directory of
+git mirrors laid out as ``MIRRORS/owner+name/repo`` (what the workplace ``fetch`` tool writes).
+Git is read through argv lists, never a shell. Standard library plus PyYAML (``safe_load``) only.
+
+    python bench/build_corpus.py --mirrors /work/.mirror --advisory-db /work/shared/advisory-db
+
+The output is deterministic for the same inputs and seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import dataclasses
+import hashlib
+import pathlib
+import random
+import re
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+
+import yaml
+
+# Projects whose histories are kept for independent evaluation: never in this corpus, matched on the
+# GitHub repository name and on the advisory's package name, case-insensitively.
+HELD_OUT = frozenset(
+    {
+        "urllib3",
+        "aiohttp",
+        "werkzeug",
+        "jinja",
+        "jinja2",
+        "tornado",
+        "pyjwt",
+        "jwt",
+        "requests",
+        "django-oauth-toolkit",
+    }
+)
+HELD_OUT_REPOS = frozenset(
+    {
+        "urllib3/urllib3",
+        "aio-libs/aiohttp",
+        "pallets/werkzeug",
+        "mitsuhiko/werkzeug",
+        "pallets/jinja",
+        "mitsuhiko/jinja2",
+        "tornadoweb/tornado",
+        "facebook/tornado",
+        "jpadilla/pyjwt",
+        "psf/requests",
+        "kennethreitz/requests",
+        "requests/requests",
+        "jazzband/django-oauth-toolkit",
+        "evonove/django-oauth-toolkit",
+    }
+)
+
+# Repositories that moved: the advisory names the old home, the mirror is under the new one.
+RENAMED = {
+    "python-imaging/pillow": "python-pillow/pillow",
+    "rohe/pysaml2": "identitypython/pysaml2",
+    "jimmo/micropython": "micropython/micropython",
+    "mitsuhiko/flask": "pallets/flask",
+}
+
+COMMIT_URL = re.compile(
+    r"^https?://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)/"
+    r"(?:pull/\d+/commits?|commits?)/([0-9a-fA-F]{7,40})(?:[/?#.].*)?$"
+)
+SECURITY_WORDS = re.compile(r"CVE-\d|GHSA-|PYSEC-|secur|vulnerab", re.IGNORECASE)
+MIGRATION_FILE = re.compile(
+    r"(?:^|/)migrations/(?:[^/]+/)*(?!__init__\.py$)[^/]+\.py$"
+    r"|(?:^|/)(?:alembic|migrate_repo|migration|db)/versions/(?!__init__\.py$)[^/]+\.py$"
+)
+
+# Category rules. Three passes, first match wins: (1) CWE ids named in the text or in
+# database_specific, (2) phrases that name a weakness class ("cross-site request forgery", "open
+# redirect"), in PHRASE_ORDER, (3) broader keywords, in KEYWORD_ORDER. Kept deliberately simple: the
+# label is a coarse routing target, and a hard case that lands in "other" is still kept.
+CATEGORY_ORDER = (
+    "deserialization",
+    "path traversal",
+    "injection",
+    "header/cookie",
+    "session/token",
+    "crypto",
+    "auth",
+    "DoS/parsing",
+)
+PHRASE_ORDER = (
+    "deserialization",
+    "header/cookie",
+    "injection",
+    "session/token",
+    "path traversal",
+    "DoS/parsing",
+    "crypto",
+    "auth",
+    "other",
+)
+KEYWORD_ORDER = (
+    "deserialization",
+    "path traversal",
+    "injection",
+    "session/token",
+    "auth",
+    "crypto",
+    "header/cookie",
+    "DoS/parsing",
+)
+PHRASE_RULES: dict[str, re.Pattern[str]] = {
+    "deserialization": re.compile(r"deserializ|unserializ|unpickl|\bpickle", re.I),
+    "header/cookie": re.compile(
+        r"\bcrlf\b|header injection|response splitting|request smuggling|open redirect"
+        r"|cookie (?:without|lacks|missing)|'secure' attribute|\bhttponly\b|\bsamesite\b",
+        re.I,
+    ),
+    "injection": re.compile(
+        r"cross[- ]site scripting|\bxss\b|sql injection|command injection|code injection"
+        r"|template injection|shell injection|argument injection|ldap injection|xpath injection",
+        re.I,
+    ),
+    "session/token": re.compile(
+        r"cross[- ]site request forgery|\bcsrf\b|\bxsrf\b|session fixation|clickjacking", re.I
+    ),
+    "path traversal": re.compile(r"path traversal|directory traversal|zip ?slip", re.I),
+    "DoS/parsing": re.compile(
+        r"denial of service|\bredos\b|\bxxe\b|xml external entit|memory exhaustion|buffer overflow"
+        r"|out[- ]of[- ]bounds|infinite loop|uncontrolled resource|resource exhaustion",
+        re.I,
+    ),
+    "crypto": re.compile(
+        r"certificate (?:validation|verification)|signature (?:verification|wrapping)"
+        r"|timing attack",
+        re.I,
+    ),
+    "auth": re.compile(
+        r"authentication bypass|access control|missing authori[sz]ation|incorrect authori[sz]ation"
+        r"|improper authori[sz]ation|privilege escalation|improper authentication|weak password"
+        r"|brute[- ]force",
+        re.I,
+    ),
+    "other": re.compile(
+        r"exposure of (?:sensitive )?information|information (?:disclosure|exposure)"
+        r"|server[- ]side request forgery|\bssrf\b",
+        re.I,
+    ),
+}
+CWE_RULES: dict[str, frozenset[int]] = {
+    category: frozenset(int(n) for n in ids.split())
+    for category, ids in {
+        "deserialization": "502",
+        "path traversal": "22 23 24 35 36 59 73",
+        "injection": "74 77 78 79 80 88 89 90 91 94 95 96 116 643 917 943 1336",
+        "header/cookie": "93 113 444 601 614 644 942 1004 1275",
+        "session/token": "352 384 565 613 640 1021",
+        "crypto": "208 295 296 297 310 311 319 326 327 328 330 338 347 916 1240",
+        "auth": "269 284 285 287 288 290 306 307 521 522 639 862 863 915",
+        "DoS/parsing": "119 120 121 122 125 190 400 401 409 415 416 476 611 674 770 776 787 789"
+        " 834 835 1333",
+    }.items()
+}
+KEYWORD_RULES: dict[str, re.Pattern[str]] = {
+    "deserialization": re.compile(
+        r"deserializ|unserializ|unpickl|\bpickle|yaml\.load|\bmarshal\b|object injection", re.I
+    ),
+    "path traversal": re.compile(
+        r"path traversal|directory traversal|traversal|\.\./|zip ?slip|symlink|symbolic link"
+        r"|arbitrary file (?:read|write|overwrite|access|deletion|upload)|outside (?:of )?the"
+        r" (?:intended|root|base|web)",
+        re.I,
+    ),
+    "injection": re.compile(
+        r"injection|cross[- ]site scripting|\bxss\b|\beval\b|\bexec\b|shell command"
+        r"|command execution|code execution|execute arbitrary|arbitrary (?:code|command)"
+        r"|sandbox escape|escap(?:e|ing) (?:html|javascript)|html (?:escaping|sanitiz)|sanitiz",
+        re.I,
+    ),
+    "header/cookie": re.compile(
+        r"\bheader|\bcookie|open redirect|redirect|\bcrlf\b|request smuggling|\bcors\b|host header"
+        r"|response splitting",
+        re.I,
+    ),
+    "session/token": re.compile(
+        r"\bsession|\btoken|\bcsrf\b|cross[- ]site request forgery|\bjwt\b|\boauth|api key"
+        r"|clickjacking|password reset",
+        re.I,
+    ),
+    "crypto": re.compile(
+        r"\bcrypt|\bssl\b|\btls\b|certificate|signature|\bhmac\b|timing attack|constant[- ]time"
+        r"|random|\bentropy\b|encrypt|decrypt|\bcipher|\bhash(?:es|ing|ed)?\b|\bnonce\b|\bpadding",
+        re.I,
+    ),
+    "auth": re.compile(
+        r"authenticat|authoriz|access control|permission|privilege|bypass|\blogin\b|\bpassword"
+        r"|\b2fa\b|two[- ]factor|\botp\b|\bacl\b|unauthori[sz]ed|impersonat",
+        re.I,
+    ),
+    "DoS/parsing": re.compile(
+        r"denial of service|\bdos\b|\bredos\b|regular expression|infinite loop|exhaust|overflow"
+        r"|out[- ]of[- ]bounds|use[- ]after[- ]free|\bcrash|segfault|segmentation fault|memory"
+        r" (?:leak|corruption|consumption)|decompression|\bxxe\b|external entit|billion laughs"
+        r"|recursion|null pointer|malformed|parsing|\bparse",
+        re.I,
+    ),
+}
+CWE_ID = re.compile(r"CWE[- ](\d+)", re.I)
+
+
+@dataclasses.dataclass
+class Advisory:
+    """One advisory, reduced to what labelling needs."""
+
+    ident: str
+    packages: tuple[str, ...]
+    text: str
+    commits: tuple[tuple[str, str], ...]  # (owner/name lowercased, sha or prefix)
+    fix_refs_unmapped: int  # FIX references that do not name a GitHub commit
+
+
+@dataclasses.dataclass
+class Row:
+    """One output line of commits.csv."""
+
+    repository: str
+    commit: str
+    parent: str
+    label: str
+    category: str = ""
+    advisory_id: str = ""
+    package: str = ""
+    split: str = ""
+
+
+def load_advisories(db: pathlib.Path) -> list[Advisory]:
+    """Parse every OSV YAML file under DB/vulns (or DB itself)."""
+    root = db / "vulns" if (db / "vulns").is_dir() else db
+    out: list[Advisory] = []
+    for path in sorted(root.rglob("*.yaml")) + sorted(root.rglob("*.json")):
+        if path.suffix == ".json":
+            import json
+
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or "id" not in doc:
+            continue
+        packages = tuple(
+            sorted(
+                {
+                    str(a.get("package", {}).get("name", "")).lower()
+                    for a in doc.get("affected") or []
+                    if isinstance(a, dict)
+                }
+                - {""}
+            )
+        )
+        commits: list[tuple[str, str]] = []
+        unmapped = 0
+        for ref in doc.get("references") or []:
+            url = str(ref.get("url", "")).strip()
+            match = COMMIT_URL.match(url)
+            if match:
+                repo = f"{match[1]}/{match[2]}".lower().removesuffix(".git")
+                pair = (RENAMED.get(repo, repo), match[3].lower())
+                if pair not in commits:
+                    commits.append(pair)
+            elif ref.get("type") == "FIX":
+                unmapped += 1
+        parts = [str(doc.get(k) or "") for k in ("summary", "details")]
+        parts.append(" ".join(str(a) for a in doc.get("aliases") or []))
+        specific = doc.get("database_specific") or {}
+        if isinstance(specific, dict):
+            parts.append(" ".join(f"CWE-{c}" for c in _cwe_ids(str(specific.get("cwe_ids", "")))))
+        out.append(
+            Advisory(
+                ident=str(doc["id"]),
+                packages=packages,
+                text="\n".join(parts),
+                commits=tuple(commits),
+                fix_refs_unmapped=unmapped,
+            )
+        )
+    return out
+
+
+def _cwe_ids(text: str) -> list[int]:
+    return [int(m) for m in CWE_ID.findall(text)]
+
+
+def categorize(text: str) -> str:
+    """Route an advisory's text to one category: CWE ids, then weakness names, then keywords."""
+    cwes = set(_cwe_ids(text))
+    for category in CATEGORY_ORDER:
+        if cwes & CWE_RULES[category]:
+            return category
+    for category in PHRASE_ORDER:
+        if PHRASE_RULES[category].search(text):
+            return category
+    for category in KEYWORD_ORDER:
+        if KEYWORD_RULES[category].search(text):
+            return category
+    return "other"
+
+
+def held_out(repo: str, packages: Iterable[str]) -> bool:
+    """True when the repository or any package belongs to the independent-evaluation set."""
+    name = repo.split("/", 1)[-1].lower()
+    return (
+        repo.lower() in HELD_OUT_REPOS
+        or name in HELD_OUT
+        or any(p.lower() in HELD_OUT for p in packages)
+    )
+
+
+class Mirror:
+    """A local git mirror, read only through argv lists."""
+
+    def __init__(self, repo: str, path: pathlib.Path) -> None:
+        self.repo = repo
+        self.path = path
+
+    def git(self, *args: str, check: bool = True) -> str:
+        proc = subprocess.run(
+            ["git", "-C", str(self.path), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+        if check and proc.returncode != 0:
+            raise RuntimeError(
+                f"git {' '.join(args[:2])} failed in {self.repo}: {proc.stderr[:200]}"
+            )
+        return proc.stdout if proc.returncode == 0 else ""
+
+    def resolve(self, sha: str) -> str | None:
+        """Full sha of a commit present in the mirror, or None."""
+        if not re.fullmatch(r"[0-9a-f]{7,40}", sha):
+            return None
+        if subprocess.run(
+            ["git", "-C", str(self.path), "cat-file", "-e", f"{sha}^{{commit}}"],
+            capture_output=True,
+            check=False,
+        ).returncode:
+            return None
+        full = self.git(
+            "rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}", check=False
+        ).strip()
+        return full or None
+
+    def first_parent(self, sha: str) -> str:
+        line = self.git("rev-list", "--parents", "-n", "1", sha).split()
+        return line[1] if len(line) > 1 else ""
+
+    def history(self) -> list[tuple[str, str, str]]:
+        """Non-merge commits of the default branch, oldest first: (sha, first parent, message)."""
+        raw = self.git(
+            "log", "--no-merges", "--date-order", "--reverse", "--format=%x1e%H %P%x1f%B", "HEAD"
+        )
+        out = []
+        for record in raw.split("\x1e")[1:]:
+            head, _, message = record.partition("\x1f")
+            ids = head.split()
+            out.append((ids[0], ids[1] if len(ids) > 1 else "", message))
+        return out
+
+    def migration_commits(self) -> set[str]:
+        """Commits of the default branch that add a schema-migration module."""
+        raw = self.git(
+            "log",
+            "--no-merges",
+            "--no-renames",
+            "--diff-filter=A",
+            "--name-only",
+            "--format=%x1e%H",
+            "HEAD",
+        )
+        found = set()
+        for record in raw.split("\x1e")[1:]:
+            lines = record.strip().splitlines()
+            if lines and any(MIGRATION_FILE.search(f) for f in lines[1:]):
+                found.add(lines[0])
+        return found
+
+
+def find_mirrors(root: pathlib.Path) -> dict[str, Mirror]:
+    """Map lowercased owner/name to the mirror under ROOT/owner+name/repo."""
+    out = {}
+    for child in sorted(root.iterdir()):
+        repo_dir = child / "repo"
+        if "+" in child.name and repo_dir.is_dir() and not child.name.endswith(".part"):
+            owner, _, name = child.name.partition("+")
+            out[f"{owner}/{name}".lower()] = Mirror(f"{owner}/{name}", repo_dir)
+    return out
+
+
+def split_projects(fix_counts: dict[str, int]) -> dict[str, str]:
+    """Whole projects to tune/report: largest first, each to the lighter half; ties by name hash."""
+
+    def key(repo: str) -> tuple[int, str]:
+        return (-fix_counts[repo], hashlib.sha256(repo.lower().encode()).hexdigest())
+
+    totals = {"tune": 0, "report": 0}
+    members = {"tune": 0, "report": 0}
+    out = {}
+    for repo in sorted(fix_counts, key=key):
+        half = min(("tune", "report"), key=lambda h: (totals[h], members[h], h != "tune"))
+        out[repo] = half
+        totals[half] += fix_counts[repo]
+        members[half] += 1
+    return out
+
+
+def sample_routine(
+    history: list[tuple[str, str, str]],
+    excluded: set[str],
+    migrations: set[str],
+    count: int,
+    rng: random.Random,
+) -> Iterator[tuple[str, str]]:
+    """COUNT commits at evenly spaced positions of the history, each the first eligible one
+    from a seeded offset within its stride, so that samples cover the whole lifetime."""
+    if not history or count <= 0:
+        return
+    stride = len(history) / count
+    for i in range(count):
+        start = int(i * stride)
+        end = max(start + 1, int((i + 1) * stride))
+        offset = rng.randrange(start, end)
+        for pos in list(range(offset, end)) + list(range(start, offset)):
+            sha, parent, message = history[pos]
+            if (
+                parent
+                and sha not in excluded
+                and sha not in migrations
+                and not SECURITY_WORDS.search(message)
+            ):
+                yield sha, parent
+                break
+
+
+def build(args: argparse.Namespace) -> tuple[list[Row], dict[str, collections.Counter[str]]]:
+    advisories = load_advisories(pathlib.Path(args.advisory_db))
+    mirrors = find_mirrors(pathlib.Path(args.mirrors))
+    dropped: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+
+    # (repo, full sha) -> advisories naming it
+    fixes: dict[tuple[str, str], list[Advisory]] = collections.defaultdict(list)
+    for adv in advisories:
+        if not adv.commits:
+            dropped["advisory without a GitHub commit reference"]["(all)"] += 1
+            continue
+        for repo, sha in adv.commits:
+            if held_out(repo, adv.packages):
+                dropped["held out for independent evaluation"][repo] += 1
+                continue
+            if repo in args.skip:
+                dropped["skipped repository (--skip)"][repo] += 1
+                continue
+            mirror = mirrors.get(repo)
+            if mirror is None:
+                dropped["repository not mirrored"][repo] += 1
+                continue
+            full = mirror.resolve(sha)
+            if full is None:
+                dropped["commit not in mirror"][repo] += 1
+                continue
+            if adv not in fixes[(repo, full)]:
+                fixes[(repo, full)].append(adv)
+
+    rows: list[Row] = []
+    for (repo, sha), advs in sorted(fixes.items()):
+        mirror = mirrors[repo]
+        parent = mirror.first_parent(sha)
+        if not parent:
+            dropped["fix is a root commit (no parent)"][repo] += 1
+            continue
+        advs_sorted = sorted(advs, key=lambda a: a.ident)
+        rows.append(
+            Row(
+                repository=mirror.repo,
+                commit=sha,
+                parent=parent,
+                label="security",
+                category=categorize("\n".join(a.text for a in advs_sorted)),
+                advisory_id=";".join(a.ident for a in advs_sorted),
+                package=";".join(sorted({p for a in advs_sorted for p in a.packages})),
+            )
+        )
+
+    fix_counts = collections.Counter(r.repository for r in rows)
+    security = {r.commit for r in rows}
+    for repo in sorted(fix_counts):
+        mirror = mirrors[repo.lower()]
+        history = mirror.history()
+        migrations = mirror.migration_commits() - security
+        seed = int(hashlib.sha256(f"{args.seed}:{repo.lower()}".encode()).hexdigest()[:16], 16)
+        for sha, parent in sample_routine(
+            history, security, migrations, args.routine, random.Random(seed)
+        ):
+            rows.append(Row(repository=repo, commit=sha, parent=parent, label="routine"))
+        by_sha = {sha: parent for sha, parent, _ in history}
+        for sha in sorted(migrations):
+            parent = by_sha.get(sha) or mirror.first_parent(sha)
+            if parent:
+                rows.append(Row(repository=repo, commit=sha, parent=parent, label="migration"))
+
+    split = split_projects(dict(fix_counts))
+    for row in rows:
+        row.split = split[row.repository]
+    rows.sort(key=lambda r: (r.split, r.repository.lower(), r.label, r.commit))
+    return rows, dropped
+
+
+COLUMNS = ("repository", "commit", "parent", "label", "category", "advisory_id", "package", "split")
+
+
+def write_csv(rows: list[Row], path: pathlib.Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for row in rows:
+            writer.writerow([getattr(row, c) for c in COLUMNS])
+
+
+def summary(rows: list[Row], dropped: dict[str, collections.Counter[str]]) -> str:
+    """Markdown tables of counts, for the corpus README and the terminal."""
+    lines = []
+    projects = sorted({r.repository for r in rows}, key=str.lower)
+    labels = collections.Counter(r.label for r in rows)
+    lines.append(
+        f"{len(projects)} projects; {labels['security']} security fixes,"
+        f" {labels['routine']} routine, {labels['migration']} migration commits."
+    )
+    lines += ["", "| project | split | security | routine | migration |", "|---|---|---|---|---|"]
+    for p in projects:
+        c = collections.Counter(r.label for r in rows if r.repository == p)
+        half = next(r.split for r in rows if r.repository == p)
+        lines.append(f"| {p} | {half} | {c['security']} | {c['routine']} | {c['migration']} |")
+    cats = sorted({r.category for r in rows if r.label == "security"})
+    lines += ["", "| category | tune | report | total |", "|---|---|---|---|"]
+    for cat in cats:
+        c = collections.Counter(
+            r.split for r in rows if r.label == "security" and r.category == cat
+        )
+        lines.append(f"| {cat} | {c['tune']} | {c['report']} | {c['tune'] + c['report']} |")
+    lines += ["", "| split | projects | security | routine | migration |", "|---|---|---|---|---|"]
+    for half in ("tune", "report"):
+        c = collections.Counter(r.label for r in rows if r.split == half)
+        n = len({r.repository for r in rows if r.split == half})
+        lines.append(f"| {half} | {n} | {c['security']} | {c['routine']} | {c['migration']} |")
+    lines += ["", "Dropped advisory references (counted per advisory-commit pair):", ""]
+    for reason in sorted(dropped):
+        counter = dropped[reason]
+        detail = ", ".join(f"{k} {v}" for k, v in counter.most_common(12))
+        more = f", and {len(counter) - 12} more" if len(counter) > 12 else ""
+        lines.append(f"- {reason}: {sum(counter.values())} ({detail}{more})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mirrors", required=True, help="directory of owner+name/repo git mirrors")
+    parser.add_argument("--advisory-db", required=True, help="PyPA advisory-db snapshot (OSV)")
+    parser.add_argument("--out", default=str(pathlib.Path(__file__).parent / "corpus"))
+    parser.add_argument("--routine", type=int, default=14, help="routine commits per project")
+    parser.add_argument("--seed", default="draftgate-corpus-1")
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        help="owner/name repositories to leave out although mirrored (lowercase)",
+    )
+    parser.add_argument("--summary", help="write the count tables (markdown) to this file")
+    args = parser.parse_args(argv)
+    args.skip = {s.lower() for s in args.skip}
+    rows, dropped = build(args)
+    out = pathlib.Path(args.out)
+    write_csv(rows, out / "commits.csv")
+    text = summary(rows, dropped)
+    if args.summary:
+        pathlib.Path(args.summary).write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
