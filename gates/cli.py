@@ -185,12 +185,13 @@ def replay_command(since: str, until: str, policy_file: str | None, compare_file
     """
     from gates import history, replay
     from gates.gitrepo import GitRepo
+    from gates.policy import source
     from gates.report import replay as report
 
     with _json_errors(fmt):
         repo = GitRepo(git_dir or Path.cwd(), git_dir=git_dir is not None)
         selected = history.span(repo, since, until, max_count)
-        policies = replay.policies(repo, selected.until, policy_file, compare_file)
+        policies = source.for_replay(repo, selected.until, policy_file, compare_file)
         with report.progress(sys.stderr, lambda: history.count(repo, selected)) as advance:
             result = replay.replay(repo, selected, policies, advance)
     try:
@@ -315,7 +316,7 @@ def policy_validate(file: str | None) -> int:
     """
     from gates.policy import source
 
-    target = file or _root_policy_file()
+    target = file or str(source.on_disk(Path.cwd()))
     loaded = source.from_file(target)
     click.echo(f"{target}: valid ({len(loaded.categories)} categories, "
                f"tiers {' < '.join(loaded.tiers)})")
@@ -343,20 +344,6 @@ def policy_show(policy_file: str | None) -> int:
     click.echo(f"# effective policy from {loaded.origin} (sha256 {loaded.digest[:16]})")
     click.echo(yaml.safe_dump(dict(loaded.data), sort_keys=False, allow_unicode=True), nl=False)
     return 0
-
-
-def _root_policy_file() -> str:
-    from gates.gitrepo import GitRepo
-    from gates.policy import POLICY_NAMES
-
-    try:
-        root = GitRepo(Path.cwd()).root
-    except GateError:
-        root = Path.cwd()
-    for name in POLICY_NAMES:
-        if (root / name).is_file():
-            return str(root / name)
-    raise UsageError(f"no .gate.yaml at {root}: name the policy file to validate")
 
 
 @contextlib.contextmanager

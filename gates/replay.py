@@ -18,7 +18,7 @@ from gates.classify import Rules, classify
 from gates.gitrepo import GitRepo
 from gates.model import Classification
 from gates.pipeline import lane_for
-from gates.policy import Policy, source
+from gates.policy import Policy
 
 SLOW_STAGE = "review"  # a lane with the model review in it is the slow lane
 
@@ -93,21 +93,6 @@ class Replay:
 
 
 Progress = Callable[[int], None]
-
-
-def policies(repo: GitRepo, until: str, explicit: str | None,
-             compare: str | None) -> tuple[Policy, ...]:
-    """The policy to replay (``--policy``, else ``.gate.yaml`` as committed at ``until``, else the
-    default), then the one to compare with.
-
-    Unlike ``gate check``, an explicit file wins over the repository's: replay judges nothing, it
-    answers "what would this policy have done", and the file named is the one being asked about.
-    """
-    if explicit is not None:
-        chosen = source.from_file(explicit)
-    else:
-        chosen = source.discover(repo, repo.root, until) or source.default()
-    return (chosen,) if compare is None else (chosen, source.from_file(compare))
 
 
 def replay(repo: GitRepo, selected: history.Span, policies: Sequence[Policy],

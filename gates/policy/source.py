@@ -169,3 +169,31 @@ def _revision_reader(repo: GitRepo, revision: str, label: str) -> Reader:
             raise FileNotFoundError(2, f"not in {label}")
         return blob.decode("utf-8", "replace"), f"{label}:{path}"
     return read
+
+
+def on_disk(cwd: Path) -> Path:
+    """The repository's policy file as it is on disk (``gate policy validate`` with no FILE): the
+    file being edited, where ``gate check`` reads the committed one."""
+    from gates.errors import GateError
+
+    try:
+        root = GitRepo(cwd).root
+    except GateError:
+        root = cwd
+    for name in POLICY_NAMES:
+        if (root / name).is_file():
+            return root / name
+    raise UsageError(f"no .gate.yaml at {root}: name the policy file to validate")
+
+
+def for_replay(repo: GitRepo, until: str, explicit: str | None,
+               compare: str | None) -> tuple[Policy, ...]:
+    """The policy to replay (``--policy``, else ``.gate.yaml`` as committed at ``until``, else the
+    default), then the one to compare with.
+
+    Unlike ``gate check``, an explicit file wins over the repository's: replay judges nothing, it
+    answers "what would this policy have done", and the file named is the one being asked about.
+    """
+    chosen = from_file(explicit) if explicit is not None \
+        else discover(repo, repo.root, until) or default()
+    return (chosen,) if compare is None else (chosen, from_file(compare))
