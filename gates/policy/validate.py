@@ -29,7 +29,7 @@ from gates.policy.model import (
     SizeRule,
     TrailerRule,
 )
-from gates.policy.values import LOGIN, SLUG, Values
+from gates.policy.values import LOGIN, SLUG, Values, default_of
 from gates.policy.yamldoc import Key
 
 
@@ -99,25 +99,27 @@ class Validator(Values):
         defaults = SastSettings()
         bandit_raw = self.keys((*key, "bandit"), raw.get("bandit") or {},
                                ("enabled", "severity", "confidence", "skip"))
+        b = defaults.bandit
         bandit = BanditSettings(
-            enabled=self.flag((*key, "bandit", "enabled"), bandit_raw.get("enabled", True)),
+            enabled=self.flag((*key, "bandit", "enabled"), bandit_raw.get("enabled", b.enabled)),
             severity=self.choice((*key, "bandit", "severity"),
-                                 bandit_raw.get("severity", "medium"), SEVERITIES[:3]),
+                                 bandit_raw.get("severity", b.severity), SEVERITIES[:3]),
             confidence=self.choice((*key, "bandit", "confidence"),
-                                   bandit_raw.get("confidence", "medium"), SEVERITIES[:3]),
+                                   bandit_raw.get("confidence", b.confidence), SEVERITIES[:3]),
             skip=self.strings((*key, "bandit", "skip"), bandit_raw.get("skip")),
         )
         # (How semgrep runs, offline with --metrics=off, is not a policy choice.)
         semgrep_raw = self.keys((*key, "semgrep"), raw.get("semgrep") or {},
                                 ("enabled", "severity", "rules", "disable", "engine"))
-        rules = self.strings((*key, "semgrep", "rules"), semgrep_raw.get("rules", ["default"]))
+        s = defaults.semgrep
+        rules = self.strings((*key, "semgrep", "rules"), semgrep_raw.get("rules", list(s.rules)))
         semgrep = SemgrepSettings(
-            enabled=self.flag((*key, "semgrep", "enabled"), semgrep_raw.get("enabled", True)),
+            enabled=self.flag((*key, "semgrep", "enabled"), semgrep_raw.get("enabled", s.enabled)),
             severity=self.choice((*key, "semgrep", "severity"),
-                                 semgrep_raw.get("severity", "medium"), SEVERITIES[:3]),
+                                 semgrep_raw.get("severity", s.severity), SEVERITIES[:3]),
             rules=rules,
             disable=self.strings((*key, "semgrep", "disable"), semgrep_raw.get("disable")),
-            engine=self.choice((*key, "semgrep", "engine"), semgrep_raw.get("engine", "auto"),
+            engine=self.choice((*key, "semgrep", "engine"), semgrep_raw.get("engine", s.engine),
                                ("auto", "classic", "native")),
         )
         unicode_raw = self.keys((*key, "unicode"), raw.get("unicode") or {}, ("enabled",))
@@ -128,7 +130,8 @@ class Validator(Values):
             timeout=self.seconds((*key, "timeout"), raw.get("timeout", defaults.timeout)),
             bandit=bandit,
             semgrep=semgrep,
-            unicode=self.flag((*key, "unicode", "enabled"), unicode_raw.get("enabled", True)),
+            unicode=self.flag((*key, "unicode", "enabled"),
+                              unicode_raw.get("enabled", defaults.unicode)),
             suppressions=self.choice((*key, "suppressions"),
                                      raw.get("suppressions", defaults.suppressions),
                                      ("ask", "honour")),
@@ -182,7 +185,7 @@ class Validator(Values):
                          "block_on", "max_input_tokens", "max_output_tokens", "timeout",
                          "prices"))
         defaults = ReviewSettings()
-        provider = self.choice((*key, "provider"), raw.get("provider", "none"),
+        provider = self.choice((*key, "provider"), raw.get("provider", defaults.provider),
                                ("none", "command", "openai", "openai-compatible", "anthropic"))
         command = self.strings((*key, "command"), raw.get("command"))
         if provider == "command" and not command:
@@ -200,11 +203,12 @@ class Validator(Values):
             raise self.fail((*key, "model"), f"the {provider} provider needs a model name")
         return ReviewSettings(
             provider=provider, command=command, instructions=instructions,
-            api=self.choice((*key, "api"), raw.get("api", "responses"), ("responses", "chat")),
+            api=self.choice((*key, "api"), raw.get("api", defaults.api), ("responses", "chat")),
             model=texts["model"], base_url=texts["base_url"], api_key_env=texts["api_key_env"],
             instructions_file=texts["instructions_file"],
             max_output_tokens=self.limit((*key, "max_output_tokens"),
-                                         raw.get("max_output_tokens", 4096)) or 4096,
+                                         raw.get("max_output_tokens", defaults.max_output_tokens))
+            or defaults.max_output_tokens,
             price_in=prices.get("input"), price_out=prices.get("output"),
             block_on=self.choice((*key, "block_on"), raw.get("block_on", defaults.block_on),
                                  SEVERITIES),
@@ -247,7 +251,8 @@ class Validator(Values):
     def precommit(self) -> PrecommitSettings:
         raw = self.keys(("precommit",), self.data.get("precommit") or {}, ("high_tier",))
         return PrecommitSettings(self.choice(("precommit", "high_tier"),
-                                             raw.get("high_tier", "warn"), ("warn", "block")))
+                                             raw.get("high_tier", PrecommitSettings().high_tier),
+                                             ("warn", "block")))
 
     def commands(self) -> dict[str, CommandStage]:
         raw = self.data.get("stages") or {}
@@ -268,8 +273,9 @@ class Validator(Values):
                 self.tier((*key, "tiers", i), tier)
             out[name] = CommandStage(
                 name=name, run=argv, tiers=tiers,
-                timeout=self.seconds((*key, "timeout"), spec.get("timeout", 600)),
-                cwd=self.string((*key, "cwd"), spec.get("cwd", ".")),
+                timeout=self.seconds((*key, "timeout"),
+                                     spec.get("timeout", default_of(CommandStage, "timeout"))),
+                cwd=self.string((*key, "cwd"), spec.get("cwd", default_of(CommandStage, "cwd"))),
             )
         return out
 

@@ -7,6 +7,7 @@ module to one job (and under 400 lines).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -24,6 +25,11 @@ from gates.policy.yamldoc import Key, Locations, dotted
 # slug is what GitHub derives from the team's name.
 LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+
+
+def default_of(cls: type, name: str) -> Any:
+    """A dataclass field's default: the one place a default is written is the type."""
+    return next(f.default for f in dataclasses.fields(cls) if f.name == name)
 
 
 class Values:
