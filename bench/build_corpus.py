@@ -80,8 +80,10 @@ COMMIT_URL = re.compile(
 SECURITY_WORDS = re.compile(r"CVE-\d|GHSA-|PYSEC-|secur|vulnerab", re.IGNORECASE)
 MIGRATION_FILE = re.compile(
     r"(?:^|/)migrations/(?:[^/]+/)*(?!__init__\.py$)[^/]+\.py$"
-    r"|(?:^|/)(?:alembic|migrate_repo|migration|db)/versions/(?!__init__\.py$)[^/]+\.py$"
+    r"|(?:^|/)(?:alembic|db|[^/]*migrat[^/]*|[^/]*_repo)/versions/(?!__init__\.py$)[^/]+\.py$"
 )
+# Settings-file upgraders (cobbler/settings/migrations) change configuration, not a schema.
+NOT_SCHEMA = re.compile(r"(?:^|/)settings/migrations/")
 
 # Category rules. Three passes, first match wins: (1) CWE ids named in the text or in
 # database_specific, (2) phrases that name a weakness class ("cross-site request forgery", "open
@@ -390,7 +392,9 @@ class Mirror:
         found = set()
         for record in raw.split("\x1e")[1:]:
             lines = record.strip().splitlines()
-            if lines and any(MIGRATION_FILE.search(f) for f in lines[1:]):
+            if lines and any(
+                MIGRATION_FILE.search(f) and not NOT_SCHEMA.search(f) for f in lines[1:]
+            ):
                 found.add(lines[0])
         return found
 
@@ -406,21 +410,47 @@ def find_mirrors(root: pathlib.Path) -> dict[str, Mirror]:
     return out
 
 
-def split_projects(fix_counts: dict[str, int]) -> dict[str, str]:
-    """Whole projects to tune/report: largest first, each to the lighter half; ties by name hash."""
+def split_projects(categories: dict[str, collections.Counter[str]]) -> dict[str, str]:
+    """Whole projects to tune/report, deterministically, so that fix counts in total and per
+    category are balanced and neither half lacks a category to tune or to report on: a greedy
+    start (largest first, ties by a hash of the name), then single moves and pairwise swaps while
+    they lower the imbalance."""
+    order = sorted(
+        categories,
+        key=lambda r: (
+            -sum(categories[r].values()),
+            hashlib.sha256(r.lower().encode()).hexdigest(),
+        ),
+    )
 
-    def key(repo: str) -> tuple[int, str]:
-        return (-fix_counts[repo], hashlib.sha256(repo.lower().encode()).hexdigest())
+    def imbalance(assign: dict[str, str]) -> tuple[int, int]:
+        diff: collections.Counter[str] = collections.Counter()
+        members = 0
+        for repo, half in assign.items():
+            sign = 1 if half == "tune" else -1
+            members += sign
+            for category, n in categories[repo].items():
+                diff[category] += sign * n
+        total = abs(sum(diff.values()))
+        return (2 * total + sum(abs(v) for v in diff.values()), abs(members))
 
-    totals = {"tune": 0, "report": 0}
-    members = {"tune": 0, "report": 0}
-    out = {}
-    for repo in sorted(fix_counts, key=key):
-        half = min(("tune", "report"), key=lambda h: (totals[h], members[h], h != "tune"))
-        out[repo] = half
-        totals[half] += fix_counts[repo]
-        members[half] += 1
-    return out
+    assign: dict[str, str] = {}
+    for repo in order:
+        assign[repo] = min(("tune", "report"), key=lambda h: imbalance({**assign, repo: h}))
+    flip = {"tune": "report", "report": "tune"}
+    improved = True
+    while improved:
+        improved = False
+        best = imbalance(assign)
+        candidates = [(a,) for a in order] + [
+            (a, b) for i, a in enumerate(order) for b in order[i + 1 :] if assign[a] != assign[b]
+        ]
+        for group in candidates:
+            trial = {**assign, **{r: flip[assign[r]] for r in group}}
+            score = imbalance(trial)
+            if score < best:
+                assign, best, improved = trial, score, True
+    return assign
 
 
 def sample_routine(
@@ -459,6 +489,9 @@ def build(args: argparse.Namespace) -> tuple[list[Row], dict[str, collections.Co
     # (repo, full sha) -> advisories naming it
     fixes: dict[tuple[str, str], list[Advisory]] = collections.defaultdict(list)
     for adv in advisories:
+        if adv.fix_refs_unmapped:
+            reason = "FIX reference naming no GitHub commit (pull request, tag, other host)"
+            dropped[reason]["(all)"] += adv.fix_refs_unmapped
         if not adv.commits:
             dropped["advisory without a GitHub commit reference"]["(all)"] += 1
             continue
@@ -517,7 +550,11 @@ def build(args: argparse.Namespace) -> tuple[list[Row], dict[str, collections.Co
             if parent:
                 rows.append(Row(repository=repo, commit=sha, parent=parent, label="migration"))
 
-    split = split_projects(dict(fix_counts))
+    per_project: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for row in rows:
+        if row.label == "security":
+            per_project[row.repository][row.category] += 1
+    split = split_projects(per_project)
     for row in rows:
         row.split = split[row.repository]
     rows.sort(key=lambda r: (r.split, r.repository.lower(), r.label, r.commit))
