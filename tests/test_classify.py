@@ -184,6 +184,28 @@ def test_human_commit_stays_medium(seeded: Repo) -> None:
     assert result.tier == "medium"
 
 
+@pytest.mark.parametrize(("trailer", "ai"), [
+    ("Co-authored-by: dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>", False),
+    ("Co-authored-by: renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>", False),
+    ("Co-authored-by: pre-commit-ci[bot] <66853113+pre-commit-ci[bot]@users.noreply.github.com>",
+     False),
+    ("Co-authored-by: Copilot <198982749+Copilot@users.noreply.github.com>", True),
+    ("Co-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>", True),
+    ("Co-authored-by: devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users."
+     "noreply.github.com>", True),
+    ("Co-authored-by: Claude <noreply@anthropic.com>", True),
+])
+def test_dependency_bots_are_automation_not_ai_drafting(seeded: Repo, trailer: str,
+                                                        ai: bool) -> None:
+    seeded.git("checkout", "-q", "-b", "feature")
+    seeded.write("requirements.txt", "requests==2.31.0\n")
+    seeded.commit(f"Bump requests\n\n{trailer}")
+    change = changes.commit_range(GitRepo(seeded.root), "main", "feature")
+    result = classify(Rules(source.default()), change)
+    assert result.provenance.ai_drafted is ai
+    assert result.tier == ("high" if ai else "medium")
+
+
 def test_branch_name_marks_ai_drafts(seeded: Repo) -> None:
     seeded.git("checkout", "-q", "-b", "codex/upgrade")
     seeded.write("requirements.txt", "requests==2.31.0\n")
