@@ -481,12 +481,14 @@ def sample_routine(
                 break
 
 
-def build(args: argparse.Namespace) -> tuple[list[Row], dict[str, collections.Counter[str]]]:
-    advisories = load_advisories(pathlib.Path(args.advisory_db))
-    mirrors = find_mirrors(pathlib.Path(args.mirrors))
-    dropped: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+Dropped = dict[str, collections.Counter[str]]
 
-    # (repo, full sha) -> advisories naming it
+
+def collect_fixes(
+    advisories: list[Advisory], mirrors: dict[str, Mirror], skip: set[str], dropped: Dropped
+) -> list[Row]:
+    """One security row per fixing commit found in a mirror; advisories naming the same commit
+    (a PYSEC id and its GHSA twin, or one fix for two packages) share the row."""
     fixes: dict[tuple[str, str], list[Advisory]] = collections.defaultdict(list)
     for adv in advisories:
         if adv.fix_refs_unmapped:
@@ -496,34 +498,31 @@ def build(args: argparse.Namespace) -> tuple[list[Row], dict[str, collections.Co
             dropped["advisory without a GitHub commit reference"]["(all)"] += 1
             continue
         for repo, sha in adv.commits:
-            if held_out(repo, adv.packages):
-                dropped["held out for independent evaluation"][repo] += 1
-                continue
-            if repo in args.skip:
-                dropped["skipped repository (--skip)"][repo] += 1
-                continue
             mirror = mirrors.get(repo)
-            if mirror is None:
-                dropped["repository not mirrored"][repo] += 1
+            if held_out(repo, adv.packages):
+                reason = "held out for independent evaluation"
+            elif repo in skip:
+                reason = "skipped repository (--skip)"
+            elif mirror is None:
+                reason = "repository not mirrored"
+            elif (full := mirror.resolve(sha)) is None:
+                reason = "commit not in mirror"
+            else:
+                if adv not in fixes[(repo, full)]:
+                    fixes[(repo, full)].append(adv)
                 continue
-            full = mirror.resolve(sha)
-            if full is None:
-                dropped["commit not in mirror"][repo] += 1
-                continue
-            if adv not in fixes[(repo, full)]:
-                fixes[(repo, full)].append(adv)
+            dropped[reason][repo] += 1
 
     rows: list[Row] = []
     for (repo, sha), advs in sorted(fixes.items()):
-        mirror = mirrors[repo]
-        parent = mirror.first_parent(sha)
+        parent = mirrors[repo].first_parent(sha)
         if not parent:
             dropped["fix is a root commit (no parent)"][repo] += 1
             continue
         advs_sorted = sorted(advs, key=lambda a: a.ident)
         rows.append(
             Row(
-                repository=mirror.repo,
+                repository=mirrors[repo].repo,
                 commit=sha,
                 parent=parent,
                 label="security",
@@ -532,24 +531,36 @@ def build(args: argparse.Namespace) -> tuple[list[Row], dict[str, collections.Co
                 package=";".join(sorted({p for a in advs_sorted for p in a.packages})),
             )
         )
+    return rows
 
-    fix_counts = collections.Counter(r.repository for r in rows)
+
+def project_rows(mirror: Mirror, security: set[str], routine: int, seed: str) -> list[Row]:
+    """A project's routine sample and all its migration commits."""
+    history = mirror.history()
+    migrations = mirror.migration_commits() - security
+    digest = hashlib.sha256(f"{seed}:{mirror.repo.lower()}".encode()).hexdigest()
+    rng = random.Random(int(digest[:16], 16))
+    rows = [
+        Row(repository=mirror.repo, commit=sha, parent=parent, label="routine")
+        for sha, parent in sample_routine(history, security, migrations, routine, rng)
+    ]
+    by_sha = {sha: parent for sha, parent, _ in history}
+    for sha in sorted(migrations):
+        parent = by_sha.get(sha) or mirror.first_parent(sha)
+        if parent:
+            rows.append(Row(repository=mirror.repo, commit=sha, parent=parent, label="migration"))
+    return rows
+
+
+def build(args: argparse.Namespace) -> tuple[list[Row], Dropped]:
+    mirrors = find_mirrors(pathlib.Path(args.mirrors))
+    dropped: Dropped = collections.defaultdict(collections.Counter)
+    rows = collect_fixes(
+        load_advisories(pathlib.Path(args.advisory_db)), mirrors, args.skip, dropped
+    )
     security = {r.commit for r in rows}
-    for repo in sorted(fix_counts):
-        mirror = mirrors[repo.lower()]
-        history = mirror.history()
-        migrations = mirror.migration_commits() - security
-        seed = int(hashlib.sha256(f"{args.seed}:{repo.lower()}".encode()).hexdigest()[:16], 16)
-        for sha, parent in sample_routine(
-            history, security, migrations, args.routine, random.Random(seed)
-        ):
-            rows.append(Row(repository=repo, commit=sha, parent=parent, label="routine"))
-        by_sha = {sha: parent for sha, parent, _ in history}
-        for sha in sorted(migrations):
-            parent = by_sha.get(sha) or mirror.first_parent(sha)
-            if parent:
-                rows.append(Row(repository=repo, commit=sha, parent=parent, label="migration"))
-
+    for repo in sorted({r.repository for r in rows}):
+        rows += project_rows(mirrors[repo.lower()], security, args.routine, args.seed)
     per_project: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for row in rows:
         if row.label == "security":
@@ -573,7 +584,7 @@ def write_csv(rows: list[Row], path: pathlib.Path) -> None:
             writer.writerow([getattr(row, c) for c in COLUMNS])
 
 
-def summary(rows: list[Row], dropped: dict[str, collections.Counter[str]]) -> str:
+def summary(rows: list[Row], dropped: Dropped) -> str:
     """Markdown tables of counts, for the corpus README and the terminal."""
     lines = []
     projects = sorted({r.repository for r in rows}, key=str.lower)
