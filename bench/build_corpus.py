@@ -129,16 +129,20 @@ PHRASE_RULES: dict[str, re.Pattern[str]] = {
     ),
     "injection": re.compile(
         r"cross[- ]site scripting|\bxss\b|sql injection|command injection|code injection"
-        r"|template injection|shell injection|argument injection|ldap injection|xpath injection",
+        r"|template injection|shell injection|argument injection|ldap injection|xpath injection"
+        r"|remote code execution|\brce\b|script (?:code|content)",
         re.I,
     ),
     "session/token": re.compile(
-        r"cross[- ]site request forgery|\bcsrf\b|\bxsrf\b|session fixation|clickjacking", re.I
+        r"cross[- ]site request forgery|\bcsrf\b|\bxsrf\b|session fixation|clickjacking"
+        r"|rendered ui layers",
+        re.I,
     ),
     "path traversal": re.compile(r"path traversal|directory traversal|zip ?slip", re.I),
     "DoS/parsing": re.compile(
         r"denial of service|\bredos\b|\bxxe\b|xml external entit|memory exhaustion|buffer overflow"
-        r"|out[- ]of[- ]bounds|infinite loop|uncontrolled resource|resource exhaustion",
+        r"|out[- ]of[- ]bounds|infinite loop|uncontrolled resource|resource exhaustion"
+        r"|resources without limits|buffer overrun|data amplification",
         re.I,
     ),
     "crypto": re.compile(
@@ -205,7 +209,7 @@ KEYWORD_RULES: dict[str, re.Pattern[str]] = {
     ),
     "auth": re.compile(
         r"authenticat|authoriz|access control|permission|privilege|bypass|\blogin\b|\bpassword"
-        r"|\b2fa\b|two[- ]factor|\botp\b|\bacl\b|unauthori[sz]ed|impersonat",
+        r"|\b2fa\b|two[- ]factor|\botp\b|\bacl\b|unauthori[sz]ed|impersonat|credential",
         re.I,
     ),
     "DoS/parsing": re.compile(
@@ -410,13 +414,16 @@ def find_mirrors(root: pathlib.Path) -> dict[str, Mirror]:
     return out
 
 
-def split_projects(categories: dict[str, collections.Counter[str]]) -> dict[str, str]:
+def split_projects(
+    categories: dict[str, collections.Counter[str]], pinned: dict[str, str]
+) -> dict[str, str]:
     """Whole projects to tune/report, deterministically, so that fix counts in total and per
     category are balanced and neither half lacks a category to tune or to report on: a greedy
     start (largest first, ties by a hash of the name), then single moves and pairwise swaps while
-    they lower the imbalance."""
+    they lower the imbalance. PINNED projects (split.csv) never move: once someone has tuned on a
+    project, moving it to the report half would leak, whatever a label change does to balance."""
     order = sorted(
-        categories,
+        (r for r in categories if r not in pinned),
         key=lambda r: (
             -sum(categories[r].values()),
             hashlib.sha256(r.lower().encode()).hexdigest(),
@@ -429,12 +436,12 @@ def split_projects(categories: dict[str, collections.Counter[str]]) -> dict[str,
         for repo, half in assign.items():
             sign = 1 if half == "tune" else -1
             members += sign
-            for category, n in categories[repo].items():
+            for category, n in categories.get(repo, collections.Counter()).items():
                 diff[category] += sign * n
         total = abs(sum(diff.values()))
         return (2 * total + sum(abs(v) for v in diff.values()), abs(members))
 
-    assign: dict[str, str] = {}
+    assign = {r: h for r, h in pinned.items() if r in categories}
     for repo in order:
         assign[repo] = min(("tune", "report"), key=lambda h: imbalance({**assign, repo: h}))
     flip = {"tune": "report", "report": "tune"}
@@ -552,7 +559,7 @@ def project_rows(mirror: Mirror, security: set[str], routine: int, seed: str) ->
     return rows
 
 
-def build(args: argparse.Namespace) -> tuple[list[Row], Dropped]:
+def build(args: argparse.Namespace, pinned: dict[str, str]) -> tuple[list[Row], Dropped]:
     mirrors = find_mirrors(pathlib.Path(args.mirrors))
     dropped: Dropped = collections.defaultdict(collections.Counter)
     rows = collect_fixes(
@@ -565,7 +572,7 @@ def build(args: argparse.Namespace) -> tuple[list[Row], Dropped]:
     for row in rows:
         if row.label == "security":
             per_project[row.repository][row.category] += 1
-    split = split_projects(per_project)
+    split = split_projects(per_project, pinned)
     for row in rows:
         row.split = split[row.repository]
     rows.sort(key=lambda r: (r.split, r.repository.lower(), r.label, r.commit))
@@ -573,6 +580,27 @@ def build(args: argparse.Namespace) -> tuple[list[Row], Dropped]:
 
 
 COLUMNS = ("repository", "commit", "parent", "label", "category", "advisory_id", "package", "split")
+
+
+def read_split(path: pathlib.Path) -> dict[str, str]:
+    """The pinned project halves, if a split.csv exists."""
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["repository"]: row["split"]
+            for row in csv.DictReader(fh)
+            if row.get("split") in ("tune", "report")
+        }
+
+
+def write_split(split: dict[str, str], path: pathlib.Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(("repository", "split"))
+        for repo in sorted(split, key=str.lower):
+            writer.writerow((repo, split[repo]))
 
 
 def write_csv(rows: list[Row], path: pathlib.Path) -> None:
@@ -633,11 +661,18 @@ def main(argv: list[str] | None = None) -> int:
         help="owner/name repositories to leave out although mirrored (lowercase)",
     )
     parser.add_argument("--summary", help="write the count tables (markdown) to this file")
+    parser.add_argument(
+        "--resplit",
+        action="store_true",
+        help="ignore the pinned split.csv and split all projects afresh (leaks if anyone tuned)",
+    )
     args = parser.parse_args(argv)
     args.skip = {s.lower() for s in args.skip}
-    rows, dropped = build(args)
     out = pathlib.Path(args.out)
+    pinned = {} if args.resplit else read_split(out / "split.csv")
+    rows, dropped = build(args, pinned)
     write_csv(rows, out / "commits.csv")
+    write_split({**pinned, **{r.repository: r.split for r in rows}}, out / "split.csv")
     text = summary(rows, dropped)
     if args.summary:
         pathlib.Path(args.summary).write_text(text + "\n", encoding="utf-8")
