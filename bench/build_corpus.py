@@ -559,15 +559,23 @@ def project_rows(mirror: Mirror, security: set[str], routine: int, seed: str) ->
     return rows
 
 
-def build(args: argparse.Namespace, pinned: dict[str, str]) -> tuple[list[Row], Dropped]:
+def build(
+    args: argparse.Namespace, pinned: dict[str, str]
+) -> tuple[list[Row], Dropped, dict[str, str]]:
+    """Rows of the corpus, what was dropped, and each used mirror's default branch and head
+    (the routine sample depends on the history's length, so a newer snapshot samples anew)."""
     mirrors = find_mirrors(pathlib.Path(args.mirrors))
     dropped: Dropped = collections.defaultdict(collections.Counter)
     rows = collect_fixes(
         load_advisories(pathlib.Path(args.advisory_db)), mirrors, args.skip, dropped
     )
     security = {r.commit for r in rows}
+    heads = {}
     for repo in sorted({r.repository for r in rows}):
-        rows += project_rows(mirrors[repo.lower()], security, args.routine, args.seed)
+        mirror = mirrors[repo.lower()]
+        rows += project_rows(mirror, security, args.routine, args.seed)
+        branch = mirror.git("symbolic-ref", "--short", "HEAD", check=False).strip()
+        heads[repo] = f"{branch} {mirror.git('rev-parse', 'HEAD').strip()}"
     per_project: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for row in rows:
         if row.label == "security":
@@ -576,7 +584,7 @@ def build(args: argparse.Namespace, pinned: dict[str, str]) -> tuple[list[Row], 
     for row in rows:
         row.split = split[row.repository]
     rows.sort(key=lambda r: (r.split, r.repository.lower(), r.label, r.commit))
-    return rows, dropped
+    return rows, dropped, heads
 
 
 COLUMNS = ("repository", "commit", "parent", "label", "category", "advisory_id", "package", "split")
@@ -592,6 +600,22 @@ def read_split(path: pathlib.Path) -> dict[str, str]:
             for row in csv.DictReader(fh)
             if row.get("split") in ("tune", "report")
         }
+
+
+README_START = "<!-- counts: written by build_corpus.py -->"
+README_END = "<!-- /counts -->"
+
+
+def update_readme(path: pathlib.Path, text: str) -> None:
+    """Replace the generated counts section of the corpus README, so the two never disagree."""
+    if not path.is_file():
+        return
+    readme = path.read_text(encoding="utf-8")
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        return
+    head = readme[: start + len(README_START)]
+    path.write_text(f"{head}\n{text}\n{readme[end:]}", encoding="utf-8")
 
 
 def write_split(split: dict[str, str], path: pathlib.Path) -> None:
@@ -612,7 +636,7 @@ def write_csv(rows: list[Row], path: pathlib.Path) -> None:
             writer.writerow([getattr(row, c) for c in COLUMNS])
 
 
-def summary(rows: list[Row], dropped: Dropped) -> str:
+def summary(rows: list[Row], dropped: Dropped, heads: dict[str, str]) -> str:
     """Markdown tables of counts, for the corpus README and the terminal."""
     lines = []
     projects = sorted({r.repository for r in rows}, key=str.lower)
@@ -644,6 +668,8 @@ def summary(rows: list[Row], dropped: Dropped) -> str:
         detail = ", ".join(f"{k} {v}" for k, v in counter.most_common(12))
         more = f", and {len(counter) - 12} more" if len(counter) > 12 else ""
         lines.append(f"- {reason}: {sum(counter.values())} ({detail}{more})")
+    lines += ["", "Mirrors used (default branch and head at build time):", ""]
+    lines += [f"- {repo}: {heads[repo]}" for repo in sorted(heads, key=str.lower)]
     return "\n".join(lines)
 
 
@@ -670,12 +696,13 @@ def main(argv: list[str] | None = None) -> int:
     args.skip = {s.lower() for s in args.skip}
     out = pathlib.Path(args.out)
     pinned = {} if args.resplit else read_split(out / "split.csv")
-    rows, dropped = build(args, pinned)
+    rows, dropped, heads = build(args, pinned)
     write_csv(rows, out / "commits.csv")
     write_split({**pinned, **{r.repository: r.split for r in rows}}, out / "split.csv")
-    text = summary(rows, dropped)
+    text = summary(rows, dropped, heads)
     if args.summary:
         pathlib.Path(args.summary).write_text(text + "\n", encoding="utf-8")
+    update_readme(out / "README.md", text)
     print(text)
     return 0
 
