@@ -41,7 +41,6 @@ HELD_OUT = frozenset(
         "jinja2",
         "tornado",
         "pyjwt",
-        "jwt",
         "requests",
         "django-oauth-toolkit",
     }
