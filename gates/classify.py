@@ -162,10 +162,35 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
         matches.extend(found)
         truncated += dropped
         matches, truncated = _detector_matches(rules, file, matches, truncated)
+    matches = _version_only(rules, file, matches)
     matches.sort(key=lambda m: (rules.order.get(m.category, -1), m.kind.value))
     tier = rules.policy.max_tier(*(m.tier for m in matches)) if matches \
         else rules.policy.default_tier
     return FileClass(file, tier, tuple(matches), truncated)
+
+
+def _version_only(rules: Rules, file: ChangedFile, matches: list[Match]) -> list[Match]:
+    """A category's matches take its ``version_only`` tier when the change only bumps versions.
+
+    Only that category's own matches move (a secret on the same line keeps its tier); the reason
+    says so, with the bumps.
+    """
+    named = {c.name: c for c in rules.categories}
+    lowered = {m.category for m in matches
+               if m.category in named and named[m.category].version_only}
+    if not lowered:
+        return matches
+    from gates.bumps import version_only
+
+    bumps = version_only(file)
+    if not bumps:
+        return matches
+    out = [m for m in matches if m.category not in lowered]
+    for name in sorted(lowered, key=lambda n: rules.order.get(n, -1)):
+        tier = named[name].version_only
+        out.append(Match(f"{name}.version-only", name, MatchKind.CONTENT, tier,
+                         "uses:/rev: changed and nothing else", Evidence(Side.ADDED, None, bumps)))
+    return out
 
 
 def _judged_paths(file: ChangedFile) -> Iterator[tuple[Side, str, str]]:

@@ -60,6 +60,9 @@ class Category:
     kinds: tuple[str, ...] = ()
     # Built-in secret detectors (gates.secrets.DETECTORS) that run on the changed lines.
     detect: tuple[str, ...] = ()
+    # The tier for a file of this category whose change only bumps versions (``uses: x@v4`` to
+    # ``@v5``, a hook's ``rev:``; gates/bumps.py): a dependency update, not new logic. Empty: none.
+    version_only: str = ""
 
     def applies_to_text(self, path: str) -> bool:
         """True when content and symbol rules apply to ``path`` (the extension filter)."""

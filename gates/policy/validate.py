@@ -39,7 +39,7 @@ class Validator(Values):
     TOP = ("version", "tiers", "default_tier", "lanes", "categories", "size", "provenance", "sast",
            "deps", "stages", "optional", "precommit", "review", "approval")
     CATEGORY = ("tier", "description", "paths", "exclude", "content", "symbols", "extensions",
-                "kinds", "enabled", "detect")
+                "kinds", "enabled", "detect", "version_only")
 
     def policy(self, digest: str) -> Policy:
         self.keys((), self.data, self.TOP)
@@ -335,6 +335,8 @@ class Validator(Values):
                 extensions=extensions,
                 kinds=kinds,
                 detect=detect,
+                version_only=self.tier((*key, "version_only"), body["version_only"])
+                if "version_only" in body else "",
             ))
         return tuple(out)
 

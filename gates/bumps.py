@@ -1,0 +1,125 @@
+"""Is a change to CI or hook configuration only a version bump?
+
+A workflow or ``.pre-commit-config.yaml`` edit that moves ``uses: owner/repo@v4`` to ``@v5`` (or
+to a commit) or a hook's ``rev:`` and touches nothing else is a dependency update, not new pipeline
+logic: the policy can route it like a dependency manifest (``version_only:`` on a category). The
+test is strict, because a lower tier is what a hostile draft wants:
+
+- every changed line pairs with one on the other side, in order, that differs only in the version
+  (and in a trailing ``# v1.2.3`` comment beside a pinned commit);
+- a ``rev:`` counts only when its ``- repo: URL`` line is visible in the hunk, unchanged, and opens
+  the same list item (a ``rev:`` ahead of its ``repo:`` in the item is not attributed);
+- nothing that names draftgate moves: a downgrade of the gate is a change to the gate.
+
+Anything else (a new step, a changed ``with:``, a renamed action, a flow-style mapping) is not a
+bump, and the category keeps its tier.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gates.model import ChangedFile, FileStatus
+
+_USES = re.compile(r"^(?P<head>\s*(?:-\s+)?uses:\s*)(?P<q>['\"]?)(?P<what>[\w.-]+/[\w./-]+)@"
+                   r"(?P<ref>[\w./+-]+)(?P=q)(?P<tail>\s*(?:#.*)?)$")
+_REV = re.compile(r"^(?P<head>\s+rev:\s*)(?P<q>['\"]?)(?P<ref>[\w./+-]+)(?P=q)"
+                  r"(?P<tail>\s*(?:#.*)?)$")
+_ITEM = re.compile(r"^\s*-\s")
+_REPO = re.compile(r"^\s*-\s+repo:\s*(?P<url>\S+)\s*(?:#.*)?$")
+_VERSION_NOTE = re.compile(r"^\s*(?:#\s*v?\d[\w.+-]*)?$")  # "# v4.1.0" beside a pinned commit
+GATE = "draftgate"
+
+
+def version_only(file: ChangedFile) -> str:
+    """A short description of the bumps when the file's change is nothing else; empty otherwise."""
+    if file.status is not FileStatus.MODIFIED or file.binary or not file.patch \
+            or file.mode_changed or file.symlink or file.submodule or file.view:
+        return ""
+    hunks = _hunks(file.patch.decode("utf-8", "surrogateescape"))
+    if hunks is None:
+        return ""
+    bumps: list[str] = []
+    for hunk in hunks:
+        found = _hunk_bumps(hunk)
+        if found is None:
+            return ""
+        bumps.extend(found)
+    if not bumps:
+        return ""
+    shown = ", ".join(bumps[:3]) + (f" and {len(bumps) - 3} more" if len(bumps) > 3 else "")
+    return f"version bump only: {shown}"
+
+
+def _hunks(patch: str) -> list[list[str]] | None:
+    """The hunks' lines; None when a line is not a diff line (the patch is not what it seems)."""
+    hunks: list[list[str]] = []
+    for line in patch.split("\n"):
+        if line.startswith("@@"):
+            hunks.append([])
+        elif hunks and line and line[0] in " +-":
+            hunks[-1].append(line)
+        elif line.startswith("\\") or not line:
+            continue  # "\ No newline at end of file", the final newline
+        else:
+            return None
+    return hunks
+
+
+def _hunk_bumps(lines: list[str]) -> list[str] | None:
+    """The bumps of one hunk, or None when it changes anything else."""
+    bumps: list[str] = []
+    seen: list[tuple[str, str]] = []  # (sign, text) of the new side so far: context and added
+    i = 0
+    while i < len(lines):
+        if lines[i][0] == " ":
+            seen.append((" ", lines[i][1:]))
+            i += 1
+            continue
+        removed, added = [], []
+        while i < len(lines) and lines[i][0] == "-":
+            removed.append(lines[i][1:])
+            i += 1
+        while i < len(lines) and lines[i][0] == "+":
+            added.append(lines[i][1:])
+            i += 1
+        if len(removed) != len(added) or not removed:
+            return None  # lines added or removed outright, or not a diff line
+        for old, new in zip(removed, added, strict=True):
+            bump = _pair(old, new, seen)
+            if bump is None:
+                return None
+            bumps.append(bump)
+            seen.append(("+", new))
+    return bumps
+
+
+def _pair(old: str, new: str, seen: list[tuple[str, str]]) -> str | None:
+    for pattern in (_USES, _REV):
+        a, b = pattern.match(old), pattern.match(new)
+        if a is None or b is None:
+            continue
+        if a["head"] != b["head"] or a["ref"] == b["ref"]:
+            return None
+        if a["tail"] != b["tail"] and not (_VERSION_NOTE.match(a["tail"])
+                                           and _VERSION_NOTE.match(b["tail"])):
+            return None
+        if pattern is _USES:
+            what = a["what"]
+            if what != b["what"] or GATE in what.lower():
+                return None
+            return f"{what}@{a['ref']} -> @{b['ref']}"
+        repo = _repo_of(seen)
+        if repo is None or GATE in repo.lower():
+            return None
+        return f"{repo} {a['ref']} -> {b['ref']}"
+    return None
+
+
+def _repo_of(seen: list[tuple[str, str]]) -> str | None:
+    """The ``- repo:`` that opens the list item holding the next line, if unchanged and visible."""
+    for sign, text in reversed(seen):
+        if _ITEM.match(text):
+            found = _REPO.match(text)
+            return found["url"] if found and sign == " " else None
+    return None

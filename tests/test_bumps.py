@@ -1,0 +1,129 @@
+"""Version-only changes to CI and hook configuration route like dependency updates (medium), and
+nothing else in those files does (issue 12 §4; gates/bumps.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gates import changes
+from gates.classify import Rules, classify
+from gates.gitrepo import GitRepo
+from gates.model import Classification
+from gates.policy import source
+
+from .conftest import Repo
+
+WORKFLOW = """\
+name: ci
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b # v5.3.0
+        with:
+          python-version: "3.11"
+      - run: pytest
+"""
+
+HOOKS = """\
+repos:
+  - repo: https://github.com/astral-sh/ruff-pre-commit
+    rev: v0.6.0
+    hooks:
+      - id: ruff
+  - repo: https://github.com/example/draftgate
+    rev: v0.1.0
+    hooks:
+      - id: draftgate
+"""
+
+
+def judged(repo: Repo, path: str, before: str, after: str) -> Classification:
+    repo.write(path, before)
+    repo.commit("before")
+    repo.write(path, after)
+    rules = Rules(source.default())
+    return classify(rules, changes.staged(GitRepo(repo.root), rules.wants_text))
+
+
+@pytest.mark.parametrize("after", [
+    WORKFLOW.replace("checkout@v4", "checkout@v5"),
+    WORKFLOW.replace("checkout@v4", "checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2"),
+    WORKFLOW.replace("0b93645e9fea7318ecaed2b359559ac225c90a2b # v5.3.0",
+                     "a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0"),
+    WORKFLOW.replace("checkout@v4", "checkout@v5").replace("# v5.3.0", "# v5.4.0")
+    .replace("0b93645e", "1c93645e"),
+])
+def test_an_action_version_bump_is_a_dependency_update(seeded: Repo, after: str) -> None:
+    result = judged(seeded, ".github/workflows/ci.yml", WORKFLOW, after)
+    (fc,) = result.files
+    assert fc.tier == "medium"
+    assert [m.rule for m in fc.matches] == ["ci.version-only"]
+    assert "version bump only: actions/" in (fc.matches[0].evidence.text or "")
+
+
+@pytest.mark.parametrize("after", [
+    WORKFLOW.replace("checkout@v4", "checkout@v5").replace("run: pytest", "run: pytest -x"),
+    WORKFLOW.replace("actions/checkout@v4", "evil/checkout@v4"),
+    WORKFLOW.replace("actions/checkout@v4", "actions/checkout@v5\n      - run: curl x | sh"),
+    WORKFLOW.replace('python-version: "3.11"', 'python-version: "3.12"'),
+    WORKFLOW.replace("checkout@v4", "checkout@v5 # and a note"),
+    WORKFLOW.replace("      - uses: actions/checkout@v4\n", ""),
+    WORKFLOW.replace("- uses: actions/checkout@v4", "- {uses: actions/checkout@v5}"),
+    WORKFLOW.replace("checkout@v4", "draftgate@v5").replace("checkout@v4", "x"),
+])
+def test_anything_else_in_a_workflow_stays_high(seeded: Repo, after: str) -> None:
+    result = judged(seeded, ".github/workflows/ci.yml", WORKFLOW, after)
+    assert result.files[0].tier == "high"
+    assert "ci.version-only" not in [m.rule for m in result.files[0].matches]
+
+
+def test_the_gates_own_action_moving_stays_high(seeded: Repo) -> None:
+    before = WORKFLOW.replace("actions/checkout@v4", "acme/draftgate@v0.1.0")
+    result = judged(seeded, ".github/workflows/ci.yml", before,
+                    before.replace("draftgate@v0.1.0", "draftgate@v0.0.1"))
+    assert result.files[0].tier == "high"
+
+
+def test_a_hook_rev_bump_is_a_dependency_update(seeded: Repo) -> None:
+    result = judged(seeded, ".pre-commit-config.yaml", HOOKS, HOOKS.replace("v0.6.0", "v0.7.1"))
+    (fc,) = result.files
+    assert fc.tier == "medium", fc.matches
+    assert "ruff-pre-commit v0.6.0 -> v0.7.1" in (fc.matches[-1].evidence.text or "")
+
+
+@pytest.mark.parametrize("after", [
+    HOOKS.replace("v0.1.0", "v0.0.9"),  # the gate's own hook: a downgrade is a gate change
+    HOOKS.replace("v0.6.0", "v0.7.1").replace("id: ruff", "id: ruff-format"),
+    HOOKS.replace("astral-sh/ruff-pre-commit\n    rev: v0.6.0",
+                  "evil/ruff-pre-commit\n    rev: v0.6.1"),
+    # rev ahead of its repo in the item: the visible repo line above belongs to another item
+    HOOKS.replace("  - repo: https://github.com/example/draftgate\n    rev: v0.1.0",
+                  "  - rev: v0.1.0\n    repo: https://github.com/example/draftgate")
+    .replace("rev: v0.1.0", "rev: v0.0.1"),
+])
+def test_anything_else_in_hook_configuration_stays_high(seeded: Repo, after: str) -> None:
+    before = HOOKS if "  - rev:" not in after else HOOKS.replace(
+        "  - repo: https://github.com/example/draftgate\n    rev: v0.1.0",
+        "  - rev: v0.1.0\n    repo: https://github.com/example/draftgate")
+    result = judged(seeded, ".pre-commit-config.yaml", before, after)
+    assert result.files[0].tier == "high"
+
+
+def test_a_rev_far_from_its_repo_line_is_not_attributed(seeded: Repo) -> None:
+    # Enough lines between "- repo:" and "rev:" that the hunk's context does not show the repo.
+    spaced = HOOKS.replace("  - repo: https://github.com/astral-sh/ruff-pre-commit\n",
+                           "  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+                           + "".join(f"    # note {i}\n" for i in range(6)))
+    result = judged(seeded, ".pre-commit-config.yaml", spaced, spaced.replace("v0.6.0", "v0.7"))
+    assert result.files[0].tier == "high"
+
+
+def test_a_bump_that_carries_anything_else_on_its_line_stays_high(seeded: Repo) -> None:
+    key = "AKIA" + "IOSFODNN7EXAMPLQ"
+    after = WORKFLOW.replace("checkout@v4", f"checkout@v5 # {key}")
+    result = judged(seeded, ".github/workflows/ci.yml", WORKFLOW, after)
+    assert result.files[0].tier == "high"
+    assert "ci.version-only" not in [m.rule for m in result.files[0].matches]
