@@ -146,7 +146,8 @@ PHRASE_RULES: dict[str, re.Pattern[str]] = {
     ),
     "crypto": re.compile(
         r"certificate (?:validation|verification)|signature (?:verification|wrapping)"
-        r"|timing attack",
+        r"|timing attack|\becb\b|cipher mode|padding oracle"
+        r"|cryptographic (?:authentication|signature)|verification of cryptographic",
         re.I,
     ),
     "auth": re.compile(
