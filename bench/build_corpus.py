@@ -21,12 +21,13 @@ import collections
 import csv
 import dataclasses
 import hashlib
+import json
 import pathlib
 import random
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import yaml
 
@@ -220,6 +221,7 @@ KEYWORD_RULES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+SHA = re.compile(r"[0-9a-f]{40}")
 CWE_ID = re.compile(r"CWE[- ](\d+)", re.I)
 
 
@@ -248,32 +250,29 @@ class Row:
     split: str = ""
 
 
-def load_advisories(db: pathlib.Path) -> list[Advisory]:
-    """Parse every OSV YAML file under DB/vulns (or DB itself)."""
+def load_advisories(db: pathlib.Path, unreadable: list[str]) -> list[Advisory]:
+    """Parse every OSV YAML/JSON file under DB/vulns (or DB itself); files that do not parse as
+    an advisory are listed in UNREADABLE, so a broken snapshot shows in the counts."""
     root = db / "vulns" if (db / "vulns").is_dir() else db
     out: list[Advisory] = []
     for path in sorted(root.rglob("*.yaml")) + sorted(root.rglob("*.json")):
-        if path.suffix == ".json":
-            import json
-
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        else:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            text = path.read_text(encoding="utf-8")
+            doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+            doc = None
         if not isinstance(doc, dict) or "id" not in doc:
+            unreadable.append(str(path.relative_to(root)))
             continue
-        packages = tuple(
-            sorted(
-                {
-                    str(a.get("package", {}).get("name", "")).lower()
-                    for a in doc.get("affected") or []
-                    if isinstance(a, dict)
-                }
-                - {""}
-            )
-        )
+        affected = [a for a in _list(doc.get("affected")) if isinstance(a, dict)]
+        pkgs = [a["package"] for a in affected if isinstance(a.get("package"), dict)]
+        names = {str(pkg.get("name", "")).lower() for pkg in pkgs}
+        packages = tuple(sorted(names - {""}))
         commits: list[tuple[str, str]] = []
         unmapped = 0
-        for ref in doc.get("references") or []:
+        for ref in _list(doc.get("references")):
+            if not isinstance(ref, dict):
+                continue
             url = str(ref.get("url", "")).strip()
             match = COMMIT_URL.match(url)
             if match:
@@ -284,7 +283,7 @@ def load_advisories(db: pathlib.Path) -> list[Advisory]:
             elif ref.get("type") == "FIX":
                 unmapped += 1
         parts = [str(doc.get(k) or "") for k in ("summary", "details")]
-        parts.append(" ".join(str(a) for a in doc.get("aliases") or []))
+        parts.append(" ".join(str(a) for a in _list(doc.get("aliases"))))
         specific = doc.get("database_specific") or {}
         if isinstance(specific, dict):
             parts.append(" ".join(f"CWE-{c}" for c in _cwe_ids(str(specific.get("cwe_ids", "")))))
@@ -298,6 +297,10 @@ def load_advisories(db: pathlib.Path) -> list[Advisory]:
             )
         )
     return out
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 def _cwe_ids(text: str) -> list[int]:
@@ -370,17 +373,19 @@ class Mirror:
         line = self.git("rev-list", "--parents", "-n", "1", sha).split()
         return line[1] if len(line) > 1 else ""
 
-    def history(self) -> list[tuple[str, str, str]]:
-        """Non-merge commits of the default branch, oldest first: (sha, first parent, message)."""
-        raw = self.git(
-            "log", "--no-merges", "--date-order", "--reverse", "--format=%x1e%H %P%x1f%B", "HEAD"
-        )
+    def history(self) -> list[tuple[str, str]]:
+        """Non-merge commits of the default branch, oldest first: (sha, first parent or "").
+        Shas only: a commit message is the project's text and may imitate any separator."""
+        raw = self.git("rev-list", "--no-merges", "--date-order", "--reverse", "--parents", "HEAD")
         out = []
-        for record in raw.split("\x1e")[1:]:
-            head, _, message = record.partition("\x1f")
-            ids = head.split()
-            out.append((ids[0], ids[1] if len(ids) > 1 else "", message))
+        for line in raw.splitlines():
+            ids = line.split()
+            if ids and all(SHA.fullmatch(i) for i in ids):
+                out.append((ids[0], ids[1] if len(ids) > 1 else ""))
         return out
+
+    def message(self, sha: str) -> str:
+        return self.git("log", "-1", "--format=%B", sha)
 
     def migration_commits(self) -> set[str]:
         """Commits of the default branch that add a schema-migration module."""
@@ -461,9 +466,9 @@ def split_projects(
 
 
 def sample_routine(
-    history: list[tuple[str, str, str]],
+    history: list[tuple[str, str]],
     excluded: set[str],
-    migrations: set[str],
+    message: Callable[[str], str],
     count: int,
     rng: random.Random,
 ) -> Iterator[tuple[str, str]]:
@@ -477,13 +482,8 @@ def sample_routine(
         end = max(start + 1, int((i + 1) * stride))
         offset = rng.randrange(start, end)
         for pos in list(range(offset, end)) + list(range(start, offset)):
-            sha, parent, message = history[pos]
-            if (
-                parent
-                and sha not in excluded
-                and sha not in migrations
-                and not SECURITY_WORDS.search(message)
-            ):
+            sha, parent = history[pos]
+            if parent and sha not in excluded and not SECURITY_WORDS.search(message(sha)):
                 yield sha, parent
                 break
 
@@ -544,18 +544,21 @@ def collect_fixes(
 def project_rows(mirror: Mirror, security: set[str], routine: int, seed: str) -> list[Row]:
     """A project's routine sample and all its migration commits."""
     history = mirror.history()
-    migrations = mirror.migration_commits() - security
+    by_sha = dict(history)
+    # Only commits the branch's own history names: the bulk log is a candidate finder.
+    migrations = {sha for sha in mirror.migration_commits() - security if by_sha.get(sha)}
     digest = hashlib.sha256(f"{seed}:{mirror.repo.lower()}".encode()).hexdigest()
     rng = random.Random(int(digest[:16], 16))
     rows = [
         Row(repository=mirror.repo, commit=sha, parent=parent, label="routine")
-        for sha, parent in sample_routine(history, security, migrations, routine, rng)
+        for sha, parent in sample_routine(
+            history, security | migrations, mirror.message, routine, rng
+        )
     ]
-    by_sha = {sha: parent for sha, parent, _ in history}
-    for sha in sorted(migrations):
-        parent = by_sha.get(sha) or mirror.first_parent(sha)
-        if parent:
-            rows.append(Row(repository=mirror.repo, commit=sha, parent=parent, label="migration"))
+    rows += [
+        Row(repository=mirror.repo, commit=sha, parent=by_sha[sha], label="migration")
+        for sha in sorted(migrations)
+    ]
     return rows
 
 
@@ -566,9 +569,11 @@ def build(
     (the routine sample depends on the history's length, so a newer snapshot samples anew)."""
     mirrors = find_mirrors(pathlib.Path(args.mirrors))
     dropped: Dropped = collections.defaultdict(collections.Counter)
-    rows = collect_fixes(
-        load_advisories(pathlib.Path(args.advisory_db)), mirrors, args.skip, dropped
-    )
+    unreadable: list[str] = []
+    advisories = load_advisories(pathlib.Path(args.advisory_db), unreadable)
+    for name in unreadable:
+        dropped["advisory file that does not parse as OSV"][name] += 1
+    rows = collect_fixes(advisories, mirrors, args.skip, dropped)
     security = {r.commit for r in rows}
     heads = {}
     for repo in sorted({r.repository for r in rows}):
