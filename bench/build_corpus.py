@@ -71,6 +71,10 @@ RENAMED = {
     "rohe/pysaml2": "identitypython/pysaml2",
     "jimmo/micropython": "micropython/micropython",
     "mitsuhiko/flask": "pallets/flask",
+    "bouke/django-two-factor-auth": "jazzband/django-two-factor-auth",
+    "element-hq/synapse": "matrix-org/synapse",
+    "openidc/pyoidc": "cz-nic/pyoidc",
+    "unrud/radicale": "kozea/radicale",
 }
 
 COMMIT_URL = re.compile(
