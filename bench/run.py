@@ -1,8 +1,9 @@
 """Every benchmark behind one command, as a table of each figure next to its target.
 
-    python bench/run.py [--replay-repo GIT_DIR]
+    python bench/run.py [--replay-repo GIT_DIR] [--mirrors DIR]
 
-Runs bench/classify.py, bench/latency.py, bench/hook.py, bench/precommit.py and bench/replay.py,
+Runs bench/classify.py, bench/latency.py, bench/hook.py, bench/precommit.py, bench/replay.py and,
+when the corpus's mirrors are present (--mirrors, default /work/.mirror), bench/routing.py,
 each in its own process (each measures its figure as a ratio or a median within one run), and
 prints one table; exits 1 when a figure misses its target. The classification figure is defined on
 the full 10,000-file change (on a 2,000-file change fixed costs weigh more: 4.4x was seen). Replay
@@ -35,6 +36,11 @@ TARGETS = [
     ("precommit_added", "added over an empty pre-commit hook", ("<=", 0.3), "s", ".3f"),
     ("replay_rate", "gate replay, commits per second", (">=", 200.0), "/s", ".0f"),
     ("replay_vs_gitlog", "gate replay vs git log -p alone (no target)", None, "x", ".2f"),
+    # routing quality on the corpus's report half (bench/routing.py; needs the mirrors)
+    ("routing_recall", "security fixes sent to high (report half)", (">=", 0.60), "", ".2f"),
+    ("routing_named", "... of the named-sensitivity categories", (">=", 0.90), "", ".2f"),
+    ("routing_migration", "migrations sent to high", (">=", 1.0), "", ".2f"),
+    ("routing_routine_high", "routine commits sent to high", ("<=", 0.20), "", ".2f"),
 ]
 
 
@@ -53,6 +59,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replay-repo", default=os.environ.get("DRAFTGATE_BENCH_REPO"),
                         metavar="GIT_DIR", help="a large real project's repository for replay")
+    parser.add_argument("--mirrors", default="/work/.mirror", metavar="DIR",
+                        help="the corpus's git mirrors, for routing quality (bench/corpus/)")
     args = parser.parse_args()
     figures: dict[str, float] = {}
     figures |= run("classify.py")
@@ -60,6 +68,8 @@ def main() -> int:
     figures |= run("hook.py")
     figures |= run("precommit.py")
     figures |= run("replay.py", *(["--repo", args.replay_repo] if args.replay_repo else []))
+    if Path(args.mirrors).is_dir():
+        figures |= run("routing.py", "--mirrors", args.mirrors)
     print(f"machine: {machine()}")
     history = args.replay_repo or "synthetic (pass --replay-repo for the real figure)"
     print(f"replay history: {history}")

@@ -1,0 +1,188 @@
+"""Routing quality: does the policy send real security fixes to the slow lane, and routine work
+not?
+
+    python bench/routing.py [--mirrors /work/.mirror] [--split report|tune|all]
+                            [--policy FILE ...] [--limit N] [--json]
+
+Classifies (no scanners, no models) every commit of the labelled corpus in ``bench/corpus/``
+against its first parent, as ``gate check --base PARENT --head COMMIT`` would, with each policy:
+the shipped default, a paths-only variant of it (what a CODEOWNERS-style list of sensitive folders
+would catch: the default's path globs without its content, symbol, kind and detector rules), and
+any ``--policy`` files. Prints, per policy: security recall (fixes sent to the high tier) overall
+and per category, recall on the named-sensitivity categories, migration recall, and the share of
+routine commits sent to the high tier. Report on the ``report`` half; tune on ``tune``
+(bench/corpus/README.md). The corpus and the mirrors are built by bench/build_corpus.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gates import changes
+from gates.classify import Rules, classify
+from gates.errors import GateError
+from gates.gitrepo import GitRepo
+from gates.policy import Policy
+from gates.policy.load import default_text, load_policy
+from gates.policy.source import from_file
+from gates.policy.yamldoc import load as load_yaml
+
+CORPUS = Path(__file__).resolve().parent / "corpus" / "commits.csv"
+NAMED = ("auth", "crypto", "session/token", "injection", "path traversal", "deserialization")
+TARGETS = {"recall": 0.60, "named": 0.90, "migration": 1.00, "routine_high": 0.20}
+
+
+def paths_only() -> Policy:
+    """The default policy's path rules alone: a sensitive-folder list, the baseline to beat."""
+    data, _ = load_yaml(default_text(), "<default policy>")
+    data = copy.deepcopy(data)
+    for body in data.get("categories", {}).values():
+        for key in ("content", "symbols", "kinds", "detect", "version_only"):
+            body.pop(key, None)
+    data["provenance"] = {"trailers": [], "branches": [], "escalate": {}}
+    import yaml
+
+    return load_policy(yaml.safe_dump(data), "<default policy, paths only>")
+
+
+def rows(split: str, limit: int | None) -> list[dict[str, str]]:
+    with CORPUS.open(newline="", encoding="utf-8") as handle:
+        found = [r for r in csv.DictReader(handle) if split == "all" or r["split"] == split]
+    if limit:
+        per: Counter[str] = Counter()
+        kept = []
+        for r in found:
+            per[r["label"]] += 1
+            if per[r["label"]] <= limit:
+                kept.append(r)
+        found = kept
+    return found
+
+
+def mirror_of(mirrors: Path, repository: str) -> Path | None:
+    owner, _, name = repository.partition("/")
+    for candidate in (mirrors / f"{owner}+{name}" / "repo",):
+        if candidate.is_dir():
+            return candidate
+    lowered = f"{owner}+{name}".lower()
+    for child in mirrors.iterdir():
+        if child.name.lower() == lowered and (child / "repo").is_dir():
+            return child / "repo"
+    return None
+
+
+def judge(corpus: list[dict[str, str]], mirrors: Path,
+          policies: list[tuple[str, Policy]]) -> tuple[dict[str, list[tuple[dict[str, str], str]]],
+                                                       list[str]]:
+    """Each policy's tier for each corpus commit it could read."""
+    rules = [(name, Rules(policy)) for name, policy in policies]
+    want = any(r.wants_text for _, r in rules)
+    out: dict[str, list[tuple[dict[str, str], str]]] = defaultdict(list)
+    skipped: list[str] = []
+    repos: dict[str, GitRepo | None] = {}
+    for row in corpus:
+        repository = row["repository"]
+        if repository not in repos:
+            path = mirror_of(mirrors, repository)
+            repos[repository] = GitRepo(path, git_dir=True) if path else None
+        repo = repos[repository]
+        if repo is None:
+            skipped.append(f"{repository}: no mirror")
+            continue
+        try:
+            change = changes.commit_range(repo, row["parent"], row["commit"],
+                                          want_text=rules[0][1].wants_text if want else None)
+        except GateError as exc:
+            skipped.append(f"{repository} {row['commit'][:12]}: {exc}")
+            continue
+        for name, r in rules:
+            out[name].append((row, classify(r, change).tier))
+    return out, skipped
+
+
+def figures(judged: Iterable[tuple[dict[str, str], str]], high: str) -> dict[str, Any]:
+    by_label: dict[str, list[bool]] = defaultdict(list)
+    by_category: dict[str, list[bool]] = defaultdict(list)
+    for row, tier in judged:
+        hit = tier == high
+        by_label[row["label"]].append(hit)
+        if row["label"] == "security":
+            by_category[row["category"] or "other"].append(hit)
+
+    def share(hits: list[bool]) -> float | None:
+        return round(sum(hits) / len(hits), 3) if hits else None
+
+    named = [h for c in NAMED for h in by_category.get(c, [])]
+    return {
+        "recall": share(by_label["security"]),
+        "named": share(named),
+        "migration": share(by_label["migration"]),
+        "routine_high": share(by_label["routine"]),
+        "per_category": {c: (share(h), len(h)) for c, h in sorted(by_category.items())},
+        "counts": {label: len(h) for label, h in by_label.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirrors", default="/work/.mirror", type=Path)
+    parser.add_argument("--split", default="report", choices=("report", "tune", "all"))
+    parser.add_argument("--policy", action="append", default=[], metavar="FILE")
+    parser.add_argument("--limit", type=int, help="at most N commits per label (a quick look)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.mirrors.is_dir():
+        print(f"no mirrors at {args.mirrors}: see bench/corpus/README.md", file=sys.stderr)
+        return 2
+    default = load_policy(default_text(), "<default policy>")
+    policies = [("default", default), ("paths-only", paths_only())]
+    policies += [(name, from_file(name)) for name in args.policy]
+    corpus = rows(args.split, args.limit)
+    started = time.perf_counter()
+    judged, skipped = judge(corpus, args.mirrors, policies)
+    elapsed = time.perf_counter() - started
+    result = {name: figures(judged[name], policy.tiers[-1]) for name, policy in policies}
+    if args.json:
+        print(json.dumps({"split": args.split, "seconds": round(elapsed, 1), "skipped":
+                          len(skipped), "policies": result}, indent=2))
+        return 0
+    counts = next(iter(result.values()))["counts"] if result else {}
+    print(f"routing quality on the {args.split} half: {counts.get('security', 0)} security "
+          f"fixes, {counts.get('routine', 0)} routine, {counts.get('migration', 0)} migration "
+          f"commits; {len(skipped)} skipped; {elapsed:.0f} s")
+    print(f"{'policy':<14} {'recall':>7} {'named':>7} {'migr.':>7} {'routine→high':>13}")
+    for name, r in result.items():
+        print(f"{name:<14} {_pct(r['recall']):>7} {_pct(r['named']):>7} "
+              f"{_pct(r['migration']):>7} {_pct(r['routine_high']):>13}")
+    print(f"{'target':<14} {_pct(TARGETS['recall'], '≥'):>7} {_pct(TARGETS['named'], '≥'):>7} "
+          f"{_pct(TARGETS['migration'], '≥'):>7} {_pct(TARGETS['routine_high'], '≤'):>13}")
+    print("\nsecurity recall per category (default / paths-only, fixes):")
+    for category, (share, n) in result["default"]["per_category"].items():
+        base = result["paths-only"]["per_category"].get(category, (None, 0))[0]
+        print(f"  {category:<16} {_pct(share):>6} / {_pct(base):>6}  ({n})")
+    for line in skipped[:10]:
+        print(f"skipped: {line}", file=sys.stderr)
+    print("RESULT " + json.dumps({"routing_recall": result["default"]["recall"],
+                                  "routing_named": result["default"]["named"],
+                                  "routing_migration": result["default"]["migration"],
+                                  "routing_routine_high": result["default"]["routine_high"]}))
+    return 0
+
+
+def _pct(value: float | None, mark: str = "") -> str:
+    return "-" if value is None else f"{mark}{value * 100:.0f}%"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
