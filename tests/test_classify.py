@@ -306,3 +306,16 @@ def test_tuned_default_patterns(seeded: Repo, path: str, text: str, category: st
     seeded.write(path, text)
     (fc,) = run(seeded).files
     assert any(m.category == category for m in fc.matches) is matches, fc.matches
+
+
+def test_only_the_top_level_docs_folder_hides_security_code(seeded: Repo) -> None:
+    # Documentation is excluded by file type and by the top-level docs/ only: a package's own
+    # "docs" module folder holds code like any other.
+    code = "def login(request):\n    return check_password(request.user, request.password)\n"
+    seeded.write("app/docs/views.py", code)
+    seeded.write("docs/examples/login.py", code)
+    seeded.write("app/docs/README.md", "check_password\n")
+    tiers = {fc.file.path: fc.tier for fc in run(seeded).files}
+    assert tiers["app/docs/views.py"] == "high"
+    assert tiers["docs/examples/login.py"] != "high"
+    assert tiers["app/docs/README.md"] != "high"
