@@ -157,10 +157,9 @@ def _text(mapping: object, key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def pull_request(repo: GitRepo, event_path: str | None,
+def pull_request(repo: GitRepo, event: PullRequestEvent,
                  want_text: WantText | None = None) -> ChangeSet:
-    """The change of the pull request described by GitHub's event payload."""
-    event = read_event(event_path)
+    """The change of the pull request described by GitHub's event payload (``read_event``)."""
     for sha, side in ((event.base, "base"), (event.head, "head")):
         if repo.resolve(sha) is None:
             raise GitError(f"the pull request's {side} commit {sha} is not in this clone: fetch "

@@ -53,14 +53,13 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
     ``only`` runs those stages instead of the tier's lane (``gate review``).
     """
     repo = _open(request)
-    revision = _trusted_revision(repo, request)  # once: it may read the event file, run git
-    rules, change, notes = _collect(request, repo, revision)
+    event = _event(request)
+    revision = _trusted_revision(repo, request, event)  # once: it runs git
+    rules, change, notes = _collect(request, repo, revision, event)
     classification = classify(rules, change)
     lane = pipeline.lane_for(rules.policy, classification, change) if only is None else only
     if request.only_commands:
         lane = tuple(name for name in lane if name in rules.policy.commands)
-    event = changes.read_event(request.event_path) \
-        if request.kind is SourceKind.PULL_REQUEST else None
     root = repo.root if repo is not None else request.cwd
     cache = Cache.in_git_dir(repo.git_dir) if repo is not None and request.use_cache \
         else Cache.disabled()
@@ -93,27 +92,28 @@ def policy_for(request: Request) -> Policy:
     """The policy that would judge ``request``'s change."""
     repo = _open(request)
     root = repo.root if repo is not None else request.cwd
-    return source.choose(repo, root, _trusted_revision(repo, request), request.policy_file)[0]
+    revision = _trusted_revision(repo, request, _event(request))
+    return source.choose(repo, root, revision, request.policy_file)[0]
 
 
 def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     """The policy that judges the change (compiled), the change, and notes for the report."""
     repo = _open(request)
-    return _collect(request, repo, _trusted_revision(repo, request))
+    event = _event(request)
+    return _collect(request, repo, _trusted_revision(repo, request, event), event)
 
 
-def _collect(request: Request, repo: GitRepo | None,
-             revision: str | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
+def _collect(request: Request, repo: GitRepo | None, revision: str | None,
+             event: changes.PullRequestEvent | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     root = repo.root if repo is not None else request.cwd
     policy, notes = source.choose(repo, root, revision, request.policy_file,
                                   untrusted_tree=_untrusted_tree(repo, request, revision),
                                   checkout_is_change=request.kind in (SourceKind.RANGE,
                                                                       SourceKind.PULL_REQUEST))
     rules = Rules(policy)
-    change = _change(request, repo, root, rules)
+    change = _change(request, repo, root, rules, event)
     # A change to the policy or to a file it reads is validated as proposed (exit 2 if invalid).
-    return rules, change, (*notes, *guard.review(repo, policy, change,
-                                                        request.policy_file))
+    return rules, change, (*notes, *guard.review(repo, policy, change, request.policy_file))
 
 
 def _untrusted_tree(repo: GitRepo | None, request: Request, revision: str | None) -> bool:
@@ -121,7 +121,8 @@ def _untrusted_tree(repo: GitRepo | None, request: Request, revision: str | None
     return repo is not None and request.kind is not SourceKind.PATHS and revision is None
 
 
-def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) -> ChangeSet:
+def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules,
+            event: changes.PullRequestEvent | None) -> ChangeSet:
     want_text = rules.wants_text
     if request.kind is SourceKind.PATHS:
         return changes.paths(root, request.paths, repo)
@@ -129,8 +130,8 @@ def _change(request: Request, repo: GitRepo | None, root: Path, rules: Rules) ->
         raise UsageError("not a git repository (only explicit paths can be checked outside one)")
     if request.kind is SourceKind.STAGED:
         return changes.staged(repo, want_text)
-    if request.kind is SourceKind.PULL_REQUEST:
-        return changes.pull_request(repo, request.event_path, want_text)
+    if event is not None:
+        return changes.pull_request(repo, event, want_text)
     if request.base is None:
         raise UsageError("--base is required for a range")
     return changes.commit_range(repo, request.base, request.head, want_text=want_text)
@@ -162,14 +163,20 @@ def _open(request: Request) -> GitRepo | None:
         raise
 
 
-def _trusted_revision(repo: GitRepo | None, request: Request) -> str | None:
+def _event(request: Request) -> changes.PullRequestEvent | None:
+    """The pull request's event (read once per run: revision, change and approval share it)."""
+    return changes.read_event(request.event_path) \
+        if request.kind is SourceKind.PULL_REQUEST else None
+
+
+def _trusted_revision(repo: GitRepo | None, request: Request,
+                      event: changes.PullRequestEvent | None) -> str | None:
     """The revision the change cannot edit, from which ``.gate.yaml`` is read."""
     if repo is None or request.kind is SourceKind.PATHS:
         return None
     if request.kind is SourceKind.STAGED:
         return repo.resolve("HEAD")
-    if request.kind is SourceKind.PULL_REQUEST:
-        event = changes.read_event(request.event_path)
+    if event is not None:
         return repo.commit(event.base)
     if not request.base or request.base == repo.empty_tree():
         return None  # brand-new history has no base to read a policy from

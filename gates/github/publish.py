@@ -27,7 +27,9 @@ def after_check(decision: Decision, environ: Mapping[str, str], out: TextIO, *,
         if done.startswith("could not"):
             print(f"draftgate: {done}", file=sys.stderr)
             if annotate:
-                out.write(f"::warning title=draftgate::{_command_text(done)}\n")
+                from gates.report.annotations import command
+
+                out.write(command("warning", done, title="draftgate") + "\n")
                 out.flush()
 
 
@@ -61,7 +63,3 @@ def _comment(body: Decision | str, environ: Mapping[str, str]) -> str:
     except GateError as exc:
         return f"could not update the pull request comment: {exc}"
 
-
-def _command_text(text: str) -> str:
-    """A workflow command's message, escaped so it stays one command."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
