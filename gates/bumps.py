@@ -9,7 +9,10 @@ test is strict, because a lower tier is what a hostile draft wants:
   (and in a trailing ``# v1.2.3`` comment beside a pinned commit);
 - a ``rev:`` counts only when its ``- repo: URL`` line is visible in the hunk, unchanged, and opens
   the same list item (a ``rev:`` ahead of its ``repo:`` in the item is not attributed);
-- nothing that names draftgate moves: a downgrade of the gate is a change to the gate.
+- nothing that names draftgate moves, and no action moves in the gate's own workflow (a path that
+  names draftgate, or hunks that show it or a ``gate check`` step): a downgrade of the gate, or
+  another action in the job that runs it, is a change to the gate. Only the hunks are read: a
+  workflow named otherwise whose gate step is out of the diff's context is not recognised.
 
 Anything else (a new step, a changed ``with:``, a renamed action, a flow-style mapping) is not a
 bump, and the category keeps its tier.
@@ -29,6 +32,7 @@ _ITEM = re.compile(r"^\s*-\s")
 _REPO = re.compile(r"^\s*-\s+repo:\s*(?P<url>\S+)\s*(?:#.*)?$")
 _VERSION_NOTE = re.compile(r"^\s*(?:#\s*v?\d[\w.+-]*)?$")  # "# v4.1.0" beside a pinned commit
 GATE = "draftgate"
+_GATE_RUN = re.compile(r"(?i)draftgate|\bgate\s+(?:check|hook)\b")
 
 
 def version_only(file: ChangedFile) -> str:
@@ -36,10 +40,13 @@ def version_only(file: ChangedFile) -> str:
     if file.status is not FileStatus.MODIFIED or file.binary or not file.patch \
             or file.mode_changed or file.symlink or file.submodule or file.view:
         return ""
-    hunks = _hunks(file.patch.decode("utf-8", "surrogateescape"))
+    text = file.patch.decode("utf-8", "surrogateescape")
+    if any(GATE in (p or "").lower() for p in (file.path, file.old_path)):
+        return ""  # the gate's own workflow: every change to it is a change to the gate
+    hunks = _hunks(text)
     if hunks is None:
         return ""
-    bumps: list[str] = []
+    bumps: list[tuple[str, str]] = []  # (what moved: "uses" or "rev", how)
     for hunk in hunks:
         found = _hunk_bumps(hunk)
         if found is None:
@@ -47,7 +54,11 @@ def version_only(file: ChangedFile) -> str:
         bumps.extend(found)
     if not bumps:
         return ""
-    shown = ", ".join(bumps[:3]) + (f" and {len(bumps) - 3} more" if len(bumps) > 3 else "")
+    if any(kind == "uses" for kind, _ in bumps) and _GATE_RUN.search(text):
+        return ""  # an action moved in a job the hunks show running the gate
+    shown = ", ".join(how for _, how in bumps[:3])
+    if len(bumps) > 3:
+        shown += f" and {len(bumps) - 3} more"
     return f"version bump only: {shown}"
 
 
@@ -66,9 +77,9 @@ def _hunks(patch: str) -> list[list[str]] | None:
     return hunks
 
 
-def _hunk_bumps(lines: list[str]) -> list[str] | None:
+def _hunk_bumps(lines: list[str]) -> list[tuple[str, str]] | None:
     """The bumps of one hunk, or None when it changes anything else."""
-    bumps: list[str] = []
+    bumps: list[tuple[str, str]] = []
     seen: list[tuple[str, str]] = []  # (sign, text) of the new side so far: context and added
     i = 0
     while i < len(lines):
@@ -94,7 +105,7 @@ def _hunk_bumps(lines: list[str]) -> list[str] | None:
     return bumps
 
 
-def _pair(old: str, new: str, seen: list[tuple[str, str]]) -> str | None:
+def _pair(old: str, new: str, seen: list[tuple[str, str]]) -> tuple[str, str] | None:
     for pattern in (_USES, _REV):
         a, b = pattern.match(old), pattern.match(new)
         if a is None or b is None:
@@ -108,11 +119,11 @@ def _pair(old: str, new: str, seen: list[tuple[str, str]]) -> str | None:
             what = a["what"]
             if what != b["what"] or GATE in what.lower():
                 return None
-            return f"{what}@{a['ref']} -> @{b['ref']}"
+            return "uses", f"{what}@{a['ref']} -> @{b['ref']}"
         repo = _repo_of(seen)
         if repo is None or GATE in repo.lower():
             return None
-        return f"{repo} {a['ref']} -> {b['ref']}"
+        return "rev", f"{repo} {a['ref']} -> {b['ref']}"
     return None
 
 

@@ -52,6 +52,8 @@ class Rules:
         self.any_path = GlobSet(p for c in self.categories for p in c.paths)
         self.any_exclude = GlobSet(p for c in self.categories for p in c.exclude)
         self.order = {c.name: i for i, c in enumerate(self.categories)}
+        # category -> the tier a version-bump-only change of its files gets (gates/bumps.py)
+        self.version_only = {c.name: c.version_only for c in self.categories if c.version_only}
         self.content_owner = [i for i, c in enumerate(self.categories) for _ in c.content]
         self.content = ContentMatcher([p for c in self.categories for p in c.content])
         self.symbol_owner = [i for i, c in enumerate(self.categories) for _ in c.symbols]
@@ -172,12 +174,13 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
 def _version_only(rules: Rules, file: ChangedFile, matches: list[Match]) -> list[Match]:
     """A category's matches take its ``version_only`` tier when the change only bumps versions.
 
-    Only that category's own matches move (a secret on the same line keeps its tier); the reason
-    says so, with the bumps.
+    Only that category's own matches move (a secret on the same line keeps its tier), and never
+    for a file the gate itself reads (``gate-policy.dependency``: its instructions, its rules):
+    what judges must not be judged lower. The reason says so, with the bumps.
     """
-    named = {c.name: c for c in rules.categories}
-    lowered = {m.category for m in matches
-               if m.category in named and named[m.category].version_only}
+    if not rules.version_only or any(m.rule == GATE_CRITICAL for m in matches):
+        return matches
+    lowered = {m.category for m in matches if m.category in rules.version_only}
     if not lowered:
         return matches
     from gates.bumps import version_only
@@ -187,9 +190,9 @@ def _version_only(rules: Rules, file: ChangedFile, matches: list[Match]) -> list
         return matches
     out = [m for m in matches if m.category not in lowered]
     for name in sorted(lowered, key=lambda n: rules.order.get(n, -1)):
-        tier = named[name].version_only
-        out.append(Match(f"{name}.version-only", name, MatchKind.CONTENT, tier,
-                         "uses:/rev: changed and nothing else", Evidence(Side.ADDED, None, bumps)))
+        out.append(Match(f"{name}.version-only", name, MatchKind.CONTENT,
+                         rules.version_only[name], "uses:/rev: changed and nothing else",
+                         Evidence(Side.ADDED, None, bumps)))
     return out
 
 
@@ -229,6 +232,7 @@ def _python_inside(file: ChangedFile) -> bool:
 
 
 POLICY_CATEGORY = "gate-policy"
+GATE_CRITICAL = f"{POLICY_CATEGORY}.dependency"  # a file the loaded policy reads
 
 
 def _policy_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
@@ -239,13 +243,13 @@ def _policy_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
         if path in POLICY_NAMES:
             # Whichever of them exists judges every later change (and a new .gate.yaml takes
             # over from .gate.yml or from a --policy outside the repository).
-            yield Match(f"{POLICY_CATEGORY}.dependency", POLICY_CATEGORY, MatchKind.PATH, top,
+            yield Match(GATE_CRITICAL, POLICY_CATEGORY, MatchKind.PATH, top,
                         f"policy: {path}", Evidence(side, text=f"{shown} is the repository's "
                                                     "policy file: it judges every later change"))
             continue
         for dep in rules.reads:
             if dep.covers(path):
-                yield Match(f"{POLICY_CATEGORY}.dependency", POLICY_CATEGORY, MatchKind.PATH, top,
+                yield Match(GATE_CRITICAL, POLICY_CATEGORY, MatchKind.PATH, top,
                             f"{dep.key}: {dep.path}",
                             Evidence(side, text=f"{shown} is read by the policy ({dep.key})"))
                 break

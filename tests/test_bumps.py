@@ -3,6 +3,8 @@ nothing else in those files does (issue 12 §4; gates/bumps.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gates import changes
@@ -127,3 +129,30 @@ def test_a_bump_that_carries_anything_else_on_its_line_stays_high(seeded: Repo) 
     result = judged(seeded, ".github/workflows/ci.yml", WORKFLOW, after)
     assert result.files[0].tier == "high"
     assert "ci.version-only" not in [m.rule for m in result.files[0].matches]
+
+
+def test_a_file_the_gate_reads_is_never_lowered(seeded: Repo, tmp_path: Path) -> None:
+    # The reviewer's instructions are the gate's own input: a line in them that looks like a hook
+    # bump changes what the model is told, and stays at the top tier.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\nextends: default\nreview:\n"
+                      "  instructions_file: notes/review.yaml\n")
+    seeded.write("notes/review.yaml", HOOKS)
+    seeded.commit("instructions")
+    seeded.write("notes/review.yaml", HOOKS.replace("v0.6.0", "v0.7.1"))
+    rules = Rules(source.from_file(policy))
+    result = classify(rules, changes.staged(GitRepo(seeded.root), rules.wants_text))
+    assert result.files[0].tier == "high"
+    assert "gate-policy.version-only" not in [m.rule for m in result.files[0].matches]
+
+
+@pytest.mark.parametrize(("path", "workflow"), [
+    (".github/workflows/draftgate.yml", WORKFLOW),  # the name gate init --github writes
+    (".github/workflows/ci.yml", WORKFLOW.replace("      - uses: actions/checkout@v4\n",
+                                                  "      - uses: actions/checkout@v4\n"
+                                                  "      - run: gate check --pr\n")),
+])
+def test_nothing_moves_lower_in_the_gates_own_workflow(seeded: Repo, path: str,
+                                                       workflow: str) -> None:
+    result = judged(seeded, path, workflow, workflow.replace("checkout@v4", "checkout@v5"))
+    assert result.files[0].tier == "high"
