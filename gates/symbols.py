@@ -281,6 +281,14 @@ def _indent_scopes(source: bytes) -> list[_Scope]:
 
 
 def _hunk_hits(patch: bytes, matcher: SymbolMatcher) -> Iterator[SymbolHit]:
+    for side, number, name, text in _hunk_scopes(patch):
+        for i in matcher.match(name):
+            yield SymbolHit(side, number, name, i, text)
+
+
+def _hunk_scopes(patch: bytes) -> Iterator[tuple[Side, int, str, bytes]]:
+    """Each changed line of a non-Python patch with the name git's hunk context (or the latest
+    declaration inside the hunk) puts it in."""
     for hunk in hunks(patch):
         current = context_name(hunk.context)
         old, new = hunk.old_start, hunk.new_start
@@ -294,10 +302,39 @@ def _hunk_hits(patch: bytes, matcher: SymbolMatcher) -> Iterator[SymbolHit]:
             if name:
                 current = name
             if marker in (ADDED, REMOVED) and current:
-                side, number = (Side.ADDED, new) if marker == ADDED else (Side.REMOVED, old)
-                for i in matcher.match(current):
-                    yield SymbolHit(side, number, current, i, text)
+                yield (Side.ADDED, new, current, text) if marker == ADDED \
+                    else (Side.REMOVED, old, current, text)
             if marker != ADDED:
                 old += 1
             if marker != REMOVED:
                 new += 1
+
+def touched_names(file: ChangedFile, old_text: bytes | None,
+                  new_text: bytes | None) -> dict[str, tuple[Side, int]]:
+    """Every function or class whose body the change touches, by qualified name
+    (``Session.check``, ``outer.inner``), with the first changed line inside it.
+
+    The one definition of "this change touched that function", shared by ``gate learn`` (what a
+    security fix changed) and the hotspot rule (does a later change touch it again), so the two
+    can never disagree. A changed line counts for every scope that encloses it, outermost to
+    innermost. Python is read with ``ast`` on both sides; other languages by git's hunk context
+    and the declarations inside the hunk (unqualified).
+    """
+    found: dict[str, tuple[Side, int]] = {}
+    if not file.patch:
+        return found
+    if is_python(file.path) and (old_text is not None or new_text is not None):
+        lines: dict[Side, list[tuple[int, bytes]]] = {Side.ADDED: [], Side.REMOVED: []}
+        for side, line, raw in changed_lines(file.patch):
+            lines[side].append((line, raw))
+        for side, source in ((Side.REMOVED, old_text), (Side.ADDED, new_text)):
+            if not source or not lines[side]:
+                continue
+            for line, _, chain in _enclosing(python_scopes(source), lines[side]):
+                names = [s.name for s in chain]
+                for depth in range(1, len(names) + 1):
+                    found.setdefault(".".join(names[:depth]), (side, line))
+        return found
+    for side, number, name, _ in _hunk_scopes(file.patch):
+        found.setdefault(name, (side, number))
+    return found

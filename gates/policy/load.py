@@ -14,7 +14,8 @@ from importlib import resources
 from typing import Any
 
 from gates.errors import PolicyError
-from gates.policy.model import DEFAULT_NAME, DEFAULT_ORIGIN, Policy
+from gates.policy.hotspots import parse
+from gates.policy.model import DEFAULT_NAME, DEFAULT_ORIGIN, Hotspot, Policy
 from gates.policy.validate import Validator
 from gates.policy.yamldoc import Locations, load
 
@@ -34,11 +35,38 @@ def load_policy(text: str, origin: str, reader: Reader | None = None) -> Policy:
     how a policy read from a git revision extends files from the same revision.
     """
     data, locations, texts, origins = _resolve(text, origin, reader, seen=())
+    fragment = data.pop("hotspots", None)
+    hotspots: tuple[Hotspot, ...] = ()
+    where = ""
+    if fragment is not None:
+        fragment_text, where = _hotspots(fragment, locations, origin, reader)
+        hotspots = parse(fragment_text, where)
+        texts.append(fragment_text)
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
     policy = Validator(data, locations, origin).policy(digest)
     # The file itself first, then what it extends; the shipped default is not a file of the repo.
     read = tuple(o for o in reversed(origins) if o != DEFAULT_ORIGIN)
-    return dataclasses.replace(policy, files=read)
+    return dataclasses.replace(policy, files=read, hotspots_file=where, hotspots=hotspots)
+
+
+def _hotspots(path: Any, locations: Locations, origin: str,
+              reader: Reader | None) -> tuple[str, str]:
+    """The text of the fragment ``hotspots:`` names, read the way ``extends:`` reads, and where it
+    came from. A fragment that cannot be read is an error: a policy that says "these are the
+    hotspots" never quietly judges without them."""
+    where, line = locations.get(("hotspots",), (origin, 1))
+    if not isinstance(path, str) or not path:
+        raise PolicyError("must be the path of the fragment gate learn wrote", path=where,
+                          line=line, key="hotspots")
+    if reader is None or where == DEFAULT_ORIGIN:
+        raise PolicyError(f"cannot read {path!r} from here", path=where, line=line,
+                          key="hotspots")
+    try:
+        return reader(path, where)
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PolicyError(f"cannot read {path!r}: {why}", path=where, line=line,
+                          key="hotspots") from None
 
 
 def _resolve(text: str, origin: str, reader: Reader | None, seen: tuple[str, ...]

@@ -226,6 +226,26 @@ class PrecommitSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Hotspot:
+    """A file, or a function or class in it, that a past security fix changed (``gate learn``).
+
+    A later change that touches it again is high tier: code that needed one security fix is
+    where the next one (or the next regression) is most likely.
+    """
+
+    path: str
+    symbol: str = ""  # a qualified name (``Session.check``); empty: the whole file
+    fix: str = ""  # the advisory ids (``CVE-2023-1234``), or empty when the message said so
+    commit: str = ""  # the fixing commit
+
+    def reason(self) -> str:
+        """"touched by the fix of CVE-… (commit abc1234)", the line a report shows."""
+        what = f"the fix of {self.fix}" if self.fix else "a security fix"
+        return f"touched by {what} (commit {self.commit[:7]})" if self.commit \
+            else f"touched by {what}"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The effective policy after ``extends:`` merging."""
 
@@ -248,6 +268,10 @@ class Policy:
     # The policy files read to build this policy (the file itself, then what it extends), as
     # paths relative to the repository root; empty for the shipped default or a file outside it.
     files: tuple[str, ...] = ()
+    # ``hotspots:``: the fragment ``gate learn`` wrote (relative to the root, read like
+    # ``extends:`` from the same revision) and what it lists.
+    hotspots_file: str = ""
+    hotspots: tuple[Hotspot, ...] = ()
 
     def reads(self) -> tuple[Dependency, ...]:
         """Every file or folder in the repository this policy reads: the gate's own code.
@@ -263,6 +287,8 @@ class Policy:
         if self.review.instructions_file and _local(self.review.instructions_file):
             found.append(Dependency(posixpath.normpath(self.review.instructions_file),
                                     "review.instructions_file"))
+        if self.hotspots_file:
+            found.append(Dependency(self.hotspots_file, "hotspots"))
         if self.deps.offline_db and _local(self.deps.offline_db):
             found.append(Dependency(posixpath.normpath(self.deps.offline_db), "deps.offline_db",
                                     folder=True))

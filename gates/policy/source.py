@@ -34,14 +34,19 @@ def from_file(path: str | Path, root: Path | None = None) -> Policy:
     except UnicodeDecodeError:
         raise PolicyError("not UTF-8 text", path=str(path)) from None
     policy = load_policy(text, str(path), _read_disk)
-    inside = []
-    for origin in policy.files:
-        try:
-            inside.append(Path(origin).resolve().relative_to(root.resolve()).as_posix()
-                          if root is not None else None)
-        except ValueError:
-            inside.append(None)
-    return replace(policy, files=tuple(p for p in inside if p))
+    inside = [_relative(origin, root) for origin in policy.files]
+    hotspots = _relative(policy.hotspots_file, root) if policy.hotspots_file else None
+    return replace(policy, files=tuple(p for p in inside if p), hotspots_file=hotspots or "")
+
+
+def _relative(origin: str, root: Path | None) -> str | None:
+    """A file the policy read, relative to the repository's root; None when outside it."""
+    if root is None:
+        return None
+    try:
+        return Path(origin).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def _read_disk(relative: str, referrer: str) -> tuple[str, str]:
@@ -85,7 +90,8 @@ def _at_revision(repo: GitRepo, revision: str, name: str) -> Policy | None:
     except UnicodeDecodeError:
         raise PolicyError("not UTF-8 text", path=origin) from None
     policy = load_policy(text, origin, _revision_reader(repo, rev, label))
-    return replace(policy, files=tuple(o.partition(":")[2] for o in policy.files))
+    return replace(policy, files=tuple(o.partition(":")[2] for o in policy.files),
+                   hotspots_file=policy.hotspots_file.partition(":")[2])
 
 
 def choose(repo: GitRepo | None, root: Path, revision: str | None,

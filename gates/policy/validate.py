@@ -37,7 +37,7 @@ class Validator(Values):
     """Walks the merged data once, building typed values and failing on the first problem."""
 
     TOP = ("version", "tiers", "default_tier", "lanes", "categories", "size", "provenance", "sast",
-           "deps", "stages", "optional", "precommit", "review", "approval")
+           "deps", "stages", "optional", "precommit", "review", "approval", "hotspots")
     CATEGORY = ("tier", "description", "paths", "exclude", "content", "symbols", "extensions",
                 "kinds", "enabled", "detect", "version_only")
 
