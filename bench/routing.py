@@ -33,6 +33,7 @@ from gates import changes
 from gates.classify import Rules, classify
 from gates.errors import GateError
 from gates.gitrepo import GitRepo
+from gates.model import Classification
 from gates.policy import Policy
 from gates.policy.load import default_text, load_policy
 from gates.policy.source import from_file
@@ -82,13 +83,15 @@ def mirror_of(mirrors: Path, repository: str) -> Path | None:
     return None
 
 
+Judged = list[tuple[dict[str, str], Classification]]
+
+
 def judge(corpus: list[dict[str, str]], mirrors: Path,
-          policies: list[tuple[str, Policy]]) -> tuple[dict[str, list[tuple[dict[str, str], str]]],
-                                                       list[str]]:
-    """Each policy's tier for each corpus commit it could read."""
+          policies: list[tuple[str, Policy]]) -> tuple[dict[str, Judged], list[str]]:
+    """Each policy's classification of each corpus commit it could read."""
     rules = [(name, Rules(policy)) for name, policy in policies]
     want = any(r.wants_text for _, r in rules)
-    out: dict[str, list[tuple[dict[str, str], str]]] = defaultdict(list)
+    out: dict[str, Judged] = defaultdict(list)
     skipped: list[str] = []
     repos: dict[str, GitRepo | None] = {}
     for row in corpus:
@@ -107,18 +110,35 @@ def judge(corpus: list[dict[str, str]], mirrors: Path,
             skipped.append(f"{repository} {row['commit'][:12]}: {exc}")
             continue
         for name, r in rules:
-            out[name].append((row, classify(r, change).tier))
+            out[name].append((row, classify(r, change)))
     return out, skipped
 
 
-def figures(judged: Iterable[tuple[dict[str, str], str]], high: str) -> dict[str, Any]:
+def fired(result: Classification, policy: Policy) -> set[str]:
+    """The rules that put a file of the change at the top tier, and the change-level ones that
+    raised it there: what sent the commit to the slow lane."""
+    top = policy.tiers[-1]
+    found = {f"{m.rule} {m.pattern}" for f in result.files for m in f.matches if m.tier == top}
+    found.update(e.rule for e in result.escalations if e.to_tier == top)
+    return found
+
+
+def figures(judged: Iterable[tuple[dict[str, str], Classification]],
+            policy: Policy) -> dict[str, Any]:
+    high, medium = policy.tiers[-1], policy.tiers[-2] if len(policy.tiers) > 1 else ""
     by_label: dict[str, list[bool]] = defaultdict(list)
     by_category: dict[str, list[bool]] = defaultdict(list)
-    for row, tier in judged:
-        hit = tier == high
+    to_medium: list[bool] = []
+    per_rule: dict[str, Counter[str]] = defaultdict(Counter)
+    for row, result in judged:
+        hit = result.tier == high
         by_label[row["label"]].append(hit)
+        if row["label"] == "routine":
+            to_medium.append(result.tier == medium)
         if row["label"] == "security":
             by_category[row["category"] or "other"].append(hit)
+        for rule in fired(result, policy):
+            per_rule[rule][row["label"]] += 1
 
     def share(hits: list[bool]) -> float | None:
         return round(sum(hits) / len(hits), 3) if hits else None
@@ -129,6 +149,9 @@ def figures(judged: Iterable[tuple[dict[str, str], str]], high: str) -> dict[str
         "named": share(named),
         "migration": share(by_label["migration"]),
         "routine_high": share(by_label["routine"]),
+        "routine_medium": share(to_medium),
+        "per_rule": {rule: dict(c) for rule, c in sorted(
+            per_rule.items(), key=lambda kv: (-kv[1]["routine"], -kv[1]["security"]))},
         "per_category": {c: (share(h), len(h)) for c, h in sorted(by_category.items())},
         "counts": {label: len(h) for label, h in by_label.items()},
     }
@@ -141,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policy", action="append", default=[], metavar="FILE")
     parser.add_argument("--limit", type=int, help="at most N commits per label (a quick look)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rules", type=int, default=15, metavar="N",
+                        help="show the N rules with the most routine hits (0: none)")
+    parser.add_argument("--dump", type=Path, metavar="FILE",
+                        help="write one JSON line per commit and policy: tier and rules fired")
     args = parser.parse_args(argv)
     if not args.mirrors.is_dir():
         print(f"no mirrors at {args.mirrors}: see bench/corpus/README.md", file=sys.stderr)
@@ -152,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     judged, skipped = judge(corpus, args.mirrors, policies)
     elapsed = time.perf_counter() - started
-    result = {name: figures(judged[name], policy.tiers[-1]) for name, policy in policies}
+    result = {name: figures(judged[name], policy) for name, policy in policies}
+    if args.dump:
+        _dump(args.dump, judged, dict(policies))
     if args.json:
         print(json.dumps({"split": args.split, "seconds": round(elapsed, 1), "skipped":
                           len(skipped), "policies": result}, indent=2))
@@ -161,16 +190,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"routing quality on the {args.split} half: {counts.get('security', 0)} security "
           f"fixes, {counts.get('routine', 0)} routine, {counts.get('migration', 0)} migration "
           f"commits; {len(skipped)} skipped; {elapsed:.0f} s")
-    print(f"{'policy':<14} {'recall':>7} {'named':>7} {'migr.':>7} {'routine→high':>13}")
+    print(f"{'policy':<14} {'recall':>7} {'named':>7} {'migr.':>7} {'routine→high':>13} "
+          f"{'→medium':>8}")
     for name, r in result.items():
         print(f"{name:<14} {_pct(r['recall']):>7} {_pct(r['named']):>7} "
-              f"{_pct(r['migration']):>7} {_pct(r['routine_high']):>13}")
+              f"{_pct(r['migration']):>7} {_pct(r['routine_high']):>13} "
+              f"{_pct(r['routine_medium']):>8}")
     print(f"{'target':<14} {_pct(TARGETS['recall'], '≥'):>7} {_pct(TARGETS['named'], '≥'):>7} "
           f"{_pct(TARGETS['migration'], '≥'):>7} {_pct(TARGETS['routine_high'], '≤'):>13}")
     print("\nsecurity recall per category (default / paths-only, fixes):")
     for category, (share, n) in result["default"]["per_category"].items():
         base = result["paths-only"]["per_category"].get(category, (None, 0))[0]
         print(f"  {category:<16} {_pct(share):>6} / {_pct(base):>6}  ({n})")
+    if args.rules:
+        print(f"\nrules that sent commits to high (default; security / routine / migration "
+              f"commits, precision = security share of security + routine), top {args.rules} "
+              "by routine hits:")
+        for rule, c in list(result["default"]["per_rule"].items())[:args.rules]:
+            sec, rout = c.get("security", 0), c.get("routine", 0)
+            print(f"  {sec:>4} / {rout:>4} / {c.get('migration', 0):>4}  "
+                  f"{_pct(sec / (sec + rout) if sec + rout else None):>5}  {rule[:90]}")
     for line in skipped[:10]:
         print(f"skipped: {line}", file=sys.stderr)
     print("RESULT " + json.dumps({"routing_recall": result["default"]["recall"],
@@ -178,6 +217,17 @@ def main(argv: list[str] | None = None) -> int:
                                   "routing_migration": result["default"]["migration"],
                                   "routing_routine_high": result["default"]["routine_high"]}))
     return 0
+
+
+def _dump(path: Path, judged: dict[str, Judged], policies: dict[str, Policy]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for name, entries in judged.items():
+            for row, result in entries:
+                out.write(json.dumps({
+                    "policy": name, "repository": row["repository"], "commit": row["commit"],
+                    "label": row["label"], "category": row["category"], "tier": result.tier,
+                    "fired": sorted(fired(result, policies[name])),
+                    "files": [[f.file.path, f.tier] for f in result.files][:50]}) + "\n")
 
 
 def _pct(value: float | None, mark: str = "") -> str:

@@ -31,7 +31,7 @@ from gates.model import (
     Side,
 )
 from gates.patterns import ContentMatcher, compile_regex, utf8
-from gates.policy import POLICY_NAMES, Policy
+from gates.policy import POLICY_NAMES, Hotspot, Policy
 from gates.secrets import ASSIGNMENTS, SECRET_LINES
 from gates.secrets.prefilter import Prefilter
 from gates.symbols import SymbolMatcher, is_python, symbol_hits
@@ -69,11 +69,17 @@ class Rules:
         self.trailers = tuple((t.key.lower(), compile_regex(t.pattern))
                               for t in policy.provenance.trailers)
         self.branches = tuple((b, compile_regex(b)) for b in policy.provenance.branches)
+        # path -> what past security fixes changed in it (``hotspots:``, gate learn)
+        self.hotspots: dict[str, list[Hotspot]] = {}
+        for spot in policy.hotspots:
+            self.hotspots.setdefault(spot.path, []).append(spot)
 
     def wants_text(self, path: str) -> bool:
         """Whether classifying ``path`` needs both sides' full text (Python symbol scopes, a
         ``pyproject.toml``'s build system)."""
         if self.build_system and posixpath.basename(path) == PYPROJECT:
+            return True
+        if path in self.hotspots:
             return True
         return is_python(path) and any(
             self.categories[i].symbols for i in self.text_categories(path))
@@ -150,6 +156,7 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
     matches.extend(_path_matches(rules, file))
     matches.extend(_kind_matches(rules, file))
     matches.extend(_policy_matches(rules, file))
+    matches.extend(_hotspot_matches(rules, file))
     truncated = 0
     if file.has_text and file.patch:
         categories = rules.text_categories(file.path)
@@ -194,6 +201,46 @@ def _version_only(rules: Rules, file: ChangedFile, matches: list[Match]) -> list
                          rules.version_only[name], "uses:/rev: changed and nothing else",
                          Evidence(Side.ADDED, None, bumps)))
     return out
+
+
+HOTSPOT = "hotspots"  # the category name a hotspot match carries (policy key ``hotspots:``)
+
+
+def _hotspot_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
+    """A change to a function or class (or a whole file) that a past security fix changed.
+
+    Names are compared with :func:`gates.symbols.touched_names`, the definition ``gate learn``
+    used to record them: a change inside ``Session.check`` or in a function nested in it hits a
+    ``Session.check`` hotspot; one elsewhere in the file does not. One match per hotspot.
+    """
+    if not rules.hotspots:
+        return
+    spots = rules.hotspots.get(file.path, [])
+    if file.old_path and file.old_path != file.path:
+        spots = spots + rules.hotspots.get(file.old_path, [])
+    if not spots:
+        return
+    top = rules.policy.tiers[-1]
+    touched: dict[str, tuple[Side, int]] | None = None
+    for spot in spots:
+        where: tuple[Side, int | None] | None = (Side.PATH, None)
+        if spot.symbol:
+            if touched is None:
+                from gates.symbols import touched_names
+
+                touched = touched_names(file, file.old_text, file.new_text)
+            prefix = f"{spot.symbol}."
+            where = next((at for name, at in touched.items()
+                          if name == spot.symbol or name.startswith(prefix)), None)
+        elif not (file.patch or file.binary or file.status in (FileStatus.ADDED,
+                                                                FileStatus.DELETED)):
+            where = None  # a rename or mode change alone touches no code
+        if where is None:
+            continue
+        shown = f"{spot.path}::{spot.symbol}" if spot.symbol else spot.path
+        yield Match(f"{HOTSPOT}.learned", HOTSPOT, MatchKind.SYMBOL if spot.symbol
+                    else MatchKind.PATH, top, shown,
+                    Evidence(where[0], where[1], spot.reason()))
 
 
 def _judged_paths(file: ChangedFile) -> Iterator[tuple[Side, str, str]]:
