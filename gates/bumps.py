@@ -1,4 +1,4 @@
-"""Is a change to CI or hook configuration only a version bump?
+"""Is a change only a version bump?
 
 A workflow or ``.pre-commit-config.yaml`` edit that moves ``uses: owner/repo@v4`` to ``@v5`` (or
 to a commit) or a hook's ``rev:`` and touches nothing else is a dependency update, not new pipeline
@@ -14,8 +14,13 @@ test is strict, because a lower tier is what a hostile draft wants:
   another action in the job that runs it, is a change to the gate. Only the hunks are read: a
   workflow named otherwise whose gate step is out of the diff's context is not recognised.
 
-Anything else (a new step, a changed ``with:``, a renamed action, a flow-style mapping) is not a
-bump, and the category keeps its tier.
+A release's version string counts too: ``__version__ = "1.4.2"`` to ``"1.4.3"`` (also
+``VERSION``, ``version``, ``__version_info__ = (1, 4, 3)``, as ``=`` or as a ``version:`` /
+``"version":`` key), where both values look like versions (digits first). A release commit that
+touches ``auth/__init__.py`` only for that is not auth logic.
+
+Anything else (a new step, a changed ``with:``, a renamed action, a flow-style mapping, a version
+given by a call or a name) is not a bump, and the category keeps its tier.
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ _USES = re.compile(r"^(?P<head>\s*(?:-\s+)?uses:\s*)(?P<q>['\"]?)(?P<what>[\w.-]
                    r"(?P<ref>[\w./+-]+)(?P=q)(?P<tail>\s*(?:#.*)?)$")
 _REV = re.compile(r"^(?P<head>\s+rev:\s*)(?P<q>['\"]?)(?P<ref>[\w./+-]+)(?P=q)"
                   r"(?P<tail>\s*(?:#.*)?)$")
+# A version literal: "1.4.2", 'v2.0.0rc1', (1, 4, 3) or (1, 4, "dev"); never a name or a call.
+_VERSION_VALUE = (r"(?P<q>['\"]?)(?P<ref>v?\d[\w.+-]*)(?P=q)"
+                  r"|(?P<ref2>\(\s*\d+(?:\s*,\s*(?:\d+|['\"][\w.+-]*['\"]))*\s*,?\s*\))")
+_VERSION_STRING = re.compile(
+    r"^(?P<head>\s*(?:(?:__version__|VERSION|version|__version_info__|VERSION_INFO|version_info)"
+    r"\s*(?::\s*[\w.\[\], ]+)?\s*=|['\"]?version['\"]?\s*:)\s*)(?:" + _VERSION_VALUE +
+    r")(?P<tail>\s*,?\s*(?:#.*)?)$")
 _ITEM = re.compile(r"^\s*-\s")
 _REPO = re.compile(r"^\s*-\s+repo:\s*(?P<url>\S+)\s*(?:#.*)?$")
 _VERSION_NOTE = re.compile(r"^\s*(?:#\s*v?\d[\w.+-]*)?$")  # "# v4.1.0" beside a pinned commit
@@ -105,7 +117,21 @@ def _hunk_bumps(lines: list[str]) -> list[tuple[str, str]] | None:
     return bumps
 
 
+# Line breaks to YAML or Python that git does not split on: behind one, "# v5" is not a comment
+# but a new line of the workflow or the module (PyYAML breaks at \x85, \u2028 and \u2029 too).
+_HIDDEN_BREAK = re.compile("[\r\x85\u2028\u2029]")
+
+
 def _pair(old: str, new: str, seen: list[tuple[str, str]]) -> tuple[str, str] | None:
+    old, new = old.removesuffix("\r"), new.removesuffix("\r")  # CRLF files
+    if _HIDDEN_BREAK.search(old) or _HIDDEN_BREAK.search(new):
+        return None
+    a, b = _VERSION_STRING.match(old), _VERSION_STRING.match(new)
+    if a is not None and b is not None:
+        before, after = a["ref"] or a["ref2"], b["ref"] or b["ref2"]
+        if a["head"] != b["head"] or a["tail"] != b["tail"] or before == after:
+            return None
+        return "version", f"{a['head'].strip().rstrip('=:').strip()} {before} -> {after}"
     for pattern in (_USES, _REV):
         a, b = pattern.match(old), pattern.match(new)
         if a is None or b is None:

