@@ -202,6 +202,57 @@ def replay_command(since: str, until: str, policy_file: str | None, compare_file
     return 0
 
 
+@cli.command("learn")
+@click.option("--until", default="HEAD", show_default=True, metavar="REV",
+              help="Learn from the history up to this commit (included).")
+@click.option("--git-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="The repository to read (a bare one works); default: the current one.")
+@click.option("--offline-db", metavar="PATH", type=click.Path(),
+              help="An OSV advisory database folder (PyPA advisory-database layout): the "
+                   "commits it names as fixes count too.")
+@click.option("--output", metavar="FILE",
+              help="Where to write the fragment ('-': stdout). Default: .gate/hotspots.yaml "
+                   "(.json) at the repository's root.")
+@click.option("--package", "packages", multiple=True, metavar="NAME",
+              help="This repository's PyPI name (repeatable); default: read from its metadata.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
+              show_default=True, help="Fragment format.")
+def learn_command(until: str, git_dir: str | None, offline_db: str | None, output: str | None,
+                  packages: tuple[str, ...], fmt: str) -> int:
+    """Learn security hotspots from the history: the functions and files past security fixes
+    changed, written as a policy fragment for a team to review, commit and name with
+    'hotspots:'.
+    """
+    from gates.gitrepo import GitRepo
+    from gates.learn import fragment, report
+    from gates.learn.advisories import AdvisoryDB
+    from gates.learn.miner import learn
+    from gates.learn.package import valid_name
+
+    bad = [p for p in packages if not valid_name(p)]
+    if bad:
+        raise UsageError(f"--package {bad[0]!r} is not a package name")
+    if offline_db is not None and not Path(offline_db).is_dir():
+        raise UsageError(f"--offline-db {offline_db}: no such folder")
+    repo = GitRepo(git_dir or Path.cwd(), git_dir=git_dir is not None)
+    db = AdvisoryDB(Path(offline_db)) if offline_db is not None else None
+    learned = learn(repo, until, db, packages)
+    text = fragment.render(learned, fmt)
+    if output == "-":
+        written, log = "stdout", sys.stderr
+        _emit(text)
+    else:
+        default = Path(fragment.DEFAULT_OUTPUT).with_suffix(f".{fmt}")
+        target = Path(output) if output else (Path.cwd() if repo.bare else repo.root) / default
+        fragment.write(text, target)
+        written, log = str(target), sys.stdout
+    for line in report.warnings(learned):
+        click.echo(line, err=True)
+    for line in report.summary(learned, written):
+        click.echo(line, file=log)
+    return 0
+
+
 @cli.group()
 def hook() -> None:
     """Entry points for git hooks (the pre-commit framework or plain git hooks)."""

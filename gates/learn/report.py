@@ -1,0 +1,41 @@
+"""The few lines ``gate learn`` prints: what it found, what it left out, and how long it took."""
+
+from __future__ import annotations
+
+from gates.learn.fixes import ADVISORY, MESSAGE
+from gates.learn.miner import Learned
+from gates.report.safe import clean
+
+
+def summary(learned: Learned, written: str) -> list[str]:
+    """The summary; every string from the history or the file system is cleaned for a terminal."""
+    lines = [
+        f"gate learn: {len(learned.fixes)} security fixes in {learned.commits:,} commits up to "
+        f"{learned.until[:12]} ({learned.count(MESSAGE)} by message, "
+        f"{learned.count(ADVISORY)} by advisory"
+        + (f", packages {', '.join(learned.packages)}" if learned.packages else "") + ")",
+        f"hotspots: {len(learned.hotspots)} ({learned.functions} functions or classes, "
+        f"{len(learned.hotspots) - learned.functions} whole files) in {learned.files} files"
+        + (f"; {learned.gone} changed files no longer exist at --until" if learned.gone else ""),
+        f"wrote {clean(written)} in {learned.seconds:.1f} s: review it, commit it, and name it "
+        "in .gate.yaml with 'hotspots: .gate/hotspots.yaml'",
+    ]
+    if not learned.advisories:
+        lines.append("no advisory database read (--offline-db): fixes named only by an advisory "
+                     "are missing")
+    return lines
+
+
+def warnings(learned: Learned) -> list[str]:
+    """One line per kind of thing counted out (for stderr)."""
+    lines = []
+    skipped = learned.skipped_advisories
+    if skipped:
+        path, why = skipped[0]
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        lines.append(f"gate: warning: {len(skipped)} advisory files skipped: {clean(path)}: "
+                     f"{clean(why)}{more}")
+    if learned.unread:
+        lines.append(f"gate: warning: {learned.unread} fixes could not be diffed (objects missing "
+                     "from this clone?): what they changed is not learned")
+    return lines
