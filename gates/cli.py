@@ -242,9 +242,10 @@ def learn_command(until: str, git_dir: str | None, offline_db: str | None, outpu
         written, log = "stdout", sys.stderr
         _emit(text)
     else:
-        default = Path(fragment.DEFAULT_OUTPUT).with_suffix(f".{fmt}")
-        target = Path(output) if output else (Path.cwd() if repo.bare else repo.root) / default
-        fragment.write(text, target)
+        root = Path.cwd() if repo.bare else repo.root
+        target = Path(output) if output else \
+            root / Path(fragment.DEFAULT_OUTPUT).with_suffix(f".{fmt}")
+        fragment.write(text, target, inside=None if output else root)
         written, log = str(target), sys.stdout
     for line in report.warnings(learned):
         click.echo(line, err=True)

@@ -20,6 +20,7 @@ from gates.learn.messages import advisory_ids, security_fix
 from gates.learn.miner import fix_label
 from gates.learn.package import package_names
 from gates.learn.paths import is_code
+from gates.learn.touched import MAX_FILES
 from gates.policy import Hotspot
 from gates.policy.hotspots import parse
 
@@ -291,6 +292,27 @@ def test_until_leaves_out_later_fixes_and_as_of_unpublished_advisories(repo: Rep
         miner.until("no-such-rev")
 
 
+def test_a_sweeping_fix_teaches_nothing(repo: Repo) -> None:
+    history(repo)
+    for i in range(MAX_FILES + 1):
+        repo.write(f"src/mypkg/gen/m{i}.py", f"def f():\n    return {i}\n")
+    commit_at(repo, "Security fix: regenerate every module", 5)
+    learned = learn(GitRepo(repo.root))
+    assert learned.broad == 1 and learned.count(MESSAGE) == 2
+    assert {h.path for h in learned.hotspots} == {"src/mypkg/session.py"}
+
+
+def test_names_outside_the_fragment_grammar_fall_back_to_the_file(repo: Repo) -> None:
+    history(repo)
+    repo.write("src/mypkg/odd.py", "def a\u00b7b():\n    return 1\n")
+    commit_at(repo, "odd", 5)
+    repo.write("src/mypkg/odd.py", "def a\u00b7b():\n    return 2\n")
+    fix = commit_at(repo, "Fix CVE-2023-4444", 6)
+    learned = learn(GitRepo(repo.root))
+    assert Hotspot("src/mypkg/odd.py", "", "CVE-2023-4444", fix) in learned.hotspots
+    assert parse(render(learned), "fragment") == learned.hotspots
+
+
 def test_long_id_lists_are_shortened_to_one_line() -> None:
     ids = [f"CVE-2020-{n:05d}" for n in range(40)]
     label = fix_label(ids)
@@ -377,6 +399,17 @@ def test_cli_usage_errors_are_one_line_with_exit_2(repo: Repo, args: tuple[str, 
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
     assert not (repo.root / ".gate").exists()
+
+
+def test_cli_refuses_a_default_output_folder_that_links_outside(repo: Repo,
+                                                              tmp_path: Path) -> None:
+    history(repo)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo.root / ".gate").symlink_to(outside)
+    done = repo.gate("learn")
+    assert done.returncode == 2 and "leads outside the repository" in done.stderr
+    assert list(outside.iterdir()) == []
 
 
 def test_cli_reads_a_bare_repository_with_git_dir(repo: Repo, tmp_path: Path) -> None:

@@ -79,9 +79,13 @@ def render(learned: Learned, fmt: str = "yaml") -> str:
     return text
 
 
-def write(text: str, target: Path) -> None:
+def write(text: str, target: Path, inside: Path | None = None) -> None:
     """Replace ``target`` with ``text`` in one step (a reader never sees half a file, and a
-    symbolic link planted at ``target`` is replaced, not followed)."""
+    symbolic link planted at ``target`` is replaced, not followed). With ``inside``, the file must
+    land inside that folder: a cloned repository's ``.gate`` may be a link to anywhere."""
+    if inside is not None and not _within(target.parent, inside):
+        raise UsageError(f"{target.parent} leads outside the repository (a symbolic link?): "
+                         "name the file with --output")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=".hotspots-", dir=target.parent)
@@ -95,6 +99,11 @@ def write(text: str, target: Path) -> None:
             raise
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def _within(folder: Path, root: Path) -> bool:
+    """True when ``folder`` (existing or not yet) resolves to a place under ``root``."""
+    return folder.resolve().is_relative_to(root.resolve())
 
 
 def _short(text: str) -> str:

@@ -20,7 +20,7 @@ from gates.learn.advisories import AdvisoryDB
 from gates.learn.fixes import ADVISORY, MESSAGE, Fix, History, find_fixes, resolve
 from gates.learn.messages import ordered
 from gates.learn.package import package_names
-from gates.learn.touched import Placer, Touch, touches
+from gates.learn.touched import Placer, TooBroad, Touch, touches
 from gates.policy.model import Hotspot
 
 FIX_LIMIT = 200  # the fragment's ``fix`` field is one short line (gates.policy.hotspots)
@@ -41,6 +41,7 @@ class Learned:
     seconds: float
     unread: int = 0  # fixes git could not diff (objects missing from a partial clone)
     sources: frozenset[str] = frozenset()  # the fixes that left at least one hotspot
+    broad: int = 0  # "fixes" left out for changing more than MAX_FILES code files
 
     def count(self, why: str) -> int:
         """How many fixes were found for ``why`` (``MESSAGE`` or ``ADVISORY``)."""
@@ -72,6 +73,7 @@ class Miner:
         self._masks: dict[str, int] | None = None
         self._renamed: dict[tuple[str, str], str] = {}  # (fix, path) -> where it moved
         self.unread: set[str] = set()  # fixes whose diff git could not produce
+        self.broad: set[str] = set()  # "fixes" that changed too many code files to learn from
 
     @property
     def history(self) -> History:
@@ -104,13 +106,16 @@ class Miner:
     def touches(self, fix: Fix) -> tuple[Touch, ...]:
         """What ``fix`` changed (diffed once per fix, then remembered). A fix git cannot diff
         (objects missing from a partial clone) changed nothing learnable, and is counted in
-        ``unread``."""
+        ``unread``; one that changed more than ``MAX_FILES`` code files, in ``broad``."""
         if fix.sha not in self._touches:
             try:
                 self._touches[fix.sha] = touches(self.repo, fix.sha, fix.parent) \
                     if fix.parent else ()
             except GitError:
                 self.unread.add(fix.sha)
+                self._touches[fix.sha] = ()
+            except TooBroad:
+                self.broad.add(fix.sha)
                 self._touches[fix.sha] = ()
         return self._touches[fix.sha]
 
@@ -126,8 +131,12 @@ class Miner:
 
 
 def hotspots_of(repo: GitRepo, fix: Fix, until: str) -> list[Hotspot]:
-    """The hotspots one fix leaves at ``until``: one per function, or per file."""
-    changed = touches(repo, fix.sha, fix.parent) if fix.parent else ()
+    """The hotspots one fix leaves at ``until``: one per function, or per file (none for a
+    sweep of more than ``MAX_FILES`` code files)."""
+    try:
+        changed = touches(repo, fix.sha, fix.parent) if fix.parent else ()
+    except TooBroad:
+        return []
     return list(place(repo, [(fix, changed)], resolve(repo, until))[0])
 
 
@@ -167,7 +176,7 @@ def learn(repo: GitRepo, until: str = "HEAD", db: AdvisoryDB | None = None,
     return Learned(miner.head, len(miner.history), miner.packages, tuple(fixes), merge(found),
                    gone, len(db) if db is not None else 0, db.skipped if db is not None else (),
                    time.monotonic() - started, len(miner.unread),
-                   frozenset(fix.sha for fix, _ in found))
+                   frozenset(fix.sha for fix, _ in found), len(miner.broad))
 
 
 def merge(found: Iterable[tuple[Fix, Hotspot]]) -> tuple[Hotspot, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gates.learn.fixes import ADVISORY, MESSAGE
 from gates.learn.miner import Learned
+from gates.learn.touched import MAX_FILES
 from gates.report.safe import clean
 
 
@@ -35,6 +36,9 @@ def warnings(learned: Learned) -> list[str]:
         more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
         lines.append(f"gate: warning: {len(skipped)} advisory files skipped: {clean(path)}: "
                      f"{clean(why)}{more}")
+    if learned.broad:
+        lines.append(f"gate: warning: {learned.broad} fixes changed more than {MAX_FILES} code "
+                     "files each (a sweep, not a targeted fix): not learned from")
     if learned.unread:
         lines.append(f"gate: warning: {learned.unread} fixes could not be diffed (objects missing "
                      "from this clone?): what they changed is not learned")
