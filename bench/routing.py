@@ -86,11 +86,47 @@ def mirror_of(mirrors: Path, repository: str) -> Path | None:
 Judged = list[tuple[dict[str, str], Classification]]
 
 
-def judge(corpus: list[dict[str, str]], mirrors: Path,
-          policies: list[tuple[str, Policy]]) -> tuple[dict[str, Judged], list[str]]:
+LEARNED = "default+learned"
+
+
+class Learning:
+    """Hotspots learned the honest way for each judged commit: ``gate learn --until PARENT``,
+    counting an advisory only if it was published by the judged commit's date (the commit
+    itself is never its own parent's ancestor, so a fix never teaches itself)."""
+
+    def __init__(self, db: Path | None) -> None:
+        from gates.learn.advisories import AdvisoryDB
+
+        self.db = AdvisoryDB(db) if db is not None else None
+        self.miners: dict[str, Any] = {}
+        self.spots: list[int] = []
+        self.seconds = 0.0
+
+    def until(self, repository: str, repo: GitRepo, row: dict[str, str]) -> tuple[Any, ...]:
+        from datetime import datetime
+
+        from gates.learn.miner import Miner
+
+        started = time.perf_counter()
+        if repository not in self.miners:
+            self.miners[repository] = Miner(repo, self.db)
+        stamp = repo.text("log", "-1", "--format=%cI", row["commit"]).strip()
+        spots = self.miners[repository].until(row["parent"], datetime.fromisoformat(stamp))
+        self.spots.append(len(spots))
+        self.seconds += time.perf_counter() - started
+        return spots
+
+
+def judge(corpus: list[dict[str, str]], mirrors: Path, policies: list[tuple[str, Policy]],
+          learning: Learning | None = None) -> tuple[dict[str, Judged], list[str]]:
     """Each policy's classification of each corpus commit it could read."""
     rules = [(name, Rules(policy)) for name, policy in policies]
-    want = any(r.wants_text for _, r in rules)
+    learned = Rules(policies[0][1]) if learning is not None else None
+    wanted = [r for _, r in rules] + ([learned] if learned is not None else [])
+
+    def want_text(path: str) -> bool:
+        return any(r.wants_text(path) for r in wanted)
+
     out: dict[str, Judged] = defaultdict(list)
     skipped: list[str] = []
     repos: dict[str, GitRepo | None] = {}
@@ -104,13 +140,17 @@ def judge(corpus: list[dict[str, str]], mirrors: Path,
             skipped.append(f"{repository}: no mirror")
             continue
         try:
+            if learned is not None and learning is not None:
+                learned.use_hotspots(learning.until(repository, repo, row))
             change = changes.commit_range(repo, row["parent"], row["commit"],
-                                          want_text=rules[0][1].wants_text if want else None)
+                                          want_text=want_text)
         except GateError as exc:
             skipped.append(f"{repository} {row['commit'][:12]}: {exc}")
             continue
         for name, r in rules:
             out[name].append((row, classify(r, change)))
+        if learned is not None:
+            out[LEARNED].append((row, classify(learned, change)))
     return out, skipped
 
 
@@ -162,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirrors", default="/work/.mirror", type=Path)
     parser.add_argument("--split", default="report", choices=("report", "tune", "all"))
     parser.add_argument("--policy", action="append", default=[], metavar="FILE")
+    parser.add_argument("--learn", action="store_true",
+                        help="also judge with hotspots learned from each commit's own history "
+                             "(gate learn --until PARENT), as the policy 'default+learned'")
+    parser.add_argument("--advisory-db", type=Path, default=Path("/work/shared/advisory-db"),
+                        help="the offline OSV database gate learn reads (with --learn)")
     parser.add_argument("--limit", type=int, help="at most N commits per label (a quick look)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rules", type=int, default=15, metavar="N",
@@ -177,8 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     policies += [(name, from_file(name)) for name in args.policy]
     corpus = rows(args.split, args.limit)
     started = time.perf_counter()
-    judged, skipped = judge(corpus, args.mirrors, policies)
+    learning = None
+    if args.learn:
+        learning = Learning(args.advisory_db if args.advisory_db.is_dir() else None)
+    judged, skipped = judge(corpus, args.mirrors, policies, learning)
     elapsed = time.perf_counter() - started
+    if learning is not None:
+        policies.append((LEARNED, default))
+        spots = sorted(learning.spots) or [0]
+        print(f"learning: {learning.seconds:.0f} s for {len(learning.spots)} commits; hotspots "
+              f"per commit median {spots[len(spots) // 2]}, max {spots[-1]}", file=sys.stderr)
     result = {name: figures(judged[name], policy) for name, policy in policies}
     if args.dump:
         _dump(args.dump, judged, dict(policies))

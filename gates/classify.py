@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from itertools import chain, combinations
 
@@ -69,9 +69,15 @@ class Rules:
         self.trailers = tuple((t.key.lower(), compile_regex(t.pattern))
                               for t in policy.provenance.trailers)
         self.branches = tuple((b, compile_regex(b)) for b in policy.provenance.branches)
-        # path -> what past security fixes changed in it (``hotspots:``, gate learn)
         self.hotspots: dict[str, list[Hotspot]] = {}
-        for spot in policy.hotspots:
+        self.use_hotspots(policy.hotspots)
+
+    def use_hotspots(self, spots: Iterable[Hotspot]) -> None:
+        """Judge with these hotspots (``hotspots:``, gate learn) instead: the routing benchmark
+        learns a new set for every commit it judges, and compiling the rest again each time
+        would cost more than the classification."""
+        self.hotspots = {}
+        for spot in spots:
             self.hotspots.setdefault(spot.path, []).append(spot)
 
     def wants_text(self, path: str) -> bool:
