@@ -183,11 +183,13 @@ def test_a_broken_or_withdrawn_advisory_is_counted_and_skipped(repo: Repo,
     (root / "vulns" / "mypkg" / "PYSEC-2023-7.yaml").write_text(
         f"id: PYSEC-2023-7\nwithdrawn: '2023-03-01'\nreferences:\n- {{type: FIX, url: {url}}}\n")
     (root / "vulns" / "mypkg" / "PYSEC-2023-6.yaml").write_bytes(b"\xff\xfe" + url.encode())
+    (root / "vulns" / "mypkg" / "PYSEC-2023-5.json").write_text(json.dumps(
+        {"id": "CVE-2023-5\nhotspots:", "references": [{"type": "FIX", "url": url}]}))
     db = AdvisoryDB(root)
     found = find_fixes(GitRepo(repo.root), "HEAD", db)
     assert [f.ids for f in found if f.sha == shas["advisory"]] == [("CVE-2023-555555",)]
     assert sorted(Path(p).name for p, _ in db.skipped) == [
-        "PYSEC-2023-6.yaml", "PYSEC-2023-8.yaml", "PYSEC-2023-9.yaml"]
+        "PYSEC-2023-5.json", "PYSEC-2023-6.yaml", "PYSEC-2023-8.yaml", "PYSEC-2023-9.yaml"]
 
 
 def test_package_names_are_read_as_text_never_run(repo: Repo) -> None:
@@ -352,6 +354,22 @@ def test_hostile_messages_cannot_forge_output_or_entries(repo: Repo) -> None:
     assert "\x1b" not in done.stdout + done.stderr
     saved = (repo.root / ".gate" / "hotspots.yaml").read_text()
     assert {h.path for h in parse(saved, "saved")} == {"src/mypkg/session.py"}
+
+
+def test_hostile_paths_are_quoted_or_dropped(repo: Repo) -> None:
+    history(repo)
+    names = ["src/mypkg/caf\u00e9.py", "src/mypkg/a: b.py", "src/mypkg/new\nline.py",
+             "src/mypkg/-x.py"]
+    for name in names:
+        repo.write(name, "X = 1\n")
+    commit_at(repo, "add", 5)
+    for name in names:
+        repo.write(name, "X = 2\n")
+    commit_at(repo, "Fix CVE-2023-5555 everywhere", 6)
+    learned = learn(GitRepo(repo.root))
+    assert learned.gone == 1
+    assert parse(render(learned), "fragment") == learned.hotspots
+    assert {h.path for h in learned.hotspots} == {"src/mypkg/session.py", *names} - {names[2]}
 
 
 # The command line contract.

@@ -3,8 +3,8 @@
 The expensive parts are the same whatever revision the learning stops at: the fixes in the
 history (found once, up to the newest head) and what each fix changed (diffed once per fix). A
 ``Miner`` keeps both, so "the hotspots learned from history up to this commit's parent", asked
-for a thousand commits of one repository, costs one ``rev-list`` per commit (which fixes are its
-ancestors) plus a tree listing for the paths.
+for a thousand commits of one repository, costs a bit-mask lookup per commit (which fixes are its
+ancestors, from one ``rev-list --parents`` of the head) plus a tree listing for the paths.
 """
 
 from __future__ import annotations
