@@ -131,7 +131,7 @@ CAUGHT = [
     ("app/core.py", '__patched_cves__ = {"CVE-2022-21699"}\n', "security-notes"),
     ("app/core.py", "# refuse input from untrusted sources\n", "security-notes"),
     ("app/core.py", "# removed for security reasons\n", "security-notes"),
-    ("app/core.py", "ALLOW_UNSAFE_LOOKUPS = False\n", "security-notes"),
+    ("app/template.py", "from app.vars.unsafe_proxy import wrap_var\n", "security-notes"),
     # destructive SQL outside migrations
     ("scripts/reset.sql", "DELETE FROM users;\n", "destructive-sql"),
     ("scripts/reset.sh", 'psql -c "TRUNCATE sessions"\n', "destructive-sql"),
