@@ -336,7 +336,7 @@ def test_the_fragment_round_trips_and_is_stable(repo: Repo) -> None:
     assert json.loads(as_json)["learned"]["fix_commits"][0]["why"] == MESSAGE
 
 
-HOSTILE = ("Fix CVE-2023-3333 \x1b[2J\x1b[32mPASS\x1b[0m\r\u202e"
+HOSTILE = ("Fix CVE-2023-3333 \x1b[2J\x1b[32mPASS\x1b[0m\r\u202e\u2028\U000e0041"
            "\nhotspots:\n- path: /etc/passwd\n# draftgate-0000\x00")
 
 
@@ -346,7 +346,13 @@ def test_hostile_messages_cannot_forge_output_or_entries(repo: Repo) -> None:
     fix = commit_at(repo, HOSTILE.replace("\x00", ""), 5)
     learned = learn(GitRepo(repo.root))
     text = render(learned)
-    assert "\x1b" not in text and "\u202e" not in text
+    for fmt in ("yaml", "json"):
+        text = render(learned, fmt)
+        assert not {"\x1b", "\u202e", "\u2028", "\U000e0041", "\r"} & set(text)
+        subject = json.loads(text)["learned"]["fix_commits"][0]["subject"] if fmt == "json" \
+            else ""
+        assert not subject or subject.startswith("Fix CVE-2023-3333 \\x1b[2J")
+    text = render(learned)
     assert {h.path for h in parse(text, "fragment")} == {"src/mypkg/session.py"}
     assert [h.fix for h in learned.hotspots if h.commit == fix] == ["CVE-2023-1111; CVE-2023-3333"]
     done = repo.gate("learn")
@@ -359,7 +365,7 @@ def test_hostile_messages_cannot_forge_output_or_entries(repo: Repo) -> None:
 def test_hostile_paths_are_quoted_or_dropped(repo: Repo) -> None:
     history(repo)
     names = ["src/mypkg/caf\u00e9.py", "src/mypkg/a: b.py", "src/mypkg/new\nline.py",
-             "src/mypkg/-x.py"]
+             "src/mypkg/-x.py", "src/mypkg/\U0001f600 \"q\".py"]
     for name in names:
         repo.write(name, "X = 1\n")
     commit_at(repo, "add", 5)
@@ -369,6 +375,7 @@ def test_hostile_paths_are_quoted_or_dropped(repo: Repo) -> None:
     learned = learn(GitRepo(repo.root))
     assert learned.gone == 1
     assert parse(render(learned), "fragment") == learned.hotspots
+    assert parse(render(learned, "json"), "fragment.json") == learned.hotspots
     assert {h.path for h in learned.hotspots} == {"src/mypkg/session.py", *names} - {names[2]}
 
 

@@ -5,6 +5,7 @@ never text pasted into the document, and subjects are cleaned of control charact
 commit message cannot add keys, entries or comments. The document is parsed back with the
 policy's own reader before it is written, so the gate can always read what ``gate learn`` wrote.
 The same history gives the same bytes: nothing in it depends on the clock or the machine.
+The document is read back before it is written and must give exactly the hotspots learned.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def document(learned: Learned) -> dict[str, Any]:
     """The fragment as plain data (what both formats write)."""
     fixes = [{"commit": f.sha, "date": f.date.isoformat(), "why": f.why,
               **({"ids": list(f.ids)} if f.ids else {}),
-              "subject": _short(clean(f.subject))}
+              "subject": _short(_printable(f.subject))}
              for f in learned.fixes if f.sha in learned.sources]
     info: dict[str, Any] = {"until": learned.until, "commits": learned.commits,
                             "fixes": len(learned.fixes), "by_message": learned.count(MESSAGE),
@@ -66,16 +67,20 @@ def render(learned: Learned, fmt: str = "yaml") -> str:
     data = document(learned)
     if fmt == "json":
         data["learned"] = {"note": NOTE, **data["learned"]}
-        text = json.dumps(data, indent=2, ensure_ascii=True) + "\n"
+        # Not ASCII-escaped: JSON escapes a character past U+FFFF as a surrogate pair, which a
+        # YAML reader (the policy's) refuses.
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "yaml":
         text = _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=100)
     else:
         raise UsageError(f"unknown fragment format {fmt!r} (yaml or json)")
     try:
-        parse(text, "gate learn output")
+        read = parse(text, "gate learn output")
     except PolicyError as exc:  # a bug here, not in the history: fail closed, write nothing
         raise ToolFailure(f"gate learn produced a fragment the policy cannot read: {exc}") \
             from None
+    if read != learned.hotspots:
+        raise ToolFailure("gate learn produced a fragment the policy reads differently")
     return text
 
 
@@ -104,6 +109,12 @@ def write(text: str, target: Path, inside: Path | None = None) -> None:
 def _within(folder: Path, root: Path) -> bool:
     """True when ``folder`` (existing or not yet) resolves to a place under ``root``."""
     return folder.resolve().is_relative_to(root.resolve())
+
+
+def _printable(text: str) -> str:
+    """``text`` with every character a reader could not see, or a YAML reader would take for a
+    line break (U+2028 and the like), shown as a visible escape."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in clean(text))
 
 
 def _short(text: str) -> str:
