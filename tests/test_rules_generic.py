@@ -100,6 +100,7 @@ CAUGHT = [
     ("app/views.py", "@staff_only\ndef report(request):\n    return 1\n", "access-control"),
     ("app/views.py", "@require_admin\ndef report(request):\n    return 1\n", "access-control"),
     ("app/views.py", "user = authenticate(request, username=u, password=p)\n", "access-control"),
+    ("app/backends.py", "return backend.authenticate(request, **credentials)\n", "access-control"),
     ("app/views.py", "if cherrypy.request.method == 'POST' and action == 'set':\n",
      "access-control"),
     ("app/server.py", "if not self.session.is_activated():\n    raise Denied\n", "access-control"),
@@ -171,6 +172,13 @@ def test_removing_a_guard_is_as_sensitive_as_adding_it(seeded: Repo) -> None:
                  "    return user\n")
     (fc,) = classified(seeded).files
     assert "access-control" in categories(fc)
+
+
+def test_defining_authenticate_is_auth_not_a_moved_guard(seeded: Repo) -> None:
+    # the definition is the auth category's (a symbol); access-control wants the calls
+    fc = one_file(seeded, "app/backends.py", "def authenticate(self, request):\n    return None\n")
+    assert "auth" in categories(fc)
+    assert "access-control" not in categories(fc), fc.matches
 
 
 # (path, added text): near misses that the tune half showed in routine commits
