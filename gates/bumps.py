@@ -15,9 +15,9 @@ test is strict, because a lower tier is what a hostile draft wants:
   workflow named otherwise whose gate step is out of the diff's context is not recognised.
 
 A release's version string counts too: ``__version__ = "1.4.2"`` to ``"1.4.3"`` (also
-``VERSION``, ``version``, ``__version_info__ = (1, 4, 3)``, as ``=`` or as a ``version:`` /
-``"version":`` key), where both values look like versions (digits first). A release commit that
-touches ``auth/__init__.py`` only for that is not auth logic.
+``VERSION``, ``version``, Sphinx's ``release``, ``__version_info__ = (1, 4, 3)``, as ``=`` or
+as a ``version:`` / ``"version":`` key), where both values look like versions (digits first).
+A release commit that touches ``auth/__init__.py`` only for that is not auth logic.
 
 Anything else (a new step, a changed ``with:``, a renamed action, a flow-style mapping, a version
 given by a call or a name) is not a bump, and the category keeps its tier.
@@ -37,7 +37,7 @@ _REV = re.compile(r"^(?P<head>\s+rev:\s*)(?P<q>['\"]?)(?P<ref>[\w./+-]+)(?P=q)"
 _VERSION_VALUE = (r"(?P<q>['\"]?)(?P<ref>v?\d[\w.+-]*)(?P=q)"
                   r"|(?P<ref2>\(\s*\d+(?:\s*,\s*(?:\d+|['\"][\w.+-]*['\"]))*\s*,?\s*\))")
 _VERSION_STRING = re.compile(
-    r"^(?P<head>\s*(?:(?:__version__|VERSION|version|__version_info__|VERSION_INFO|version_info)"
+    r"^(?P<head>\s*(?:(?:__version__|VERSION|version|__version_info__|VERSION_INFO|version_info|release)"
     r"\s*(?::\s*[\w.\[\], ]+)?\s*=|['\"]?version['\"]?\s*:)\s*)(?:" + _VERSION_VALUE +
     r")(?P<tail>\s*,?\s*(?:#.*)?)$")
 _ITEM = re.compile(r"^\s*-\s")

