@@ -87,6 +87,8 @@ class Rules:
             return True
         if path in self.hotspots:
             return True
+        if self.version_only and posixpath.basename(path) == SETUP_PY:
+            return True  # whether its change is only package metadata (gates.literals)
         return is_python(path) and any(
             self.categories[i].symbols for i in self.text_categories(path))
 
@@ -199,12 +201,16 @@ def _version_only(rules: Rules, file: ChangedFile, matches: list[Match]) -> list
     from gates.bumps import version_only
 
     bumps = version_only(file)
+    if not bumps and posixpath.basename(file.path) == SETUP_PY:
+        from gates.literals import data_only
+
+        bumps = data_only(file)
     if not bumps:
         return matches
     out = [m for m in matches if m.category not in lowered]
     for name in sorted(lowered, key=lambda n: rules.order.get(n, -1)):
         out.append(Match(f"{name}.version-only", name, MatchKind.CONTENT,
-                         rules.version_only[name], "uses:/rev: changed and nothing else",
+                         rules.version_only[name], "versions or metadata changed, nothing else",
                          Evidence(Side.ADDED, None, bumps)))
     return out
 
@@ -329,6 +335,7 @@ def file_kinds(file: ChangedFile) -> list[str]:
 
 
 PYPROJECT = "pyproject.toml"
+SETUP_PY = "setup.py"
 
 
 def _build_system_changed(file: ChangedFile) -> bool:

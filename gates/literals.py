@@ -1,0 +1,136 @@
+"""Is a ``setup.py`` change only package metadata?
+
+``setup.py`` is code: pip runs it to build the package, so a change to it is high by default. Most
+of its history, though, is a release's data: classifiers, ``python_requires``, a description, a
+requirement's bounds. This module says when a change is nothing but that, so the policy can route
+it like a dependency manifest (a category's ``version_only:`` tier). The test is strict, because
+a lower tier is what a hostile draft wants:
+
+- both sides parse, and once the literal values of ``setup()``'s metadata keywords (below) are set
+  aside, the two syntax trees are identical: no call, import, name, statement or other literal
+  differs, and no keyword moves in or out of anything but ``setup()``;
+- only metadata keywords count. Keywords that make setuptools install or run something
+  (``entry_points``, ``scripts``, ``data_files``, ``cmdclass``, ``setup_requires``,
+  ``ext_modules``, ``packages``, ``package_dir``, ``package_data``, ``dependency_links``...) are
+  not metadata: a console script named ``ls`` shadows the system's, ``data_files`` writes outside
+  the environment;
+- a value is a literal only when it is one: strings, numbers, and lists, tuples, sets and dicts
+  of them. An f-string, a name, a call or an operator is code;
+- ``setup`` is setuptools' (or distutils'): imported from it and never rebound in the file, so
+  the metadata goes to setuptools and not to a function of the repository's own;
+- a file the gate reads through another encoding (a coding declaration, a byte-order mark git does
+  not show) is never data-only.
+
+Requirements that move this way still reach the dependency stage, which cannot read ``setup.py``
+without running it and so asks a person (``deps.unaudited``).
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+
+from gates.model import ChangedFile, FileStatus
+
+SETUP = "setup.py"
+# setup() keywords that describe the package and change nothing that runs or is installed.
+METADATA = frozenset({
+    "name", "version", "description", "long_description", "long_description_content_type",
+    "author", "author_email", "maintainer", "maintainer_email", "url", "download_url",
+    "project_urls", "license", "license_files", "classifiers", "keywords", "platforms",
+    "python_requires", "install_requires", "extras_require", "tests_require", "zip_safe",
+    "include_package_data", "provides", "obsoletes", "requires",
+})
+
+
+def data_only(file: ChangedFile) -> str:
+    """A short description of what moved when a ``setup.py`` change is only metadata literals;
+    empty otherwise."""
+    if posixpath.basename(file.path) != SETUP or file.status is not FileStatus.MODIFIED \
+            or file.binary or file.view or file.hidden_coding or file.mode_changed \
+            or file.symlink or file.old_text is None or file.new_text is None:
+        return ""
+    old, new = _metadata(file.old_text), _metadata(file.new_text)
+    if old is None or new is None or old[0] != new[0]:
+        return ""
+    moved = sorted(k for k in old[1].keys() | new[1].keys() if old[1].get(k) != new[1].get(k))
+    if not moved:
+        return ""
+    return "package metadata only: " + ", ".join(moved[:6]) + (
+        f" and {len(moved) - 6} more" if len(moved) > 6 else "")
+
+
+def _metadata(source: bytes) -> tuple[str, dict[str, str]] | None:
+    """The syntax tree with ``setup()``'s literal metadata keywords taken out, and those keywords'
+    values; None when the source does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not _setuptools_setup(tree):
+        return None
+    values: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _is_setup(node.func):
+            kept = []
+            for keyword in node.keywords:
+                if keyword.arg in METADATA and _literal(keyword.value):
+                    if keyword.arg in values:
+                        return None  # two setup() calls naming the same key: not simple data
+                    values[keyword.arg] = ast.dump(keyword.value)
+                else:
+                    kept.append(keyword)
+            node.keywords = kept
+    try:
+        return ast.dump(tree, include_attributes=False), values
+    except RecursionError:
+        return None
+
+
+BUILDERS = frozenset({"setuptools", "distutils.core"})
+
+
+def _is_setup(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Name) and func.id == "setup") or (
+        isinstance(func, ast.Attribute) and func.attr == "setup"
+        and isinstance(func.value, ast.Name) and func.value.id == "setuptools")
+
+
+def _setuptools_setup(tree: ast.Module) -> bool:
+    """``setup`` comes from setuptools or distutils and nothing in the file rebinds it (a
+    ``def setup`` of the repository's own could do anything with the metadata)."""
+    imported = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            for alias in node.names:
+                if (alias.asname or alias.name) == "setup":
+                    if node.module not in BUILDERS or alias.name != "setup":
+                        return False
+                    imported = True
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if (alias.asname or alias.name).split(".")[0] in ("setup", "setuptools") \
+                        and alias.name != "setuptools":
+                    return False
+                imported = imported or (alias.name == "setuptools" and alias.asname is None)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name in ("setup", "setuptools"):
+                return False
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            if node.id in ("setup", "setuptools"):
+                return False
+        elif isinstance(node, ast.arg) and node.arg in ("setup", "setuptools"):
+            return False
+    return imported
+
+
+def _literal(node: ast.expr) -> bool:
+    """Strings, numbers, booleans and containers of them: nothing that evaluates code."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _literal(k) for k in node.keys) and all(
+            _literal(v) for v in node.values)
+    return False
