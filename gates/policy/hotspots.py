@@ -36,7 +36,7 @@ def parse(text: str, origin: str) -> tuple[Hotspot, ...]:
     check = Values(data if isinstance(data, dict) else {}, locations, origin)
     check.keys((), data, ("version", "learned", "hotspots"))
     version = data.get("version", FRAGMENT_VERSION)
-    if version != FRAGMENT_VERSION:
+    if type(version) is not int or version != FRAGMENT_VERSION:  # true == 1 to Python
         raise check.fail(("version",), f"unsupported hotspots version {version!r} "
                                        f"(this draftgate reads version {FRAGMENT_VERSION})")
     if not isinstance(data.get("learned", {}), dict):
@@ -51,17 +51,28 @@ def _entry(check: Values, key: tuple[str | int, ...], raw: Any) -> Hotspot:
     entry = check.keys(key, raw, _ENTRY)
     path = check.string((*key, "path"), entry.get("path"))
     normal = posixpath.normpath(path)
-    if path.startswith("/") or normal == ".." or normal.startswith("../") or normal != path:
+    # Not printable: a path gate learn drops (a git path with a line break or an escape), which
+    # a report would print as it is.
+    if path.startswith("/") or normal == ".." or normal.startswith("../") or normal != path \
+            or normal == "." or not path.isprintable():
         raise check.fail((*key, "path"), f"{path!r} is not a normalised path inside the "
                                          "repository (relative to its root)")
-    symbol = entry.get("symbol") or ""
-    if symbol and (not isinstance(symbol, str) or not _SYMBOL.fullmatch(symbol)):
+    # Absent or null is "not given"; false, 0 or [] is a mistake, not the whole file.
+    symbol = _optional(entry, "symbol")
+    if not isinstance(symbol, str) or (symbol and not _SYMBOL.fullmatch(symbol)):
         raise check.fail((*key, "symbol"), f"{symbol!r} is not a function or class name "
                                            "(dotted for a method: Class.method)")
-    fix = entry.get("fix") or ""
+    fix = _optional(entry, "fix")
     if not isinstance(fix, str) or len(fix) > 200 or not fix.isprintable():
         raise check.fail((*key, "fix"), "must be a short line of text (the advisory ids)")
-    commit = str(entry.get("commit") or "")
-    if commit and not _COMMIT.fullmatch(commit):
+    commit = _optional(entry, "commit")
+    if isinstance(commit, int) and not isinstance(commit, bool):
+        commit = str(commit)  # an all-digit id YAML reads as a number
+    if not isinstance(commit, str) or (commit and not _COMMIT.fullmatch(commit)):
         raise check.fail((*key, "commit"), f"{commit!r} is not a commit id")
     return Hotspot(path, symbol, fix, commit)
+
+
+def _optional(entry: dict[str, Any], key: str) -> Any:
+    value = entry.get(key)
+    return "" if value is None else value
