@@ -319,3 +319,18 @@ def test_only_the_top_level_docs_folder_hides_security_code(seeded: Repo) -> Non
     assert tiers["app/docs/views.py"] == "high"
     assert tiers["docs/examples/login.py"] != "high"
     assert tiers["app/docs/README.md"] != "high"
+
+
+@pytest.mark.parametrize(("path", "high"), [
+    ("app/migrations/0002_user_email.py", True),
+    ("app/alembic/versions/3f2a_add_email.py", True),
+    ("app/db/versions/004_add_email.py", True),
+    ("nova/db/sqlalchemy/migrate_repo/versions/216_add_index.py", True),
+    ("svc/db_migrations/versions/a1b2_add_email.py", True),
+    ("app/api/versions/v2.py", False),
+])
+def test_schema_migrations_in_every_common_layout_are_high(seeded: Repo, path: str,
+                                                           high: bool) -> None:
+    seeded.write(path, "def upgrade():\n    pass\n")
+    (fc,) = run(seeded).files
+    assert ("migrations" in {m.category for m in fc.matches}) is high, fc.matches
