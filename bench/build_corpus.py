@@ -88,6 +88,10 @@ MIGRATION_FILE = re.compile(
 )
 # Settings-file upgraders (cobbler/settings/migrations) change configuration, not a schema.
 NOT_SCHEMA = re.compile(r"(?:^|/)settings/migrations/")
+# A test app's migrations (wagtail/tests/testapp/migrations) build a fixture database for the
+# tests: they migrate nobody's data. Such commits are neither labelled migrations nor sampled as
+# routine (the routine sample stays the one drawn before this rule).
+TEST_SCHEMA = re.compile(r"(?:^|/)(?:tests?|testing)/")
 
 # Category rules. Three passes, first match wins: (1) CWE ids named in the text or in
 # database_specific, (2) phrases that name a weakness class ("cross-site request forgery", "open
@@ -391,8 +395,9 @@ class Mirror:
     def message(self, sha: str) -> str:
         return self.git("log", "-1", "--format=%B", sha)
 
-    def migration_commits(self) -> set[str]:
-        """Commits of the default branch that add a schema-migration module."""
+    def migration_commits(self, *, tests: bool = False) -> set[str]:
+        """Commits of the default branch that add a schema-migration module (``tests``: count
+        a test app's migrations too)."""
         raw = self.git(
             "log",
             "--no-merges",
@@ -406,7 +411,8 @@ class Mirror:
         for record in raw.split("\x1e")[1:]:
             lines = record.strip().splitlines()
             if lines and any(
-                MIGRATION_FILE.search(f) and not NOT_SCHEMA.search(f) for f in lines[1:]
+                MIGRATION_FILE.search(f) and not NOT_SCHEMA.search(f)
+                and (tests or not TEST_SCHEMA.search(f)) for f in lines[1:]
             ):
                 found.add(lines[0])
         return found
@@ -551,12 +557,13 @@ def project_rows(mirror: Mirror, security: set[str], routine: int, seed: str) ->
     by_sha = dict(history)
     # Only commits the branch's own history names: the bulk log is a candidate finder.
     migrations = {sha for sha in mirror.migration_commits() - security if by_sha.get(sha)}
+    any_migration = {sha for sha in mirror.migration_commits(tests=True) if by_sha.get(sha)}
     digest = hashlib.sha256(f"{seed}:{mirror.repo.lower()}".encode()).hexdigest()
     rng = random.Random(int(digest[:16], 16))
     rows = [
         Row(repository=mirror.repo, commit=sha, parent=parent, label="routine")
         for sha, parent in sample_routine(
-            history, security | migrations, mirror.message, routine, rng
+            history, security | any_migration, mirror.message, routine, rng
         )
     ]
     rows += [
