@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import re2
 
@@ -32,8 +33,14 @@ class PatternError(ValueError):
     """A pattern RE2 cannot compile, or one that uses an anchor we cannot honour."""
 
 
+@lru_cache(maxsize=4096)
 def compile_regex(pattern: str | bytes) -> re2._Regexp:
-    """Compile one RE2 pattern, turning RE2's error into a readable ``PatternError``."""
+    """Compile one RE2 pattern, turning RE2's error into a readable ``PatternError``.
+
+    Memoised: validation compiles every pattern of the policy to report a bad one, and the
+    matchers compile the same patterns again a moment later (half of a hook run's policy cost).
+    A compiled RE2 object is immutable, so sharing it is safe; an error is not cached.
+    """
     try:
         return re2.compile(pattern, options=_OPTIONS)
     except re2.error as exc:
@@ -45,7 +52,8 @@ def _reason(exc: Exception) -> str:
     return arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
 
 
-def branches(pattern: str) -> list[tuple[str, bool]]:
+@lru_cache(maxsize=4096)
+def branches(pattern: str) -> tuple[tuple[str, bool], ...]:
     """Split a content pattern into its top-level alternatives, each with "anchored at line start".
 
     ``^DEBUG = True|app\\.run\\(debug=True`` is two branches: the first anchored, the second
@@ -59,14 +67,14 @@ def branches(pattern: str) -> list[tuple[str, bool]]:
     parts = _top_level_split(rest)
     if parts is None:  # not safely splittable: one floating branch, and no anchors allowed
         _refuse_inner_anchors(rest)
-        return [(pattern, False)]
+        return ((pattern, False),)
     out = []
     for part in parts:
         anchored = part.startswith("^")
         body = part[1:] if anchored else part
         _refuse_inner_anchors(body)
         out.append((head + body, anchored))
-    return out
+    return tuple(out)
 
 
 def _top_level_split(pattern: str) -> list[str] | None:

@@ -78,13 +78,13 @@ def test_inner_anchors_are_refused(bad: str) -> None:
 
 
 def test_anchors_in_classes_and_escapes_are_fine() -> None:
-    assert branches(r"[^a]\^x$") == [(r"[^a]\^x$", False)]
-    assert branches(r"(?i)^abc") == [("(?i)abc", True)]
+    assert branches(r"[^a]\^x$") == ((r"[^a]\^x$", False),)
+    assert branches(r"(?i)^abc") == (("(?i)abc", True),)
 
 
 def test_top_level_branches_are_anchored_separately() -> None:
-    assert branches(r"(?i)^\s*DEBUG|app\.run\((?:a|b)\)|[|^]x") == [
-        (r"(?i)\s*DEBUG", True), (r"(?i)app\.run\((?:a|b)\)", False), (r"(?i)[|^]x", False)]
+    assert branches(r"(?i)^\s*DEBUG|app\.run\((?:a|b)\)|[|^]x") == (
+        (r"(?i)\s*DEBUG", True), (r"(?i)app\.run\((?:a|b)\)", False), (r"(?i)[|^]x", False))
     matcher = ContentMatcher([r"^\s*DEBUG = True|app\.run\(debug=True\)"])
     patch = b"@@ -0,0 +1,3 @@\n+DEBUG = True\n+    app.run(debug=True)\n+x = 1; DEBUG = True\n"
     assert [h.text for h in matcher.scan(patch)] == [b"DEBUG = True", b"    app.run(debug=True)"]
