@@ -40,6 +40,7 @@ import posixpath
 import re
 
 from gates.decode import is_python
+from gates.literals import RELEASE_FILES, is_setup, setuptools_setup
 from gates.model import ChangedFile, FileStatus
 
 _USES = re.compile(r"^(?P<head>\s*(?:-\s+)?uses:\s*)(?P<q>['\"]?)(?P<what>[\w.-]+/[\w./-]+)@"
@@ -66,10 +67,7 @@ _BY_SUFFIX = {".yml": YAML, ".yaml": YAML, ".json": JSON, ".toml": TOML, ".ini":
               ".cfg": INI, ".mk": MAKE}
 _BY_NAME = {"makefile": MAKE, "gnumakefile": MAKE, "pylintrc": INI, ".pylintrc": INI,
             ".flake8": INI, ".coveragerc": INI}
-# Python files a release keeps its version in: there a plain VERSION or release is the release's.
-# Elsewhere only the dunders are (a VERSION in jwt.py is the token format's).
-RELEASE_FILES = frozenset({"__init__.py", "__about__.py", "__version__.py", "_version.py",
-                           "version.py", "conf.py", "setup.py"})
+
 _DUNDERS = frozenset({"__version__", "__version_info__"})
 SETUP = "setup.py"
 
@@ -254,9 +252,9 @@ def _python_versions(source: bytes | None, numbers: set[int], path: str) -> bool
         if target in names and value is not None and _literal(value) \
                 and stmt.lineno == stmt.end_lineno and starts[stmt.lineno] == 1:
             found.add(stmt.lineno)
-    if name == SETUP:
+    if name == SETUP and setuptools_setup(tree):
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _is_setup(node.func):
+            if isinstance(node, ast.Call) and is_setup(node.func):
                 found.update(k.lineno for k in node.keywords if k.arg == "version"
                              and k.lineno == k.end_lineno and _literal(k.value))
     return numbers <= found
@@ -270,11 +268,6 @@ def _binding(stmt: ast.stmt) -> tuple[str, ast.expr | None]:
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.simple:
         return stmt.target.id, stmt.value
     return "", None
-
-
-def _is_setup(func: ast.expr) -> bool:
-    return (isinstance(func, ast.Name) and func.id == "setup") or (
-        isinstance(func, ast.Attribute) and func.attr == "setup")
 
 
 def _literal(node: ast.expr) -> bool:

@@ -17,6 +17,7 @@ from gates.decode import NOTEBOOK_VIEW
 from gates.decode import is_python as python_source
 from gates.globs import GlobSet
 from gates.hunks import ADDED, line_number
+from gates.literals import RELEASE_FILES
 from gates.model import (
     ChangedFile,
     ChangeSet,
@@ -87,8 +88,10 @@ class Rules:
             return True
         if path in self.hotspots:
             return True
-        if self.version_only and posixpath.basename(path) == SETUP_PY:
-            return True  # whether its change is only package metadata (gates.literals)
+        if self.version_only and posixpath.basename(path) in RELEASE_FILES:
+            # whether a version line is a release's (gates.bumps), or a setup.py change only
+            # package metadata (gates.literals): both read the parsed file
+            return True
         return is_python(path) and any(
             self.categories[i].symbols for i in self.text_categories(path))
 

@@ -33,6 +33,11 @@ import posixpath
 from gates.model import ChangedFile, FileStatus
 
 SETUP = "setup.py"
+# Python files a release keeps its version in: there a plain VERSION or release is the release's
+# (gates.bumps); elsewhere only the dunders are (a VERSION in jwt.py is the token format's).
+# Classification reads these files' text when a category has a ``version_only:`` tier.
+RELEASE_FILES = frozenset({"__init__.py", "__about__.py", "__version__.py", "_version.py",
+                           "version.py", "conf.py", SETUP})
 # setup() keywords that describe the package and change nothing that runs or is installed.
 METADATA = frozenset({
     "name", "version", "description", "long_description", "long_description_content_type",
@@ -67,11 +72,11 @@ def _metadata(source: bytes) -> tuple[str, dict[str, str]] | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if not _setuptools_setup(tree):
+    if not setuptools_setup(tree):
         return None
     values: dict[str, str] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _is_setup(node.func):
+        if isinstance(node, ast.Call) and is_setup(node.func):
             kept = []
             for keyword in node.keywords:
                 if keyword.arg in METADATA and _literal(keyword.value):
@@ -90,13 +95,13 @@ def _metadata(source: bytes) -> tuple[str, dict[str, str]] | None:
 BUILDERS = frozenset({"setuptools", "distutils.core"})
 
 
-def _is_setup(func: ast.expr) -> bool:
+def is_setup(func: ast.expr) -> bool:
     return (isinstance(func, ast.Name) and func.id == "setup") or (
         isinstance(func, ast.Attribute) and func.attr == "setup"
         and isinstance(func.value, ast.Name) and func.value.id == "setuptools")
 
 
-def _setuptools_setup(tree: ast.Module) -> bool:
+def setuptools_setup(tree: ast.Module) -> bool:
     """``setup`` comes from setuptools or distutils and nothing in the file rebinds it (a
     ``def setup`` of the repository's own could do anything with the metadata)."""
     imported = False
