@@ -224,9 +224,10 @@ HOTSPOT = "hotspots"  # the category name a hotspot match carries (policy key ``
 def _hotspot_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
     """A change to a function or class (or a whole file) that a past security fix changed.
 
-    Names are compared with :func:`gates.symbols.touched_names`, the definition ``gate learn``
-    used to record them: a change inside ``Session.check`` or in a function nested in it hits a
-    ``Session.check`` hotspot; one elsewhere in the file does not. One match per hotspot.
+    Names are compared as :func:`gates.symbols.hot_hits` does: inside the body (the definition
+    ``gate learn`` used to record them), or rebinding the name or changing its class from outside
+    (``Session.check = ...``, a class decorator). A change elsewhere in the file is not a hit. One
+    match per hotspot.
     """
     if not rules.hotspots:
         return
@@ -236,17 +237,15 @@ def _hotspot_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
     if not spots:
         return
     top = rules.policy.tiers[-1]
-    touched: dict[str, tuple[Side, int]] | None = None
+    hits: dict[str, tuple[Side, int]] = {}
+    if any(spot.symbol for spot in spots):
+        from gates.symbols import hot_hits
+
+        hits = hot_hits(file, file.old_text, file.new_text, {s.symbol for s in spots})
     for spot in spots:
         where: tuple[Side, int | None] | None = (Side.PATH, None)
         if spot.symbol:
-            if touched is None:
-                from gates.symbols import touched_names
-
-                touched = touched_names(file, file.old_text, file.new_text)
-            prefix = f"{spot.symbol}."
-            where = next((at for name, at in touched.items()
-                          if name == spot.symbol or name.startswith(prefix)), None)
+            where = hits.get(spot.symbol)
         elif not (file.patch or file.binary or file.status in (FileStatus.ADDED,
                                                                 FileStatus.DELETED)):
             where = None  # a rename or mode change alone touches no code

@@ -174,6 +174,8 @@ class _Scope:
     start: int
     end: int
     name: str
+    function: bool = False
+    body: int = 0  # the first line of the body (decorators and the signature come before it)
 
 
 def _python_hits(file: ChangedFile, matcher: SymbolMatcher,
@@ -228,7 +230,8 @@ def python_scopes(source: bytes) -> list[_Scope]:
     if b"\r" not in source.replace(b"\r\n", b""):
         return scopes
     to_git = _git_lines(source)
-    return [_Scope(to_git(s.start), to_git(s.end), s.name) for s in scopes]
+    return [_Scope(to_git(s.start), to_git(s.end), s.name, s.function, to_git(s.body))
+            for s in scopes]
 
 
 def _git_lines(source: bytes) -> Callable[[int], int]:
@@ -252,7 +255,9 @@ def _ast_scopes(source: bytes) -> list[_Scope]:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            found.append(_Scope(start, node.end_lineno or node.lineno, node.name))
+            found.append(_Scope(start, node.end_lineno or node.lineno, node.name,
+                                not isinstance(node, ast.ClassDef),
+                                node.body[0].lineno if node.body else node.lineno))
         for name in ("body", "orelse", "finalbody", "handlers", "cases"):
             stack.extend(getattr(node, name, ()))
     return found
@@ -261,7 +266,7 @@ def _ast_scopes(source: bytes) -> list[_Scope]:
 def _indent_scopes(source: bytes) -> list[_Scope]:
     """Scopes by indentation, for a file that does not parse."""
     lines = source.split(b"\n")
-    open_scopes: list[tuple[int, int, str]] = []
+    open_scopes: list[tuple[int, int, str, bool]] = []
     found: list[_Scope] = []
     last = 0
     for number, raw in enumerate(lines, 1):
@@ -270,27 +275,32 @@ def _indent_scopes(source: bytes) -> list[_Scope]:
             continue
         indent = len(raw) - len(stripped)
         while open_scopes and indent <= open_scopes[-1][1]:
-            start, _, name = open_scopes.pop()
-            found.append(_Scope(start, last, name))
+            start, _, name, function = open_scopes.pop()
+            found.append(_Scope(start, last, name, function, start + 1))
         m = _PY_DECL.match(raw)
         if m:
-            open_scopes.append((number, indent, m.group(1).decode("ascii")))
+            open_scopes.append((number, indent, m.group(1).decode("ascii"),
+                                not stripped.startswith(b"class")))
         last = number
-    found.extend(_Scope(start, last, name) for start, _, name in open_scopes)
+    found.extend(_Scope(start, last, name, function, start + 1)
+                 for start, _, name, function in open_scopes)
     return found
 
 
 def _hunk_hits(patch: bytes, matcher: SymbolMatcher) -> Iterator[SymbolHit]:
-    for side, number, name, text in _hunk_scopes(patch):
-        for i in matcher.match(name):
-            yield SymbolHit(side, number, name, i, text)
+    for side, number, names, text in _hunk_scopes(patch):
+        for i in matcher.match(names[-1]):
+            yield SymbolHit(side, number, names[-1], i, text)
 
 
-def _hunk_scopes(patch: bytes) -> Iterator[tuple[Side, int, str, bytes]]:
-    """Each changed line of a non-Python patch with the name git's hunk context (or the latest
-    declaration inside the hunk) puts it in."""
+def _hunk_scopes(patch: bytes) -> Iterator[tuple[Side, int, tuple[str, ...], bytes]]:
+    """Each changed line of a non-Python patch with the names it may belong to: git's hunk
+    context and every declaration seen in the hunk so far, the latest last. Without a parser a
+    declaration may be a comment or a string (``// function helper``); the latest is the best
+    guess, the earlier ones are kept so a fake one cannot take the line away from them."""
     for hunk in hunks(patch):
-        current = context_name(hunk.context)
+        context = context_name(hunk.context)
+        names: tuple[str, ...] = (context,) if context else ()
         old, new = hunk.old_start, hunk.new_start
         body = patch[hunk.body_start:hunk.end]
         for raw in body.split(b"\n")[: body.count(b"\n")]:
@@ -300,14 +310,15 @@ def _hunk_scopes(patch: bytes) -> Iterator[tuple[Side, int, str, bytes]]:
                 continue
             name = declared_name(text.decode("utf-8", "replace"))
             if name:
-                current = name
-            if marker in (ADDED, REMOVED) and current:
-                yield (Side.ADDED, new, current, text) if marker == ADDED \
-                    else (Side.REMOVED, old, current, text)
+                names = (*(n for n in names if n != name), name)
+            if marker in (ADDED, REMOVED) and names:
+                yield (Side.ADDED, new, names, text) if marker == ADDED \
+                    else (Side.REMOVED, old, names, text)
             if marker != ADDED:
                 old += 1
             if marker != REMOVED:
                 new += 1
+
 
 def touched_names(file: ChangedFile, old_text: bytes | None,
                   new_text: bytes | None) -> dict[str, tuple[Side, int]]:
@@ -335,6 +346,72 @@ def touched_names(file: ChangedFile, old_text: bytes | None,
                 for depth in range(1, len(names) + 1):
                     found.setdefault(".".join(names[:depth]), (side, line))
         return found
-    for side, number, name, _ in _hunk_scopes(file.patch):
-        found.setdefault(name, (side, number))
+    for side, number, owners, _ in _hunk_scopes(file.patch):
+        for name in owners:
+            found.setdefault(name, (side, number))
     return found
+
+
+
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def hot_hits(file: ChangedFile, old_text: bytes | None, new_text: bytes | None,
+             symbols: Iterable[str]) -> dict[str, tuple[Side, int]]:
+    """Which of ``symbols`` (qualified names of hot functions and classes) the change touches,
+    with the first changed line that does.
+
+    Touching is :func:`touched_names` (a changed line inside the function, or in something nested
+    in it), and, for Python, changing what the name means without entering its body: a changed
+    line outside every function body, in the module or in a class enclosing the hot name, that
+    names the hot name's last part as a word (``Session.check = lambda ...``, ``check = describe``
+    in the class, ``from x import y as parse_header``); or any change to the hot name's own class
+    outside its methods' bodies (a class decorator, its bases, a class-body statement, a method
+    added, removed or decorated: a new ``__getattribute__`` decides what ``check`` is).
+    """
+    wanted = [s for s in symbols if s]
+    if not wanted or not file.patch:
+        return {}
+    touched = touched_names(file, old_text, new_text)
+    found: dict[str, tuple[Side, int]] = {}
+    for symbol in wanted:
+        prefix = f"{symbol}."
+        at = next((where for name, where in touched.items()
+                   if name == symbol or name.startswith(prefix)), None)
+        if at is not None:
+            found[symbol] = at
+    if len(found) == len(wanted) or not is_python(file.path):
+        return found
+    for side, source in ((Side.REMOVED, old_text), (Side.ADDED, new_text)):
+        if not source:
+            continue
+        for classes, line, text in _outside_bodies(file.patch, source, side):
+            words = {w.decode("ascii") for w in _WORD.findall(text)}
+            for symbol in wanted:
+                parts = symbol.split(".")
+                parent, last = parts[:-1], parts[-1]
+                if symbol not in found and classes == parent[:len(classes)] \
+                        and (last in words or (bool(parent) and classes == parent)):
+                    found[symbol] = (side, line)
+    return found
+
+
+def _outside_bodies(patch: bytes, source: bytes, side: Side
+                    ) -> Iterator[tuple[list[str], int, bytes]]:
+    """Each changed line of one side that lies outside every function body, with the classes
+    enclosing it (outermost first; none at module level). A ``def`` line, its signature and its
+    decorators are their class's own lines: adding, removing or decorating a method changes the
+    class."""
+    lines = [(number, text) for s, number, text in changed_lines(patch) if s is side]
+    if not lines:
+        return
+    scopes = python_scopes(source)
+    inside: set[int] = set()
+    for line, text, chain in _enclosing(scopes, lines):
+        inside.add(line)
+        if any(s.function and line >= s.body for s in chain):
+            continue  # in a function's body: touched_names covers it
+        yield [s.name for s in chain if not s.function], line, text
+    for line, text in lines:
+        if line not in inside:
+            yield [], line, text

@@ -268,14 +268,6 @@ def test_hot_code_touched_in_disguise_still_hits(repo: Repo, path: str, after: s
     assert hot_reasons(judged_hot(repo), path)
 
 
-REBINDS = pytest.mark.xfail(strict=True, reason=(
-    "touched_names only sees lines inside a def: a changed line at module level or in the class "
-    "body that rebinds a hot name escapes. classify._hotspot_matches should also hit a hotspot "
-    "when a changed line whose innermost scope is an ancestor of it (the module, or its class) "
-    "names its last component as a word, and when a class's own lines (decorators, bases, "
-    "class-body statements) change, for that class's hot methods"))
-
-
 @pytest.mark.parametrize("after", [
     pytest.param(MODULE + "Session.check = lambda self, token: True\n", id="monkeypatch"),
     pytest.param(MODULE.replace('        return "session"\n',
@@ -290,18 +282,12 @@ REBINDS = pytest.mark.xfail(strict=True, reason=(
                                 "        return lambda *a: True\n\n    def describe(self):"),
                  id="getattribute"),
 ])
-@REBINDS
 def test_rebinding_a_hot_name_hits_it(repo: Repo, after: str) -> None:
     hot_repo(repo)
     repo.write("lib/session.py", after)
     assert hot_reasons(judged_hot(repo), "lib/session.py")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "symbols._hunk_scopes takes any 'function NAME' in a changed line (a comment, a string) as a "
-    "new scope: the hot function's later lines are attributed to the fake name. Each changed line "
-    "should also count for the hunk's context name and every name declared above it in the "
-    "hunk, not only the latest"))
 def test_a_comment_that_looks_like_a_declaration_does_not_hide_the_hot_function(
         repo: Repo) -> None:
     hot_repo(repo)

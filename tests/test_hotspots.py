@@ -212,7 +212,10 @@ def policy_with(spots: tuple[Hotspot, ...]) -> Policy:
 
 
 def test_non_python_files_use_the_hunk_context(seeded: Repo) -> None:
-    code = ("function checkToken(t) {\n  return t !== null;\n}\n\n"
+    # far enough apart for git to give each function its own hunk: without a parser, every
+    # declaration a hunk shows may own its later lines (a fake one must not take them away)
+    filler = "".join(f"var v{i} = {i};\n" for i in range(12))
+    code = ("function checkToken(t) {\n  return t !== null;\n}\n\n" + filler +
             "function other() {\n  return 1;\n}\n")
     seeded.write("src/tok.js", code)
     seeded.commit("c")
