@@ -2,7 +2,8 @@
 not?
 
     python bench/routing.py [--mirrors /work/.mirror] [--split report|tune|all]
-                            [--policy FILE ...] [--limit N] [--json]
+                            [--policy FILE ...] [--limit N] [--json] [--rules N]
+                            [--dump FILE] [--no-learn] [--advisory-db DIR]
 
 Classifies (no scanners, no models) every commit of the labelled corpus in ``bench/corpus/``
 against its first parent, as ``gate check --base PARENT --head COMMIT`` would, with each policy:
@@ -10,7 +11,10 @@ the shipped default, a paths-only variant of it (what a CODEOWNERS-style list of
 would catch: the default's path globs without its content, symbol, kind and detector rules), and
 any ``--policy`` files. Prints, per policy: security recall (fixes sent to the high tier) overall
 and per category, recall on the named-sensitivity categories, migration recall, and the share of
-routine commits sent to the high tier. Report on the ``report`` half; tune on ``tune``
+routine commits sent to the high tier and to medium, and per rule its hits on security, routine
+and migration commits (its precision); then the default again with the hotspots ``gate learn``
+would have learned from each commit's own history up to its parent, counting advisories published
+by the commit's date (``default+learned``). Report on the ``report`` half; tune on ``tune``
 (bench/corpus/README.md). The corpus and the mirrors are built by bench/build_corpus.py.
 """
 
@@ -202,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirrors", default="/work/.mirror", type=Path)
     parser.add_argument("--split", default="report", choices=("report", "tune", "all"))
     parser.add_argument("--policy", action="append", default=[], metavar="FILE")
-    parser.add_argument("--learn", action="store_true",
-                        help="also judge with hotspots learned from each commit's own history "
-                             "(gate learn --until PARENT), as the policy 'default+learned'")
+    parser.add_argument("--no-learn", dest="learn", action="store_false",
+                        help="skip the 'default+learned' row: hotspots learned from each "
+                             "commit's own history (gate learn --until PARENT); about 90 s")
     parser.add_argument("--advisory-db", type=Path, default=Path("/work/shared/advisory-db"),
                         help="the offline OSV database gate learn reads (with --learn)")
     parser.add_argument("--limit", type=int, help="at most N commits per label (a quick look)")
@@ -265,10 +269,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_pct(sec / (sec + rout) if sec + rout else None):>5}  {rule[:90]}")
     for line in skipped[:10]:
         print(f"skipped: {line}", file=sys.stderr)
-    print("RESULT " + json.dumps({"routing_recall": result["default"]["recall"],
-                                  "routing_named": result["default"]["named"],
-                                  "routing_migration": result["default"]["migration"],
-                                  "routing_routine_high": result["default"]["routine_high"]}))
+    headline = {"routing_recall": result["default"]["recall"],
+                "routing_named": result["default"]["named"],
+                "routing_migration": result["default"]["migration"],
+                "routing_routine_high": result["default"]["routine_high"]}
+    if LEARNED in result:
+        headline |= {"routing_learned_recall": result[LEARNED]["recall"],
+                     "routing_learned_routine_high": result[LEARNED]["routine_high"]}
+    print("RESULT " + json.dumps(headline))
     return 0
 
 

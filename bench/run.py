@@ -41,6 +41,10 @@ TARGETS = [
     ("routing_named", "... of the named-sensitivity categories", (">=", 0.90), "", ".2f"),
     ("routing_migration", "migrations sent to high", (">=", 1.0), "", ".2f"),
     ("routing_routine_high", "routine commits sent to high", ("<=", 0.20), "", ".2f"),
+    ("routing_learned_recall", "... recall with hotspots gate learn learned (no target)", None,
+     "", ".2f"),
+    ("routing_learned_routine_high", "... routine to high with them (no target)", None, "",
+     ".2f"),
 ]
 
 
