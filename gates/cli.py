@@ -238,18 +238,20 @@ def learn_command(until: str, git_dir: str | None, offline_db: str | None, outpu
     db = AdvisoryDB(Path(offline_db)) if offline_db is not None else None
     learned = learn(repo, until, db, packages)
     text = fragment.render(learned, fmt)
+    named = Path(fragment.DEFAULT_OUTPUT).with_suffix(f".{fmt}").as_posix()
     if output == "-":
         written, log = "stdout", sys.stderr
         _emit(text)
     else:
         root = Path.cwd() if repo.bare else repo.root
-        target = Path(output) if output else \
-            root / Path(fragment.DEFAULT_OUTPUT).with_suffix(f".{fmt}")
+        target = Path(output) if output else root / named
         fragment.write(text, target, inside=None if output else root)
         written, log = str(target), sys.stdout
+        if target.resolve().is_relative_to(root.resolve()):
+            named = target.resolve().relative_to(root.resolve()).as_posix()
     for line in report.warnings(learned):
         click.echo(line, err=True)
-    for line in report.summary(learned, written):
+    for line in report.summary(learned, written, named):
         click.echo(line, file=log)
     return 0
 

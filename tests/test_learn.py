@@ -392,12 +392,24 @@ def test_cli_writes_the_fragment_at_the_root_and_says_what_it_found(repo: Repo,
     assert done.returncode == 0, done.stderr
     assert "2 security fixes" in done.stdout and "1 by message, 1 by advisory" in done.stdout
     assert "1 advisory files skipped" in done.stderr and "broken.yaml" in done.stderr
+    assert "with 'hotspots: .gate/hotspots.yaml'" in done.stdout
     written = repo.root / ".gate" / "hotspots.yaml"
     spots = parse(written.read_text(), str(written))
     assert Hotspot("src/mypkg/limits.py", "", "CVE-2023-777777", shas["advisory"]) in spots
     first = written.read_bytes()
     assert repo.gate("learn", "--offline-db", str(db)).returncode == 0
     assert written.read_bytes() == first
+
+
+def test_cli_names_the_file_it_wrote_for_the_policy_key(repo: Repo) -> None:
+    """The summary says what to write in .gate.yaml: the file actually written, from the root."""
+    history(repo)
+    done = repo.gate("learn", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "with 'hotspots: .gate/hotspots.json'" in done.stdout
+    assert (repo.root / ".gate" / "hotspots.json").is_file()
+    done = repo.gate("learn", "--output", "security/hot.yaml")
+    assert "with 'hotspots: security/hot.yaml'" in done.stdout
 
 
 def test_cli_output_to_stdout_as_json_with_until(repo: Repo) -> None:

@@ -29,8 +29,8 @@ _SUBJECT = 120  # characters of a fix's subject kept for the reviewer
 NOTE = ("Security hotspots learned by `gate learn` from this repository's history: files, and "
         "functions or classes in them, that past security fixes changed. A later change that "
         "touches one is high tier. Review it, commit it, and name it in .gate.yaml with "
-        "`hotspots: .gate/hotspots.yaml`; like the policy, it is read from the trusted revision "
-        "and a change to it is gate-critical.")
+        "`hotspots: <this file's path from the repository root>`; like the policy, it is read "
+        "from the trusted revision and a change to it is gate-critical.")
 _HEADER = """\
 # Security hotspots learned by `gate learn` from this repository's history (docs/learn.md).
 # Each entry is a file, or a function or class in it, that a past security fix changed; a later

@@ -8,8 +8,11 @@ from gates.learn.touched import MAX_FILES
 from gates.report.safe import clean
 
 
-def summary(learned: Learned, written: str) -> list[str]:
-    """The summary; every string from the history or the file system is cleaned for a terminal."""
+def summary(learned: Learned, written: str, named: str = ".gate/hotspots.yaml") -> list[str]:
+    """The summary; every string from the history or the file system is cleaned for a terminal.
+
+    ``named`` is what ``hotspots:`` should say: the written file relative to the repository's
+    root (the default ``.gate/hotspots.yaml``, or ``.json``)."""
     lines = [
         f"gate learn: {len(learned.fixes)} security fixes in {learned.commits:,} commits up to "
         f"{learned.until[:12]} ({learned.count(MESSAGE)} by message, "
@@ -19,7 +22,7 @@ def summary(learned: Learned, written: str) -> list[str]:
         f"{len(learned.hotspots) - learned.functions} whole files) in {learned.files} files"
         + (f"; {learned.gone} changed files no longer exist at --until" if learned.gone else ""),
         f"wrote {clean(written)} in {learned.seconds:.1f} s: review it, commit it, and name it "
-        "in .gate.yaml with 'hotspots: .gate/hotspots.yaml'",
+        f"in .gate.yaml with 'hotspots: {clean(named)}'",
     ]
     if not learned.advisories:
         lines.append("no advisory database read (--offline-db): fixes named only by an advisory "
