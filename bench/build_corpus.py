@@ -596,7 +596,11 @@ def build(
     for row in rows:
         if row.label == "security":
             per_project[row.repository][row.category] += 1
-    split = split_projects(per_project, pinned)
+    if args.new_split:
+        # Projects not seen before go to a half of their own: nobody has tuned or reported on them.
+        split = {r: pinned.get(r, args.new_split) for r in per_project}
+    else:
+        split = split_projects(per_project, pinned)
     for row in rows:
         row.split = split[row.repository]
     rows.sort(key=lambda r: (r.split, r.repository.lower(), r.label, r.commit))
@@ -614,7 +618,7 @@ def read_split(path: pathlib.Path) -> dict[str, str]:
         return {
             row["repository"]: row["split"]
             for row in csv.DictReader(fh)
-            if row.get("split") in ("tune", "report")
+            if row.get("split") and row["split"].isidentifier()
         }
 
 
@@ -667,14 +671,17 @@ def summary(rows: list[Row], dropped: Dropped, heads: dict[str, str]) -> str:
         half = next(r.split for r in rows if r.repository == p)
         lines.append(f"| {p} | {half} | {c['security']} | {c['routine']} | {c['migration']} |")
     cats = sorted({r.category for r in rows if r.label == "security"})
-    lines += ["", "| category | tune | report | total |", "|---|---|---|---|"]
+    halves = ["tune", "report", *sorted({r.split for r in rows} - {"tune", "report"})]
+    lines += ["", "| category | " + " | ".join(halves) + " | total |",
+              "|---|" + "---|" * (len(halves) + 1)]
     for cat in cats:
         c = collections.Counter(
             r.split for r in rows if r.label == "security" and r.category == cat
         )
-        lines.append(f"| {cat} | {c['tune']} | {c['report']} | {c['tune'] + c['report']} |")
+        lines.append(f"| {cat} | " + " | ".join(str(c[h]) for h in halves)
+                     + f" | {sum(c.values())} |")
     lines += ["", "| split | projects | security | routine | migration |", "|---|---|---|---|---|"]
-    for half in ("tune", "report"):
+    for half in halves:
         c = collections.Counter(r.label for r in rows if r.split == half)
         n = len({r.repository for r in rows if r.split == half})
         lines.append(f"| {half} | {n} | {c['security']} | {c['routine']} | {c['migration']} |")
@@ -707,6 +714,12 @@ def main(argv: list[str] | None = None) -> int:
         "--resplit",
         action="store_true",
         help="ignore the pinned split.csv and split all projects afresh (leaks if anyone tuned)",
+    )
+    parser.add_argument(
+        "--new-split",
+        metavar="NAME",
+        help="put projects split.csv does not list into a split of this name (e.g. 'fresh': a "
+        "held-out set nobody has tuned or reported on) instead of balancing them into the halves",
     )
     args = parser.parse_args(argv)
     args.skip = {s.lower() for s in args.skip}

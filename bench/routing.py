@@ -204,7 +204,7 @@ def figures(judged: Iterable[tuple[dict[str, str], Classification]],
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", default="/work/.mirror", type=Path)
-    parser.add_argument("--split", default="report", choices=("report", "tune", "all"))
+    parser.add_argument("--split", default="report", choices=("report", "tune", "fresh", "all"))
     parser.add_argument("--policy", action="append", default=[], metavar="FILE")
     parser.add_argument("--no-learn", dest="learn", action="store_false",
                         help="skip the 'default+learned' row: hotspots learned from each "
