@@ -35,7 +35,7 @@ def load_policy(text: str, origin: str, reader: Reader | None = None) -> Policy:
     how a policy read from a git revision extends files from the same revision.
     """
     data, locations, texts, origins = _resolve(text, origin, reader, seen=())
-    fragment = data.pop("hotspots", None)
+    fragment = data.get("hotspots")
     hotspots: tuple[Hotspot, ...] = ()
     where = ""
     if fragment is not None:
