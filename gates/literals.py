@@ -16,8 +16,10 @@ a lower tier is what a hostile draft wants:
   the environment;
 - a value is a literal only when it is one: strings, numbers, and lists, tuples, sets and dicts
   of them. An f-string, a name, a call or an operator is code;
-- ``setup`` is setuptools' (or distutils'): imported from it and never rebound in the file, so
-  the metadata goes to setuptools and not to a function of the repository's own;
+- ``setup`` is setuptools' (or distutils'): imported from it and never rebound in the file (nor
+  through ``globals()``, ``sys.modules``, a star import, an ``exec`` in the module's namespace),
+  so the metadata goes to setuptools and not to a function of the repository's own; which
+  ``setup()`` call holds a keyword is part of its value;
 - a file the gate reads through another encoding (a coding declaration, a byte-order mark git does
   not show) is never data-only.
 
@@ -75,14 +77,18 @@ def _metadata(source: bytes) -> tuple[str, dict[str, str]] | None:
     if not setuptools_setup(tree):
         return None
     values: dict[str, str] = {}
+    calls = 0
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and is_setup(node.func):
+            calls += 1
             kept = []
             for keyword in node.keywords:
                 if keyword.arg in METADATA and _literal(keyword.value):
                     if keyword.arg in values:
                         return None  # two setup() calls naming the same key: not simple data
-                    values[keyword.arg] = ast.dump(keyword.value)
+                    # Which call holds it is part of the value: a keyword moved from a call that
+                    # never runs (``if False: setup(...)``) to the one that does is not a move.
+                    values[keyword.arg] = f"{calls}:{ast.dump(keyword.value)}"
                 else:
                     kept.append(keyword)
             node.keywords = kept
@@ -106,8 +112,12 @@ def setuptools_setup(tree: ast.Module) -> bool:
     ``def setup`` of the repository's own could do anything with the metadata)."""
     imported = False
     for node in ast.walk(tree):
+        if _rebinds_anything(node):
+            return False
         if isinstance(node, ast.ImportFrom) and node.level == 0:
             for alias in node.names:
+                if alias.name == "*" and node.module not in BUILDERS:
+                    return False  # the other module's setup, if it has one, wins
                 if (alias.asname or alias.name) == "setup":
                     if node.module not in BUILDERS or alias.name != "setup":
                         return False
@@ -127,6 +137,37 @@ def setuptools_setup(tree: ast.Module) -> bool:
         elif isinstance(node, ast.arg) and node.arg in ("setup", "setuptools"):
             return False
     return imported
+
+
+# What writes a module's namespace (or setuptools') without naming the name it binds.
+_NAMESPACES = frozenset({"globals", "vars", "locals", "__builtins__", "builtins", "execfile"})
+_NAMESPACE_ATTRS = frozenset({"modules", "__dict__", "__globals__", "__builtins__", "f_globals",
+                              "f_locals"})
+_EVALUATORS = frozenset({"exec", "eval", "compile"})
+
+
+def _rebinds_anything(node: ast.AST) -> bool:
+    """A statement or expression that can rebind ``setup`` without an assignment to that name:
+    ``globals()["setup"] = ...``, ``sys.modules["setuptools"] = ...``, ``setuptools.setup = ...``,
+    an ``exec`` in the module's own namespace, a capture pattern or an ``except ... as setup``.
+    ``exec(code, about)`` with a namespace of its own (the common way to read a version file)
+    is kept."""
+    if isinstance(node, ast.Name):
+        return node.id in _NAMESPACES
+    if isinstance(node, ast.Attribute):
+        stored = not isinstance(node.ctx, ast.Load)
+        into_setuptools = isinstance(node.value, ast.Name) and node.value.id == "setuptools"
+        return node.attr in _NAMESPACE_ATTRS or (stored and (node.attr == "setup"
+                                                             or into_setuptools))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in _EVALUATORS:
+        return len(node.args) + len(node.keywords) < 2
+    names: list[str | None] = []
+    if isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar):
+        names.append(node.name)
+    elif isinstance(node, ast.MatchMapping):
+        names.append(node.rest)
+    return any(n in ("setup", "setuptools") for n in names)
 
 
 def _literal(node: ast.expr) -> bool:
