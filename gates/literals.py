@@ -44,10 +44,13 @@ RELEASE_FILES = frozenset({"__init__.py", "__about__.py", "__version__.py", "_ve
 METADATA = frozenset({
     "name", "version", "description", "long_description", "long_description_content_type",
     "author", "author_email", "maintainer", "maintainer_email", "url", "download_url",
-    "project_urls", "license", "license_files", "classifiers", "keywords", "platforms",
+    "project_urls", "license", "classifiers", "keywords", "platforms",
     "python_requires", "install_requires", "extras_require", "tests_require", "zip_safe",
-    "include_package_data", "provides", "obsoletes", "requires",
+    "provides", "obsoletes", "requires",
 })
+# Not here although they read like metadata: ``license_files`` is globs of files setuptools copies
+# into every wheel and sdist (``~/.ssh/*`` in a published artifact), ``include_package_data``
+# installs what MANIFEST.in lists.
 
 
 def data_only(file: ChangedFile) -> str:

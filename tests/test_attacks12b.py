@@ -76,3 +76,14 @@ def test_the_common_shapes_still_count_as_metadata(repo: Repo, base: str) -> Non
     """``setuptools.setup(...)`` and a version file read into a namespace of its own."""
     after = base.replace('description="An app"', 'description="An application"')
     assert judged_setup(repo, base, after).tier == "medium"
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    # globs of files copied into the wheel, and MANIFEST.in's files installed: not descriptions
+    ('    license_files=["LICENSE"],\n', '    license_files=["LICENSE", "../../.ssh/*"],\n'),
+    ("    include_package_data=False,\n", "    include_package_data=True,\n"),
+])
+def test_keywords_that_read_like_metadata_but_pick_files_stay_high(repo: Repo, before: str,
+                                                                    after: str) -> None:
+    base = SETUP.replace('    name="app",\n', '    name="app",\n' + before)
+    assert judged_setup(repo, base, base.replace(before, after)).tier == "high"
