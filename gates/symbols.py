@@ -354,6 +354,20 @@ def touched_names(file: ChangedFile, old_text: bytes | None,
 
 
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+# Inside another function's body, the lines that rebind a name somewhere else: an attribute
+# assigned or deleted (``Session.check = ...``), setattr/delattr with the name, a ``global``.
+_BODY_REBIND = re.compile(
+    rb"\.[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)"
+    rb"|\b(?:set|del)attr\([^,]+,[ \t]*[\"']([A-Za-z_]\w*)[\"']"
+    rb"|\bdel[ \t]+[\w. \t,]*?\b([A-Za-z_]\w*)[ \t]*(?:$|[,;#])"
+    rb"|\b(?:global|nonlocal)[ \t]+([\w \t,]+)")
+MODULE, CLASS, BODY = "module", "class", "body"  # where a changed line lies (_changed_places)
+# Words of a line that can rebind any name, the hot one included, without spelling it
+# (``globals()["parse_" "header"] = f``, ``exec(b64decode(...))``): outside function bodies all of
+# them; inside a body only the ones that reach the module (``setattr(self, k, v)`` is routine).
+_DYNAMIC = frozenset({"globals", "vars", "locals", "exec", "eval", "setattr", "delattr",
+                      "__dict__", "__builtins__", "builtins", "modules"})
+_DYNAMIC_IN_BODY = frozenset({"globals", "exec", "__builtins__", "builtins", "modules"})
 
 
 def hot_hits(file: ChangedFile, old_text: bytes | None, new_text: bytes | None,
@@ -362,12 +376,26 @@ def hot_hits(file: ChangedFile, old_text: bytes | None, new_text: bytes | None,
     with the first changed line that does.
 
     Touching is :func:`touched_names` (a changed line inside the function, or in something nested
-    in it), and, for Python, changing what the name means without entering its body: a changed
-    line outside every function body, in the module or in a class enclosing the hot name, that
-    names the hot name's last part as a word (``Session.check = lambda ...``, ``check = describe``
-    in the class, ``from x import y as parse_header``); or any change to the hot name's own class
-    outside its methods' bodies (a class decorator, its bases, a class-body statement, a method
-    added, removed or decorated: a new ``__getattribute__`` decides what ``check`` is).
+    in it), and, for Python, changing what the name means without entering its body:
+
+    - a changed line outside every function body, in the module or in a class enclosing the hot
+      name, that names the hot name's last part as a word (``Session.check = lambda ...``,
+      ``check = describe`` in the class, ``from x import y as parse_header``);
+    - any change to the hot name's own class outside its methods' bodies (a class decorator, its
+      bases, a class-body statement, a method added, removed or decorated: a new
+      ``__getattribute__`` decides what ``check`` is), and the same in a class of this file it
+      inherits from or takes as metaclass, or in such a class's ``check`` or dunder methods
+      (``__init_subclass__`` can replace ``check`` on every subclass);
+    - a module-level line that names the hot name's outermost class (``Session = LaxSession``);
+    - a line in any other function's body that rebinds the last part or that class elsewhere
+      (``Session.check = ...`` or ``global Session`` in an ``_install()`` the module calls).
+
+    - a line that can rebind names without spelling them: ``globals()``, ``exec``, ``setattr``,
+      ``__dict__``, ``sys.modules`` (outside function bodies; in a body the ones that reach the
+      module).
+
+    Another file patching the name (``session.Session.check = ...`` in a plugin) is that file's
+    change and is not read here.
     """
     wanted = [s for s in symbols if s]
     if not wanted or not file.patch:
@@ -385,23 +413,81 @@ def hot_hits(file: ChangedFile, old_text: bytes | None, new_text: bytes | None,
     for side, source in ((Side.REMOVED, old_text), (Side.ADDED, new_text)):
         if not source:
             continue
-        for classes, line, text in _outside_bodies(file.patch, source, side):
+        ancestors = _ancestors(source, {s.split(".")[0] for s in wanted if "." in s})
+        for place, classes, line, text in _changed_places(file.patch, source, side):
             words = {w.decode("ascii") for w in _WORD.findall(text)}
+            bound = _body_bound(text) if place == BODY else set()
             for symbol in wanted:
-                parts = symbol.split(".")
-                parent, last = parts[:-1], parts[-1]
-                if symbol not in found and classes == parent[:len(classes)] \
-                        and (last in words or (bool(parent) and classes == parent)):
+                above = ancestors.get(symbol.split(".")[0], set())
+                if symbol not in found and _hot_line(symbol, place, classes, words,
+                                                     bound=bound, ancestors=above):
                     found[symbol] = (side, line)
     return found
 
 
-def _outside_bodies(patch: bytes, source: bytes, side: Side
-                    ) -> Iterator[tuple[list[str], int, bytes]]:
-    """Each changed line of one side that lies outside every function body, with the classes
-    enclosing it (outermost first; none at module level). A ``def`` line, its signature and its
-    decorators are their class's own lines: adding, removing or decorating a method changes the
-    class."""
+def _hot_line(symbol: str, place: str, classes: list[str], words: set[str], *, bound: set[str],
+              ancestors: Iterable[str]) -> bool:
+    """Does one changed line, outside the hot name's own body, change what the name means?"""
+    parts = symbol.split(".")
+    parent, last = parts[:-1], parts[-1]
+    if place == BODY:
+        if last in bound or (bool(parent) and parent[0] in bound) or words & _DYNAMIC_IN_BODY:
+            return True
+        method = classes[-1] if len(classes) > 1 else ""
+        return classes[:1] != [] and classes[0] in ancestors and (
+            method == last or (method.startswith("__") and method.endswith("__")))
+    if classes == parent[:len(classes)] and (last in words or (bool(parent) and classes == parent)):
+        return True
+    if (place == MODULE and parent and parent[0] in words) or words & _DYNAMIC:
+        return True
+    return place == CLASS and classes[0] in ancestors
+
+
+def _body_bound(text: bytes) -> set[str]:
+    """The names a line in a function's body rebinds outside that function."""
+    bound: set[str] = set()
+    for m in _BODY_REBIND.finditer(text):
+        for group in m.groups():
+            if group:
+                bound.update(w.decode("ascii") for w in _WORD.findall(group))
+    return bound
+
+
+def _ancestors(source: bytes, classes: set[str]) -> dict[str, set[str]]:
+    """For each of ``classes``, the classes of this file it inherits from or takes as
+    metaclass, transitively (names only: a base imported from elsewhere is not in the file)."""
+    if not classes:
+        return {}
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    direct: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            refs = [*node.bases, *(k.value for k in node.keywords)]
+            direct.setdefault(node.name, set()).update(
+                n.id for r in refs for n in ast.walk(r) if isinstance(n, ast.Name))
+    out: dict[str, set[str]] = {}
+    for name in classes:
+        seen: set[str] = set()
+        todo = list(direct.get(name, ()))
+        while todo:
+            base = todo.pop()
+            if base in direct and base not in seen and base != name:
+                seen.add(base)
+                todo.extend(direct[base])
+        out[name] = seen
+    return out
+
+
+def _changed_places(patch: bytes, source: bytes, side: Side
+                    ) -> Iterator[tuple[str, list[str], int, bytes]]:
+    """Each changed line of one side with where it lies (module level, a class's own lines, or
+    a function's body) and the classes enclosing it (outermost first; none at module level). A
+    ``def`` line, its signature and its decorators are their class's own lines: adding,
+    removing or decorating a method changes the class. A method's body line carries its
+    classes and then the method's name; any other body line no classes."""
     lines = [(number, text) for s, number, text in changed_lines(patch) if s is side]
     if not lines:
         return
@@ -409,9 +495,16 @@ def _outside_bodies(patch: bytes, source: bytes, side: Side
     inside: set[int] = set()
     for line, text, chain in _enclosing(scopes, lines):
         inside.add(line)
-        if any(s.function and line >= s.body for s in chain):
-            continue  # in a function's body: touched_names covers it
-        yield [s.name for s in chain if not s.function], line, text
+        body = next((i for i, s in enumerate(chain) if s.function and line >= s.body), None)
+        if body is not None:
+            owners = [s.name for s in chain[:body] if not s.function]
+            if len(owners) == body:  # a method's body: the class and the method
+                yield BODY, [*owners, chain[body].name], line, text
+            else:
+                yield BODY, [], line, text
+            continue
+        kind = CLASS if any(not s.function for s in chain) else MODULE
+        yield kind, [s.name for s in chain if not s.function], line, text
     for line, text in lines:
         if line not in inside:
-            yield [], line, text
+            yield MODULE, [], line, text

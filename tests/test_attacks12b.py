@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 from .conftest import Repo
+from .test_attacks12 import MODULE, hot_reasons, hot_repo
+from .test_hotspots import judged as judged_hot
 from .test_literals import SETUP
 from .test_literals import judged as judged_setup
 
@@ -87,3 +89,53 @@ def test_keywords_that_read_like_metadata_but_pick_files_stay_high(repo: Repo, b
                                                                     after: str) -> None:
     base = SETUP.replace('    name="app",\n', '    name="app",\n' + before)
     assert judged_setup(repo, base, base.replace(before, after)).tier == "high"
+
+
+# ---- hotspots: what the hot method does changes, while its body does not ---------------------
+
+BASED = MODULE.replace("class Session:", "class Base:\n    def __init_subclass__(cls):\n"
+                       "        pass\n\n    def other(self):\n        return 1\n\n\n"
+                       "class Session(Base):")
+
+
+@pytest.mark.parametrize(("base", "after"), [
+    # a function of the module that patches the method, called at import
+    (MODULE, MODULE + "\n\ndef _install():\n    Session.check = lambda self, t: True\n\n\n"
+     "_install()\n"),
+    (MODULE, MODULE + "\n\ndef _install():\n    setattr(Session, 'check', Session.describe)\n"),
+    # the class itself replaced at module level by a lax subclass, or through a global
+    (MODULE, MODULE + "\n\nclass _Lax(Session):\n    def check(self, token):\n"
+     "        return True\n\n\nSession = _Lax\n"),
+    (MODULE, MODULE + "\n\ndef _swap():\n    global Session\n    Session = object\n"),
+    # an instance attribute set by another method shadows the method
+    (MODULE, MODULE.replace('        return "session"',
+                            '        self.check = lambda t: True\n        return "session"')),
+    # a base class of the file replaces check on every subclass
+    (BASED, BASED.replace("        pass\n", "        cls.check = lambda s, t: True\n")),
+    (BASED, BASED.replace("class Base:\n", "class Base:\n    check = None\n")),
+    # names built at run time
+    (MODULE, MODULE + "globals()['Sess' 'ion'] = object\n"),
+    (MODULE, MODULE + "exec(__import__('base64').b64decode('U2Vzc2lvbi5jaGVjayA9IE5vbmU='))\n"),
+    (MODULE, MODULE + "\n\ndef _f():\n    import sys\n"
+     "    vars(sys.modules[__name__])['Sess' 'ion'] = object\n"),
+])
+def test_rebinding_the_hot_method_from_elsewhere_in_its_file_is_a_hit(repo: Repo, base: str,
+                                                                      after: str) -> None:
+    hot_repo(repo, **{"lib/session.py": base})
+    repo.write("lib/session.py", after)
+    result = judged_hot(repo)
+    assert hot_reasons(result, "lib/session.py"), result
+    assert result.tier == "high"
+
+
+@pytest.mark.parametrize(("base", "after"), [
+    (MODULE, MODULE + "\n\ndef use(value):\n    return Session().check(value)\n"),
+    (MODULE, MODULE.replace('return "session"', 'return "a session"')),
+    (BASED, BASED.replace("return 1", "return 2")),
+    (MODULE, MODULE.replace("LIMIT = 10", "LIMIT = 11")),
+])
+def test_using_the_class_or_changing_a_neighbour_is_not_a_hit(repo: Repo, base: str,
+                                                              after: str) -> None:
+    hot_repo(repo, **{"lib/session.py": base})
+    repo.write("lib/session.py", after)
+    assert hot_reasons(judged_hot(repo), "lib/session.py") == []
