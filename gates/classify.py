@@ -8,15 +8,17 @@ files whose declared names match (gates.symbols). Line numbers are worked out on
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from itertools import chain, combinations
+from typing import Any
 
 from gates.decode import NOTEBOOK_VIEW
 from gates.decode import is_python as python_source
 from gates.globs import GlobSet
-from gates.hunks import ADDED, line_number
+from gates.hunks import ADDED, changed_lines, line_number
 from gates.literals import RELEASE_FILES
 from gates.model import (
     ChangedFile,
@@ -71,6 +73,7 @@ class Rules:
                               for t in policy.provenance.trailers)
         self.branches = tuple((b, compile_regex(b)) for b in policy.provenance.branches)
         self.hotspots: dict[str, list[Hotspot]] = {}
+        self.rebinds: list[tuple[Hotspot, Any]] = []
         self.use_hotspots(policy.hotspots)
 
     def use_hotspots(self, spots: Iterable[Hotspot]) -> None:
@@ -80,6 +83,7 @@ class Rules:
         self.hotspots = {}
         for spot in spots:
             self.hotspots.setdefault(spot.path, []).append(spot)
+        self.rebinds = _rebinding(self.hotspots)
 
     def wants_text(self, path: str) -> bool:
         """Whether classifying ``path`` needs both sides' full text (Python symbol scopes, a
@@ -168,6 +172,7 @@ def classify_file(rules: Rules, file: ChangedFile) -> FileClass:
     matches.extend(_kind_matches(rules, file))
     matches.extend(_policy_matches(rules, file))
     matches.extend(_hotspot_matches(rules, file))
+    matches.extend(_rebound_elsewhere(rules, file))
     truncated = 0
     if file.has_text and file.patch:
         categories = rules.text_categories(file.path)
@@ -255,6 +260,45 @@ def _hotspot_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
         yield Match(f"{HOTSPOT}.learned", HOTSPOT, MatchKind.SYMBOL if spot.symbol
                     else MatchKind.PATH, top, shown,
                     Evidence(where[0], where[1], spot.reason()))
+
+
+def _rebinding(hotspots: dict[str, list[Hotspot]]) -> list[tuple[Hotspot, Any]]:
+    """For each function or method hotspot, a pattern for rebinding it from another file:
+    ``Session.check = ...`` or ``setattr(Session, "check", ...)`` for a method, and
+    ``session.parse_header = ...`` (the module by its file name) for a function."""
+    found = []
+    for path, spots in hotspots.items():
+        module = posixpath.splitext(posixpath.basename(path))[0]
+        for spot in spots:
+            if not spot.symbol:
+                continue
+            parts = spot.symbol.split(".")
+            owner, name = (parts[-2], parts[-1]) if len(parts) > 1 else (module, parts[0])
+            owner, name = re.escape(owner), re.escape(name)
+            found.append((spot, compile_regex(
+                rf"\b{owner}\s*\.\s*{name}\s*=[^=]|\b{owner}\s*\.\s*{name}\s*=$"
+                rf"|setattr\(\s*{owner}\s*,\s*['\"]{name}['\"]"
+                rf"|\b{owner}\s*\.\s*__dict__\s*\[\s*['\"]{name}['\"]\s*\]\s*=")))
+    return found
+
+
+def _rebound_elsewhere(rules: Rules, file: ChangedFile) -> Iterator[Match]:
+    """A hot function or method rebound from another file (``session.Session.check = lambda
+    self, t: True`` in a plugin module): the hot code is untouched and no longer runs."""
+    if not rules.rebinds or not file.has_text or not file.patch:
+        return
+    top = rules.policy.tiers[-1]
+    for spot, pattern in rules.rebinds:
+        if spot.path in (file.path, file.old_path):
+            continue  # the hot file itself: _hotspot_matches reads it whole
+        for side, line, raw in changed_lines(file.patch):
+            text = raw.decode("utf-8", "replace")
+            if pattern.search(text):
+                yield Match(f"{HOTSPOT}.learned", HOTSPOT, MatchKind.CONTENT, top,
+                            f"{spot.path}::{spot.symbol} (rebound from {file.path})",
+                            Evidence(side, line, f"{spot.reason()}; rebinds {spot.symbol}: "
+                                     f"{snippet(raw, None)}"))
+                break
 
 
 def _judged_paths(file: ChangedFile) -> Iterator[tuple[Side, str, str]]:

@@ -228,3 +228,23 @@ def test_non_python_files_use_the_hunk_context(seeded: Repo) -> None:
                                                                               "return 2"))
     result = classify(rules, changes.staged(GitRepo(seeded.root), rules.wants_text))
     assert [m for f in result.files for m in f.matches if m.category == "hotspots"] == []
+
+
+@pytest.mark.parametrize(("line", "hit"), [
+    ("session.Session.check = lambda self, token: True\n", True),
+    ("setattr(Session, 'check', lambda self, token: True)\n", True),
+    ("vars(session)['x'] = 1\nSession.__dict__['check'] = None\n", True),
+    ("session.parse_header = str.partition\n", False),  # not a hotspot
+    ("if Session.check == other:\n    pass\n", False),
+    ("ok = Session().check('t')\n", False),
+])
+def test_a_hot_method_rebound_from_another_file_is_a_hit(repo: Repo, line: str,
+                                                         hit: bool) -> None:
+    learned_repo(repo)
+    repo.write("lib/plugin.py", "from lib import session\nfrom lib.session import Session\n"
+               + line)
+    reasons = hotspot_matches(judged(repo))
+    assert bool(reasons) is hit, reasons
+    if hit:
+        assert reasons[0].startswith(
+            "touched by the fix of CVE-2023-1111 (commit 0123456); rebinds Session.check: ")
