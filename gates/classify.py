@@ -73,7 +73,7 @@ class Rules:
                               for t in policy.provenance.trailers)
         self.branches = tuple((b, compile_regex(b)) for b in policy.provenance.branches)
         self.hotspots: dict[str, list[Hotspot]] = {}
-        self.rebinds: list[tuple[Hotspot, Any]] = []
+        self.rebinds: list[tuple[Hotspot | None, Any]] = []
         self.use_hotspots(policy.hotspots)
 
     def use_hotspots(self, spots: Iterable[Hotspot]) -> None:
@@ -262,11 +262,11 @@ def _hotspot_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
                     Evidence(where[0], where[1], spot.reason()))
 
 
-def _rebinding(hotspots: dict[str, list[Hotspot]]) -> list[tuple[Hotspot, Any]]:
+def _rebinding(hotspots: dict[str, list[Hotspot]]) -> list[tuple[Hotspot | None, Any]]:
     """For each function or method hotspot, a pattern for rebinding it from another file:
     ``Session.check = ...`` or ``setattr(Session, "check", ...)`` for a method, and
     ``session.parse_header = ...`` (the module by its file name) for a function."""
-    found = []
+    found: list[tuple[Hotspot, str]] = []
     for path, spots in hotspots.items():
         module = posixpath.splitext(posixpath.basename(path))[0]
         for spot in spots:
@@ -275,11 +275,16 @@ def _rebinding(hotspots: dict[str, list[Hotspot]]) -> list[tuple[Hotspot, Any]]:
             parts = spot.symbol.split(".")
             owner, name = (parts[-2], parts[-1]) if len(parts) > 1 else (module, parts[0])
             owner, name = re.escape(owner), re.escape(name)
-            found.append((spot, compile_regex(
+            found.append((spot, (
                 rf"\b{owner}\s*\.\s*{name}\s*=[^=]|\b{owner}\s*\.\s*{name}\s*=$"
                 rf"|setattr\(\s*{owner}\s*,\s*['\"]{name}['\"]"
                 rf"|\b{owner}\s*\.\s*__dict__\s*\[\s*['\"]{name}['\"]\s*\]\s*=")))
-    return found
+    if not found:
+        return []
+    # One pass over a whole patch rejects the files that rebind nothing hot (nearly all): the
+    # per-hotspot patterns run only on a patch the combined one matched.
+    combined = compile_regex("(?m)" + "|".join(f"(?:{p})" for _, p in found))
+    return [(None, combined), *((spot, compile_regex(p)) for spot, p in found)]
 
 
 def _rebound_elsewhere(rules: Rules, file: ChangedFile) -> Iterator[Match]:
@@ -287,8 +292,12 @@ def _rebound_elsewhere(rules: Rules, file: ChangedFile) -> Iterator[Match]:
     self, t: True`` in a plugin module): the hot code is untouched and no longer runs."""
     if not rules.rebinds or not file.has_text or not file.patch:
         return
+    if rules.rebinds[0][1].search(file.patch.decode("utf-8", "replace")) is None:
+        return
     top = rules.policy.tiers[-1]
-    for spot, pattern in rules.rebinds:
+    for spot, pattern in rules.rebinds[1:]:
+        if spot is None:
+            continue
         if spot.path in (file.path, file.old_path):
             continue  # the hot file itself: _hotspot_matches reads it whole
         for side, line, raw in changed_lines(file.patch):
