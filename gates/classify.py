@@ -73,7 +73,8 @@ class Rules:
                               for t in policy.provenance.trailers)
         self.branches = tuple((b, compile_regex(b)) for b in policy.provenance.branches)
         self.hotspots: dict[str, list[Hotspot]] = {}
-        self.rebinds: list[tuple[Hotspot | None, Any]] = []
+        self.rebind_any: Any = None  # one pattern for every rebinding below (a fast reject)
+        self.rebinds: list[tuple[Hotspot, Any]] = []
         self.use_hotspots(policy.hotspots)
 
     def use_hotspots(self, spots: Iterable[Hotspot]) -> None:
@@ -83,7 +84,7 @@ class Rules:
         self.hotspots = {}
         for spot in spots:
             self.hotspots.setdefault(spot.path, []).append(spot)
-        self.rebinds = _rebinding(self.hotspots)
+        self.rebind_any, self.rebinds = _rebinding(self.hotspots)
 
     def wants_text(self, path: str) -> bool:
         """Whether classifying ``path`` needs both sides' full text (Python symbol scopes, a
@@ -262,10 +263,11 @@ def _hotspot_matches(rules: Rules, file: ChangedFile) -> Iterator[Match]:
                     Evidence(where[0], where[1], spot.reason()))
 
 
-def _rebinding(hotspots: dict[str, list[Hotspot]]) -> list[tuple[Hotspot | None, Any]]:
+def _rebinding(hotspots: dict[str, list[Hotspot]]) -> tuple[Any, list[tuple[Hotspot, Any]]]:
     """For each function or method hotspot, a pattern for rebinding it from another file:
     ``Session.check = ...`` or ``setattr(Session, "check", ...)`` for a method, and
-    ``session.parse_header = ...`` (the module by its file name) for a function."""
+    ``session.parse_header = ...`` (the module by its file name) for a function; and all of them
+    as one pattern, which rejects a patch that rebinds nothing hot (nearly all) in one pass."""
     found: list[tuple[Hotspot, str]] = []
     for path, spots in hotspots.items():
         module = posixpath.splitext(posixpath.basename(path))[0]
@@ -280,24 +282,19 @@ def _rebinding(hotspots: dict[str, list[Hotspot]]) -> list[tuple[Hotspot | None,
                 rf"|setattr\(\s*{owner}\s*,\s*['\"]{name}['\"]"
                 rf"|\b{owner}\s*\.\s*__dict__\s*\[\s*['\"]{name}['\"]\s*\]\s*=")))
     if not found:
-        return []
-    # One pass over a whole patch rejects the files that rebind nothing hot (nearly all): the
-    # per-hotspot patterns run only on a patch the combined one matched.
+        return None, []
     combined = compile_regex("(?m)" + "|".join(f"(?:{p})" for _, p in found))
-    return [(None, combined), *((spot, compile_regex(p)) for spot, p in found)]
+    return combined, [(spot, compile_regex(p)) for spot, p in found]
 
 
 def _rebound_elsewhere(rules: Rules, file: ChangedFile) -> Iterator[Match]:
     """A hot function or method rebound from another file (``session.Session.check = lambda
     self, t: True`` in a plugin module): the hot code is untouched and no longer runs."""
-    if not rules.rebinds or not file.has_text or not file.patch:
-        return
-    if rules.rebinds[0][1].search(file.patch.decode("utf-8", "replace")) is None:
+    if rules.rebind_any is None or not file.has_text or not file.patch \
+            or rules.rebind_any.search(file.patch.decode("utf-8", "replace")) is None:
         return
     top = rules.policy.tiers[-1]
-    for spot, pattern in rules.rebinds[1:]:
-        if spot is None:
-            continue
+    for spot, pattern in rules.rebinds:
         if spot.path in (file.path, file.old_path):
             continue  # the hot file itself: _hotspot_matches reads it whole
         for side, line, raw in changed_lines(file.patch):

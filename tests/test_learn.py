@@ -55,7 +55,8 @@ def history(repo: Repo) -> dict[str, str]:
     shas["routine"] = commit_at(repo, "Raise the session limit", 2)
     repo.write("src/mypkg/session.py", SESSION.replace("LIMIT = 10", "LIMIT = 12").replace(
         "if not token:", "if not token or not self.secret:"))
-    repo.write("tests/test_session.py", "def test_check():\n    assert True\n")
+    repo.write("tests/test_session.py",
+               "def test_empty_secret():\n    assert not Session('').check('')\n")
     repo.write("CHANGES.rst", "Fixed CVE-2023-1111\n")
     shas["message"] = commit_at(repo, "Fix CVE-2023-1111: empty secrets matched empty tokens", 3)
     repo.write("src/mypkg/limits.py", "LIMIT = 5\n")
