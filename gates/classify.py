@@ -52,6 +52,7 @@ class Rules:
         self.categories = policy.categories
         self.paths = tuple(GlobSet(c.paths) for c in self.categories)
         self.excludes = tuple(GlobSet(c.exclude) for c in self.categories)
+        self.files = tuple(GlobSet(c.files) if c.files else None for c in self.categories)
         self.any_path = GlobSet(p for c in self.categories for p in c.paths)
         self.any_exclude = GlobSet(p for c in self.categories for p in c.exclude)
         self.order = {c.name: i for i, c in enumerate(self.categories)}
@@ -111,7 +112,14 @@ class Rules:
         excluded = self.excluded(path)
         return frozenset(i for i, c in enumerate(self.categories)
                          if (c.content or c.symbols) and i not in excluded
-                         and c.applies_to_text(path))
+                         and self.text_filter(i, path))
+
+    def text_filter(self, index: int, path: str) -> bool:
+        """Whether category ``index``'s ``extensions:`` and ``files:`` both let its text rules
+        read ``path``."""
+        files = self.files[index]
+        return self.categories[index].applies_to_text(path) and (
+            files is None or files.matches(path))
 
 
 def classify(rules: Rules, change: ChangeSet) -> Classification:
@@ -482,7 +490,7 @@ def _detector_matches(rules: Rules, file: ChangedFile, matches: list[Match],
         return matches, truncated
     excluded = rules.excluded(file.path)
     owners = [i for i in rules.detect_owner
-              if i not in excluded and rules.categories[i].applies_to_text(file.path)]
+              if i not in excluded and rules.text_filter(i, file.path)]
     families = frozenset(d for i in owners for d in rules.categories[i].detect)
     patch = utf8(file.patch)
     candidates = rules.secrets[families].lines(patch) if owners else iter(())

@@ -144,6 +144,31 @@ def test_extension_filter_limits_content_rules(seeded: Repo, tmp_path: Path) -> 
     assert tiers == {"notes.txt": "low", "tool.py": "high"}
 
 
+def test_files_globs_limit_content_rules_together_with_extensions(seeded: Repo,
+                                                                   tmp_path: Path) -> None:
+    policy = custom(tmp_path, """
+        extends: default
+        categories:
+          notes:
+            tier: high
+            content: ['hazard']
+            files: ['CHANGES', 'changes/']
+          rst-notes:
+            tier: high
+            content: ['peril']
+            files: ['changes/']
+            extensions: [rst]
+    """)
+    seeded.write("CHANGES", "a hazard\n")  # no suffix at all
+    seeded.write("changes/1.txt", "a hazard\n")
+    seeded.write("changes/2.rst", "a peril\n")
+    seeded.write("changes/3.txt", "a peril\n")  # the right folder, not the suffix
+    seeded.write("docs/intro.rst", "a hazard and a peril\n")  # the suffix, not the folder
+    tiers = {f.file.path: f.tier for f in run(seeded, policy).files}
+    assert tiers == {"CHANGES": "high", "changes/1.txt": "high", "changes/2.rst": "high",
+                     "changes/3.txt": "low", "docs/intro.rst": "low"}
+
+
 def test_size_rule_raises_the_change(seeded: Repo) -> None:
     for i in range(26):
         seeded.write(f"app/m{i}.py", "x = 1\n")

@@ -90,6 +90,8 @@ def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
          "categories.auth.content[1]", "bad regular expression"),
         ("extends: default\ncategories:\n  x:\n    tier: high\n    paths: ['[ab']\n", 5,
          "categories.x.paths[0]", "bad glob"),
+        ("extends: default\ncategories:\n  x:\n    tier: high\n    files: ['!CHANGES']\n", 5,
+         "categories.x.files[0]", "negated globs"),
         ("extends: default\ncategories:\n  x:\n    tier: high\n    pathz: []\n", 5,
          "categories.x.pathz", "unknown key"),
         ("extends: default\nsize:\n  max_files: -3\n", 3, "size.max_files", "positive"),

@@ -152,6 +152,15 @@ CAUGHT = [
     # destructive SQL outside migrations
     ("scripts/reset.sql", "DELETE FROM users;\n", "destructive-sql"),
     ("scripts/reset.sh", 'psql -c "TRUNCATE sessions"\n', "destructive-sql"),
+    # release notes that announce a security fix, in every usual file
+    ("CHANGES", "* Fixed CVE-2024-1234: a crafted header could crash the parser.\n",
+     "release-notes"),
+    ("docs/changelog.rst", "Security\n~~~~~~~~\n\n- Escape the title.\n", "release-notes"),
+    ("NEWS.md", "- Resolve possible vulnerabilities (CWE-290)\n", "release-notes"),
+    ("changelog.d/123.bugfix.rst", "Stop a path traversal in the upload view.\n",
+     "release-notes"),
+    ("docs/releases/4.2.1.txt", "Fixed an SQL injection in ``QuerySet.extra()``.\n",
+     "release-notes"),
 ]
 
 
@@ -184,6 +193,10 @@ def test_defining_authenticate_is_auth_not_a_moved_guard(seeded: Repo) -> None:
 # (path, added text): near misses that the tune half showed in routine commits
 NEAR_MISSES = [
     ("app/models.py", "name = models.CharField(max_length=255)\n"),
+    # the same words outside release notes, and routine release notes
+    ("README.md", "Report security issues to security@example.com.\n"),
+    ("CHANGES", "* Support Python 3.13; drop 3.8.\n"),
+    ("app/newsletter.py", "# security review pending\nsend(mail)\n"),
     ("app/node.py", "def get_path(self, max_length=20):\n    return 1\n"),
     ("app/xmlparser.py", "text = val.text.replace('\\n', '').replace('\\r', '')\n"),
     ("web/filter.js", "var box = $(this).parents('.filterBox').attr('id');\n"),

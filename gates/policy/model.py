@@ -57,6 +57,9 @@ class Category:
     content: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
     extensions: tuple[str, ...] = ()
+    # Globs (like paths:) that also limit content and symbols: release notes have no one suffix
+    # (CHANGES, NEWS.rst, docs/changelog.md) but are one kind of file.
+    files: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     # Built-in secret detectors (gates.secrets.DETECTORS) that run on the changed lines.
     detect: tuple[str, ...] = ()
@@ -65,7 +68,8 @@ class Category:
     version_only: str = ""
 
     def applies_to_text(self, path: str) -> bool:
-        """True when content and symbol rules apply to ``path`` (the extension filter)."""
+        """True when content and symbol rules may apply to ``path`` by its suffix (the ``files:``
+        globs are compiled once per run: gates.classify.Rules.text_filter)."""
         return not self.extensions or path.lower().endswith(self.extensions)
 
 

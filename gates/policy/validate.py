@@ -39,7 +39,7 @@ class Validator(Values):
     TOP = ("version", "tiers", "default_tier", "lanes", "categories", "size", "provenance", "sast",
            "deps", "stages", "optional", "precommit", "review", "approval", "hotspots")
     CATEGORY = ("tier", "description", "paths", "exclude", "content", "symbols", "extensions",
-                "kinds", "enabled", "detect", "version_only")
+                "files", "kinds", "enabled", "detect", "version_only")
 
     def policy(self, digest: str) -> Policy:
         self.keys((), self.data, self.TOP)
@@ -333,6 +333,7 @@ class Validator(Values):
                 content=self.regexes((*key, "content"), body.get("content"), content=True),
                 symbols=self.regexes((*key, "symbols"), body.get("symbols")),
                 extensions=extensions,
+                files=self.globs((*key, "files"), body.get("files")),
                 kinds=kinds,
                 detect=detect,
                 version_only=self.tier((*key, "version_only"), body["version_only"])
