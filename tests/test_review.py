@@ -186,3 +186,71 @@ def test_a_file_any_secret_detector_matched_is_withheld_whatever_its_category(
     prompt = (tmp_path / "prompt-0.txt").read_text()
     assert "app/cloud.py" in prompt and "eu-west-1" not in prompt and key not in prompt
     assert review_stage(data)["status"] == "pending"
+
+
+def test_a_change_high_by_its_size_sends_its_riskiest_files(seeded: Repo,
+                                                             tmp_path: Path) -> None:
+    # No file is high on its own: before, the model saw nothing and said "no high-tier file".
+    use(seeded, reviewer(tmp_path, APPROVE))
+    seeded.write("app/urls.py", "parts = urlsplit(url)\n")  # medium (parsing)
+    seeded.write("app/big.py", "x = 1\n" * 40)  # low, the most lines
+    for n in range(26):  # over size.max_files (25)
+        seeded.write(f"app/mod{n:02}.py", f"value = {n}\n")
+    data = seeded.gate_json()
+    assert data["tier"] == "high"
+    stage = review_stage(data)
+    assert stage["status"] == "passed", stage["message"]
+    prompt = (tmp_path / "prompt-0.txt").read_text()
+    assert "- the whole change: size.max_files:" in prompt
+    assert "app/urls.py: medium on its own (parsing.content); sent because the whole change" \
+        in prompt
+    # the riskiest first: own tier, then the size of the change to the file
+    order = [prompt.index(f"### {p} ") for p in ("app/urls.py", "app/big.py", "app/mod00.py")]
+    assert order == sorted(order)
+
+
+def test_files_of_a_change_high_as_a_whole_that_do_not_fit_are_named(seeded: Repo,
+                                                                      tmp_path: Path) -> None:
+    script = reviewer(tmp_path, APPROVE)
+    seeded.write(".gate.yaml", f"extends: default\nreview:\n  provider: command\n"
+                 f"  command: [python3, {str(script)!r}]\n  max_input_tokens: 3000\n"
+                 f"size:\n  max_lines: 100\n")
+    seeded.commit("small budget, small size limit")
+    seeded.write("app/urls.py", "parts = urlsplit(url)\n")  # medium: the riskiest, sent
+    seeded.write("app/data.py", "ROW = 'padding padding padding padding padding'\n" * 400)
+    stage = review_stage(seeded.gate_json())
+    assert stage["status"] == "pending"  # the model approved what it saw; a person sees the rest
+    assert "did not fit" in stage["message"] and "app/data.py" in stage["message"]
+    prompt = (tmp_path / "prompt-0.txt").read_text()
+    assert "### app/urls.py " in prompt and "### app/data.py " not in prompt
+
+
+def test_an_ai_drafted_change_raised_to_high_is_reviewed(seeded: Repo, tmp_path: Path) -> None:
+    use(seeded, reviewer(tmp_path, BLOCK))
+    seeded.git("checkout", "-q", "-b", "copilot/fix-urls")
+    seeded.write("app/urls.py", "parts = urlsplit(url)\n")  # medium, raised by provenance
+    seeded.commit("parse urls")
+    data = seeded.gate_json("--base", "main")
+    assert data["tier"] == "high"
+    stage = review_stage(data)
+    assert stage["status"] == "failed"  # the model's finding blocks: it did see the file
+    prompt = (tmp_path / "prompt-0.txt").read_text()
+    assert "- the whole change: provenance.escalate:" in prompt and "### app/urls.py " in prompt
+
+
+def test_a_secret_in_a_file_below_high_is_still_withheld(seeded: Repo, tmp_path: Path) -> None:
+    # A policy that puts credentials at medium: the file is below high, yet it is not sent.
+    script = reviewer(tmp_path, APPROVE)
+    seeded.write(".gate.yaml", f"extends: default\nreview:\n  provider: command\n"
+                 f"  command: [python3, {str(script)!r}]\n"
+                 f"categories:\n  credentials:\n    tier: medium\n  secrets:\n    tier: medium\n"
+                 f"size:\n  max_files: 1\n")
+    seeded.commit("credentials at medium")
+    seeded.write("app/urls.py", "parts = urlsplit(url)\n")
+    seeded.write("app/conf.py", "password = 'c0rrect-h0rse-battery'\n")
+    data = seeded.gate_json()
+    assert data["tier"] == "high" and {f["tier"] for f in data["files"]} == {"medium"}
+    stage = review_stage(data)
+    assert stage["status"] == "pending" and "app/conf.py" in stage["message"]
+    prompt = (tmp_path / "prompt-0.txt").read_text()
+    assert "### app/urls.py " in prompt and "c0rrect-h0rse-battery" not in prompt

@@ -15,11 +15,16 @@ from gates.stages import StageContext
 
 
 def review_change(ctx: StageContext) -> StageResult:
-    """Ask the configured provider about every batch of high-tier files."""
+    """Ask the configured provider about every batch of files to review (gates.review.prompt)."""
     settings = ctx.policy.review
     review = plan(ctx, instructions=_instructions(ctx, settings),
                   max_input_tokens=settings.max_input_tokens, prior=ctx.prior)
     if not review.batches and not review.too_large:
+        if review.left_out:
+            return StageResult("review", StageStatus.PENDING,
+                               f"the change is high as a whole, and none of its files fit within "
+                               f"review.max_input_tokens: {_names(review.left_out)}; a person "
+                               f"must review them")
         if review.withheld:
             return StageResult("review", StageStatus.PENDING,
                                f"not sent to the model (they hold secrets): "
@@ -52,6 +57,10 @@ def review_change(ctx: StageContext) -> StageResult:
     if review.withheld:
         notes.append(f"not sent (they hold secrets; a person must review them): "
                      f"{', '.join(review.withheld)}")
+    if review.left_out:
+        notes.append(f"the change is high as a whole; its riskiest files were sent, these did "
+                     f"not fit within review.max_input_tokens (a person must review them): "
+                     f"{_names(review.left_out)}")
     summary = verdict.summary.splitlines()[0] if verdict else "nothing could be sent"
     tokens_in, tokens_out = sum(r.tokens_in for r in usage), sum(r.tokens_out for r in usage)
     tokens = f"tokens in {tokens_in}, out {tokens_out}"
@@ -66,9 +75,16 @@ def review_change(ctx: StageContext) -> StageResult:
         return StageResult("review", StageStatus.FAILED, message, tuple(findings))
     # A file withheld for its secrets was seen by no model: an approval covers only the rest, so
     # a person must still look (pending, never passed).
-    if verdict is None or verdict.verdict != "approve" or review.too_large or review.withheld:
+    if (verdict is None or verdict.verdict != "approve" or review.too_large or review.withheld
+            or review.left_out):
         return StageResult("review", StageStatus.PENDING, message, tuple(findings))
     return StageResult("review", StageStatus.PASSED, message, tuple(findings))
+
+
+def _names(paths: tuple[str, ...], shown: int = 10) -> str:
+    """Paths for a one-line message: a change of 2,000 files must not make a 2,000-name line."""
+    more = len(paths) - shown
+    return ", ".join(paths[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _instructions(ctx: StageContext, settings: ReviewSettings) -> str:

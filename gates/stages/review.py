@@ -1,4 +1,5 @@
-"""The review stage: a slower, stronger model reviews the high-tier files.
+"""The review stage: a slower, stronger model reviews the high-tier files (and, when the whole
+change is high by its size or an AI draft, its riskiest other files: gates.review.prompt.plan).
 
 It runs after SAST (the prompt carries its findings). The verdict can block (a finding at or above
 ``review.block_on``) or ask for a human; it can never pass a high-tier change on its own: the
