@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+import pytest
 
 from .conftest import Repo, file_entry, logged_scanners
 
@@ -376,3 +379,25 @@ def test_python_git_calls_binary_is_scanned_whole(seeded: Repo) -> None:
     assert sast["status"] == "failed" and data["exit_code"] == 1
     assert {(f["tool"], f["line"]) for f in sast["findings"] if f["path"] == "app/big.py"
             and f["blocking"]} >= {("bandit", 22_001), ("semgrep", 22_001)}
+
+
+# Syntax newer than the gate's own Python: bandit parses with the interpreter it runs in.
+NEWER_SYNTAX = {
+    (3, 11): 'def f(x):\n    return f"{x["a"]}"\n',  # 3.12: quotes reused inside an f-string
+    (3, 12): "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",  # 3.14: PEP 758
+    (3, 13): "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",
+}
+
+
+@pytest.mark.skipif(sys.version_info[:2] not in NEWER_SYNTAX,
+                    reason="no syntax newer than this Python is known to the test")
+def test_a_file_in_newer_python_syntax_says_to_run_the_gate_under_that_python(
+        seeded: Repo) -> None:
+    seeded.write("app/new.py", NEWER_SYNTAX[sys.version_info[:2]])
+    data = seeded.gate_json()
+    assert data["exit_code"] == 4  # a tool failure, never a pass
+    message = stage(data, "sast")["message"]
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert f"app/new.py: it does not parse as Python {version}, the Python the gate runs " \
+           f"under (line " in message
+    assert "run the gate under it" in message

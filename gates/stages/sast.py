@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -142,7 +143,8 @@ def _judge(ctx: StageContext, sides: Sides, jobs: list[Job], excluded: GlobSet) 
             if _translated(by_path.get(path)):
                 unscanned.append((path, f"{job.scanner.name} could not parse it: {why}"))
             else:
-                problems.append(f"{job.scanner.name} could not scan {path or 'the change'}: {why}")
+                problems.append(f"{job.scanner.name} could not scan {path or 'the change'}: "
+                                f"{_scan_error(by_path.get(path), why)}")
         grouped: dict[str, list[Finding]] = defaultdict(list)
         for finding in job.after.findings:
             grouped[finding.path].append(finding)
@@ -324,14 +326,37 @@ def _in_cell(finding: Finding, notebook: NotebookCode) -> Finding:
 def _unparsable(found: Sequence[Target]) -> list[tuple[str, str]]:
     out = []
     for target in found:
-        if not target.python:
-            continue
-        try:
-            ast.parse(target.text.read_bytes())
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            out.append((target.path,
-                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+        if target.python:
+            error = _parse_error(target)
+            if error is not None:
+                out.append((target.path, error))
     return out
+
+
+def _parse_error(target: Target) -> str | None:
+    """Why the running Python's parser refuses the file (never run, only parsed), or None."""
+    try:
+        ast.parse(target.text.read_bytes())
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}" if exc.lineno else exc.msg
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+def _scan_error(target: Target | None, why: str) -> str:
+    """A scanner's parse failure, said so that a person can act on it.
+
+    The usual cause is syntax newer than the gate's Python (3.12's nested f-string quotes under
+    3.11): bandit parses with the interpreter it runs in, so the fix is to run the gate there.
+    """
+    error = _parse_error(target) if target is not None and target.python else None
+    if error is None:
+        return why
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (f"it does not parse as Python {version}, the Python the gate runs under ({error}); "
+            f"if the project needs a newer Python, run the gate under it (install draftgate in "
+            f"that Python's environment; under pre-commit, set the hook's language_version)")
 
 
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
