@@ -1,10 +1,12 @@
 """Every benchmark behind one command, as a table of each figure next to its target.
 
-    python bench/run.py [--replay-repo GIT_DIR] [--mirrors DIR]
+    python bench/run.py [--replay-repo GIT_DIR] [--mirrors DIR] [--benchmark DIR]
 
-Runs bench/classify.py, bench/latency.py, bench/hook.py, bench/precommit.py, bench/replay.py and,
-when the corpus's mirrors are present (--mirrors, default /work/.mirror), bench/routing.py,
-each in its own process (each measures its figure as a ratio or a median within one run), and
+Runs bench/classify.py, bench/latency.py, bench/hook.py, bench/precommit.py, bench/replay.py,
+when the corpus's mirrors are present (--mirrors, default /work/.mirror), bench/routing.py, and
+when the OWASP Benchmark for Python is present (--benchmark, default as bench/sast.py's),
+bench/sast.py over the whole benchmark (its rows score the odd, report half), each in its own
+process (each measures its figure as a ratio or a median within one run), and
 prints one table; exits 1 when a figure misses its target. The classification figure is defined on
 the full 10,000-file change (on a 2,000-file change fixed costs weigh more: 4.4x was seen). Replay
 speed is defined on a large real project's history: pass its git directory with --replay-repo (or
@@ -23,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine
+from sast import default_benchmark, is_benchmark
 
 HERE = Path(__file__).resolve().parent
 # (figure, what it is, target, unit, format); "<=" targets are upper bounds, ">=" lower bounds
@@ -45,6 +48,11 @@ TARGETS = [
      "", ".2f"),
     ("routing_learned_routine_high", "... routine to high with them (no target)", None, "",
      ".2f"),
+    # SAST on the OWASP Benchmark for Python (bench/sast.py; needs the benchmark checkout)
+    ("sast_youden", "SAST avg Youden, blocking (OWASP, odd half)", (">=", 0.45), "", "+.2f"),
+    ("sast_worst_category", "... its worst category's Youden", (">=", 0.0), "", "+.2f"),
+    ("sast_fpr", "... overall false-positive rate", ("<=", 0.15), "", ".2f"),
+    ("sast_seconds", "gate check on the benchmark (files that parse)", ("<=", 60.0), "s", ".1f"),
 ]
 
 
@@ -65,6 +73,8 @@ def main() -> int:
                         metavar="GIT_DIR", help="a large real project's repository for replay")
     parser.add_argument("--mirrors", default="/work/.mirror", metavar="DIR",
                         help="the corpus's git mirrors, for routing quality (bench/corpus/)")
+    parser.add_argument("--benchmark", type=Path, default=default_benchmark(), metavar="DIR",
+                        help="the OWASP Benchmark for Python checkout, for SAST quality")
     args = parser.parse_args()
     figures: dict[str, float] = {}
     figures |= run("classify.py")
@@ -74,6 +84,10 @@ def main() -> int:
     figures |= run("replay.py", *(["--repo", args.replay_repo] if args.replay_repo else []))
     if Path(args.mirrors).is_dir():
         figures |= run("routing.py", "--mirrors", args.mirrors)
+    benchmark = is_benchmark(args.benchmark)
+    if benchmark:
+        figures |= run("sast.py", "--benchmark", str(args.benchmark), "--half", "all",
+                       "--rules", "0")
     print(f"machine: {machine()}")
     history = args.replay_repo or "synthetic (pass --replay-repo for the real figure)"
     print(f"replay history: {history}")
@@ -81,6 +95,9 @@ def main() -> int:
     print(f"|{'-' * 50}|{'-' * 11}|{'-' * 11}|-----|")
     failed = 0
     for key, label, bound, unit, fmt in TARGETS:
+        if key.startswith("sast_") and not benchmark:  # fetched, never committed: say so
+            print(f"| {label:<48} | {'not run: benchmark not found':<27} |")
+            continue
         value = figures.get(key)
         shown = f"{value:{fmt}}{unit}" if value is not None else "n/a"
         if bound is None:  # context for the figure above it

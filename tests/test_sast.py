@@ -401,3 +401,18 @@ def test_a_file_in_newer_python_syntax_says_to_run_the_gate_under_that_python(
     assert f"app/new.py: it does not parse as Python {version}, the Python the gate runs " \
            f"under (line " in message
     assert "run the gate under it" in message
+
+
+def test_bandit_levels_set_a_tests_severity_and_say_so(seeded: Repo) -> None:
+    seeded.write(".gate.yaml", "extends: default\nsast:\n  bandit:\n    levels:\n"
+                 "      B311: medium\n      b307: low\n")
+    seeded.commit("policy: random blocks, eval is a note")
+    seeded.write("app/dice.py", "import random\n\n\ndef roll():\n    return random.randint(1, 6)\n")
+    data = seeded.gate_json()
+    (finding,) = [f for f in stage(data, "sast")["findings"] if f["rule"] == "B311"]
+    assert finding["severity"] == "medium" and finding["blocking"]
+    assert "bandit rates it low; sast.bandit.levels makes it medium" in finding["note"]
+    seeded.write("app/dice.py", "def roll(expr):\n    return eval(expr)\n")
+    data = seeded.gate_json()
+    bandit = [f for f in stage(data, "sast")["findings"] if f["tool"] == "bandit"]
+    assert [(f["rule"], f["severity"], f["blocking"]) for f in bandit] == [("B307", "low", False)]

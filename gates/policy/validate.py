@@ -6,6 +6,8 @@ implementation; docs/policy.md documents it.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from gates.policy.model import (
@@ -31,6 +33,9 @@ from gates.policy.model import (
 )
 from gates.policy.values import LOGIN, SLUG, Values, default_of
 from gates.policy.yamldoc import Key
+
+
+BANDIT_TEST = re.compile(r"[Bb]\d{3}")
 
 
 class Validator(Values):
@@ -98,7 +103,7 @@ class Validator(Values):
                          "suppressions"))
         defaults = SastSettings()
         bandit_raw = self.keys((*key, "bandit"), raw.get("bandit") or {},
-                               ("enabled", "severity", "confidence", "skip"))
+                               ("enabled", "severity", "confidence", "skip", "levels"))
         b = defaults.bandit
         bandit = BanditSettings(
             enabled=self.flag((*key, "bandit", "enabled"), bandit_raw.get("enabled", b.enabled)),
@@ -107,6 +112,7 @@ class Validator(Values):
             confidence=self.choice((*key, "bandit", "confidence"),
                                    bandit_raw.get("confidence", b.confidence), SEVERITIES[:3]),
             skip=self.strings((*key, "bandit", "skip"), bandit_raw.get("skip")),
+            levels=self.levels((*key, "bandit", "levels"), bandit_raw.get("levels") or {}),
         )
         # (How semgrep runs, offline with --metrics=off, is not a policy choice.)
         semgrep_raw = self.keys((*key, "semgrep"), raw.get("semgrep") or {},
@@ -136,6 +142,17 @@ class Validator(Values):
                                      raw.get("suppressions", defaults.suppressions),
                                      ("ask", "honour")),
         )
+
+    def levels(self, key: Key, raw: Any) -> tuple[tuple[str, str], ...]:
+        """bandit test id -> severity (``B307: low``)."""
+        if not isinstance(raw, dict):
+            raise self.fail(key, "must be a mapping of bandit test ids to severities")
+        out = []
+        for test, level in raw.items():
+            if not isinstance(test, str) or not BANDIT_TEST.fullmatch(test):
+                raise self.fail((*key, str(test)), f"{test!r} is not a bandit test id (B101...)")
+            out.append((test.upper(), self.choice((*key, test), level, SEVERITIES[:3])))
+        return tuple(sorted(out))
 
     def deps(self) -> DepsSettings:
         key: Key = ("deps",)

@@ -214,7 +214,16 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
     out: list[Finding] = []
     asks: list[str] = []
     readers: dict[str, tuple[Callable[[int], str], Callable[[int], str]]] = {}
+    levels = dict(settings.bandit.levels)
     for finding, new in raw:
+        if finding.tool == "bandit" and finding.rule in levels \
+                and levels[finding.rule] != finding.severity:
+            # the policy's level for this test (sast.bandit.levels), said beside the finding
+            finding = dataclasses.replace(
+                finding, severity=levels[finding.rule],
+                note="; ".join(n for n in (finding.note, f"bandit rates it {finding.severity}; "
+                                           f"sast.bandit.levels makes it "
+                                           f"{levels[finding.rule]}") if n))
         lines = lines_of(finding.path)
         touched = lines.touches(finding.line, finding.end_line)
         if settings.report == "changed-lines" and not touched:
