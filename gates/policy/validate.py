@@ -7,7 +7,6 @@ implementation; docs/policy.md documents it.
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from gates.policy.model import (
@@ -33,7 +32,6 @@ from gates.policy.model import (
 )
 from gates.policy.values import LOGIN, SLUG, Values, default_of
 from gates.policy.yamldoc import Key
-
 
 BANDIT_TEST = re.compile(r"[Bb]\d{3}")
 

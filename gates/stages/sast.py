@@ -215,15 +215,8 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
     asks: list[str] = []
     readers: dict[str, tuple[Callable[[int], str], Callable[[int], str]]] = {}
     levels = dict(settings.bandit.levels)
-    for finding, new in raw:
-        if finding.tool == "bandit" and finding.rule in levels \
-                and levels[finding.rule] != finding.severity:
-            # the policy's level for this test (sast.bandit.levels), said beside the finding
-            finding = dataclasses.replace(
-                finding, severity=levels[finding.rule],
-                note="; ".join(n for n in (finding.note, f"bandit rates it {finding.severity}; "
-                                           f"sast.bandit.levels makes it "
-                                           f"{levels[finding.rule]}") if n))
+    for scanned, new in raw:
+        finding = _relevel(scanned, levels)
         lines = lines_of(finding.path)
         touched = lines.touches(finding.line, finding.end_line)
         if settings.report == "changed-lines" and not touched:
@@ -257,6 +250,16 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
             blocks = False
         out.append(dataclasses.replace(current, blocking=blocks))
     return out, asks
+
+
+def _relevel(finding: Finding, levels: dict[str, str]) -> Finding:
+    """The policy's severity for a bandit test (sast.bandit.levels), said beside the finding."""
+    level = levels.get(finding.rule) if finding.tool == "bandit" else None
+    if level is None or level == finding.severity:
+        return finding
+    note = f"bandit rates it {finding.severity}; sast.bandit.levels makes it {level}"
+    return dataclasses.replace(finding, severity=level,
+                               note="; ".join(n for n in (finding.note, note) if n))
 
 
 def _rebinds(found: list[Finding], flags: list[bool], file: ChangedFile | None,
