@@ -1,5 +1,7 @@
+import io
 import os
 
+import flask
 from flask import Flask, request, send_file, send_from_directory
 from werkzeug.utils import secure_filename
 
@@ -44,3 +46,42 @@ def avatar_safe():
     name = secure_filename(request.args.get("name", "default.png"))
     # ok: python-flask-send-file-request-path
     return send_file(os.path.join(DOWNLOADS, name), mimetype="image/png")
+
+
+@app.route("/export")
+def export():
+    # ruleid: python-flask-send-file-request-path
+    return flask.send_file(f"/srv/exports/{flask.request.cookies['last_export']}")
+
+
+@app.route("/lexical")
+def lexical():
+    path = os.path.join(DOWNLOADS, request.args["name"])
+    if not path.startswith(DOWNLOADS):
+        return "no", 404
+    # ruleid: python-flask-send-file-request-path
+    return send_file(path)
+
+
+@app.route("/resolved")
+def resolved():
+    path = os.path.realpath(os.path.join(DOWNLOADS, request.args["name"]))
+    if not path.startswith(DOWNLOADS + os.sep):
+        return "no", 404
+    # ok: python-flask-send-file-request-path
+    return send_file(path)
+
+
+@app.route("/echo", methods=["POST"])
+def echo():
+    # ok: python-flask-send-file-request-path
+    return send_file(io.BytesIO(request.get_data()), mimetype="application/octet-stream")
+
+
+@app.route("/pick")
+def pick():
+    names = {}
+    names["default"] = "report.pdf"
+    names["asked"] = request.args.get("name", "")
+    # ok: python-flask-send-file-request-path
+    return send_file(os.path.join(DOWNLOADS, names["default"]))
