@@ -1,0 +1,193 @@
+import html
+
+import flask
+import markupsafe
+from django.http import HttpResponse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+
+app = Flask(__name__)
+
+
+def escape_html(text):
+    return html.escape(text, quote=True)
+
+
+@app.route("/hello")
+def hello():
+    name = request.args.get("name", "")
+    # ruleid: python-xss-request-data-in-html-response
+    return f"<h1>Hello {name}</h1>"
+
+
+@app.route("/search", methods=["POST"])
+def search():
+    query = request.form["q"]
+    page = "<p>You searched for: " + query + "</p>"
+    resp = make_response(page)
+    # ruleid: python-xss-request-data-in-html-response
+    return resp
+
+
+@app.post("/comment")
+def comment():
+    body = request.get_json()["body"]
+    # ruleid: python-xss-request-data-in-html-response
+    return "<div>{}</div>".format(body), 201
+
+
+@app.route("/list")
+def listing():
+    parts = ["<ul>"]
+    for tag in request.args.getlist("tag"):
+        parts.append("<li>%s</li>" % tag)
+    parts.append("</ul>")
+    # ruleid: python-xss-request-data-in-html-response
+    return "".join(parts)
+
+
+@app.errorhandler(404)
+def not_found(error):
+    # ruleid: python-xss-request-data-in-html-response
+    return f"<p>{flask.request.path} was not found</p>", 404
+
+
+class FormReader:
+    def __init__(self, req):
+        self.req = req
+
+    def field(self, name):
+        return self.req.form.get(name)
+
+
+@app.route("/wrapped", methods=["POST"])
+def wrapped():
+    reader = FormReader(request)
+    title = reader.field("title")
+    # ruleid: python-xss-request-data-in-html-response
+    return "<title>" + title + "</title>"
+
+
+@app.route("/referer")
+def referer():
+    ref = request.headers.get("Referer", "")
+    # ruleid: python-xss-request-data-in-html-response
+    return Markup("<a href='%s'>back</a>" % ref)
+
+
+def django_view(request):
+    q = request.GET.get("q", "")
+    # ruleid: python-xss-request-data-in-html-response
+    return HttpResponse("<p>Results for " + q + "</p>")
+
+
+def django_badge(request):
+    label = request.POST["label"]
+    # ruleid: python-xss-request-data-in-html-response
+    return mark_safe("<span class='badge'>%s</span>" % label)
+
+
+async def starlette_page(request):
+    q = request.query_params["q"]
+    # ruleid: python-xss-request-data-in-html-response
+    return HTMLResponse(f"<h2>{q}</h2>")
+
+
+@app.route("/hello-safe")
+def hello_safe():
+    name = request.args.get("name", "")
+    # ok: python-xss-request-data-in-html-response
+    return f"<h1>Hello {html.escape(name)}</h1>"
+
+
+@app.route("/hello-markupsafe")
+def hello_markupsafe():
+    name = markupsafe.escape(request.args.get("name", ""))
+    # ok: python-xss-request-data-in-html-response
+    return f"<h1>Hello {name}</h1>"
+
+
+@app.route("/hello-helper")
+def hello_helper():
+    name = escape_html(request.args.get("name", ""))
+    # ok: python-xss-request-data-in-html-response
+    return "<h1>Hello " + name + "</h1>"
+
+
+@app.route("/template")
+def template():
+    name = request.args.get("name", "")
+    # ok: python-xss-request-data-in-html-response
+    return render_template("hello.html", name=name)
+
+
+@app.route("/header-only")
+def header_only():
+    name = request.args.get("name", "")
+    resp = make_response(("Your name is in a header.", {"X-Name": name}))
+    # ok: python-xss-request-data-in-html-response
+    return resp
+
+
+@app.route("/header-tuple")
+def header_tuple():
+    name = request.args.get("name", "")
+    # ok: python-xss-request-data-in-html-response
+    return "Your name is in a header.", 200, {"X-Name": name}
+
+
+@app.route("/api/echo")
+def api_echo():
+    name = request.args.get("name", "")
+    # ok: python-xss-request-data-in-html-response
+    return jsonify(name=name)
+
+
+@app.route("/api/echo-dict")
+def api_echo_dict():
+    name = request.args.get("name", "")
+    # ok: python-xss-request-data-in-html-response
+    return {"name": name}
+
+
+@app.route("/plain")
+def plain():
+    name = request.args.get("name", "")
+    resp = Response(f"Hello {name}", mimetype="text/plain")
+    # ok: python-xss-request-data-in-html-response
+    return resp
+
+
+@app.route("/overwritten")
+def overwritten():
+    name = request.args.get("name", "")
+    name = "guest"
+    # ok: python-xss-request-data-in-html-response
+    return f"<h1>Hello {name}</h1>"
+
+
+@app.route("/count")
+def count():
+    n = int(request.args.get("n", "0"))
+    # ok: python-xss-request-data-in-html-response
+    return f"<p>{n} items</p>"
+
+
+def django_view_safe(request):
+    q = request.GET.get("q", "")
+    # ok: python-xss-request-data-in-html-response
+    return HttpResponse(format_html("<p>Results for {}</p>", q))
+
+
+def django_plain(request):
+    q = request.GET.get("q", "")
+    # ok: python-xss-request-data-in-html-response
+    return HttpResponse("Results for " + q, content_type="text/plain")
+
+
+def not_a_view():
+    # ok: python-xss-request-data-in-html-response
+    return request.args.get("next", "/")
