@@ -96,6 +96,16 @@ async def starlette_page(request):
     return HTMLResponse(f"<h2>{q}</h2>")
 
 
+@app.route("/card")
+def card():
+    fields = {}
+    fields["title"] = "Profile"
+    fields["bio"] = request.form.get("bio", "")
+    fields["footer"] = "-"
+    # ruleid: python-xss-request-data-in-html-response
+    return "<h2>{0[title]}</h2><p>{0[bio]}</p>".format(fields)
+
+
 @app.route("/hello-safe")
 def hello_safe():
     name = request.args.get("name", "")
@@ -174,6 +184,23 @@ def count():
     n = int(request.args.get("n", "0"))
     # ok: python-xss-request-data-in-html-response
     return f"<p>{n} items</p>"
+
+
+@app.route("/card-title")
+def card_title():
+    fields = {}
+    fields["title"] = "Profile"
+    fields["bio"] = request.form.get("bio", "")
+    # ok: python-xss-request-data-in-html-response
+    return "<h2>" + fields["title"] + "</h2>"
+
+
+@app.route("/dead-branch")
+def dead_branch():
+    limit = 106
+    name = "guest" if 7 * 18 + limit > 200 else request.args.get("name", "")
+    # ok: python-xss-request-data-in-html-response
+    return f"<h1>Hello {name}</h1>"
 
 
 def django_view_safe(request):
