@@ -1,5 +1,13 @@
 import ast
+import importlib
 import json
+import re
+import sys
+
+import requests
+from flask import Flask, request
+
+app = Flask(__name__)
 
 
 def calculate(request):
@@ -38,3 +46,92 @@ class Model:
         # ok: python-eval-exec-nonliteral
         net.eval()
         return net(batch)
+
+
+@app.route("/calc", methods=["POST"])
+def calc():
+    expression = request.form.get("expr", "")
+    # ruleid: python-eval-exec-nonliteral
+    return str(eval(expression))
+
+
+@app.route("/literal", methods=["POST"])
+def literal_only():
+    text = request.form.get("text", "")
+    if not text.startswith("'") or not text.endswith("'") or "'" in text[1:-1]:
+        return "a plain string literal, please"
+    # ok: python-eval-exec-nonliteral
+    return eval(text)
+
+
+@app.route("/half-checked", methods=["POST"])
+def half_checked():
+    text = request.form.get("text", "")
+    if not text.startswith("'") or not text.endswith("'"):
+        return "a plain string literal, please"
+    # ruleid: python-eval-exec-nonliteral
+    return eval(text)
+
+
+@app.route("/compiled", methods=["POST"])
+def compiled():
+    # ruleid: python-eval-exec-nonliteral
+    code = compile(request.get_data(as_text=True), "<request>", "exec")
+    # ruleid: python-eval-exec-nonliteral
+    exec(code)
+
+
+@app.route("/plugin")
+def plugin():
+    name = request.args["plugin"]
+    # ruleid: python-eval-exec-nonliteral
+    module = importlib.import_module(name)
+    # ruleid: python-eval-exec-nonliteral
+    other = __import__(name)
+    return module, other
+
+
+@app.route("/plugin-allowed")
+def plugin_allowed():
+    name = request.args["plugin"]
+    if name not in {"csv_export", "pdf_export"}:
+        return "unknown plugin", 404
+    # ok: python-eval-exec-nonliteral
+    return importlib.import_module(name)
+
+
+@app.route("/pattern")
+def pattern():
+    # ok: python-eval-exec-nonliteral
+    return re.compile(request.args["re"])
+
+
+@app.route("/overwritten")
+def overwritten():
+    code = request.args.get("code")
+    code = "1 + 1"
+    # ok: python-eval-exec-nonliteral
+    return eval(code)
+
+
+@app.route("/stored")
+def stored():
+    snippets = {}
+    snippets["default"] = "0"
+    snippets["user"] = request.cookies.get("code")
+    # ok: python-eval-exec-nonliteral
+    eval(snippets["default"])
+    # ruleid: python-eval-exec-nonliteral
+    eval(snippets["user"])
+
+
+def bootstrap():
+    # ruleid: python-eval-exec-nonliteral
+    exec(requests.get("https://example.com/setup.py").text)
+
+
+def main():
+    # ruleid: python-eval-exec-nonliteral
+    print(eval(input("> ")))
+    # ruleid: python-eval-exec-nonliteral
+    print(eval(sys.argv[1]))

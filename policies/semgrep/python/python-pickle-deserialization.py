@@ -35,3 +35,30 @@ def save_model(model, path):
 def snapshot(state):
     # ok: python-pickle-deserialization
     return pickle.dumps(state)
+
+
+def load_estimator(path):
+    import joblib
+
+    # ruleid: python-pickle-deserialization
+    return joblib.load(path)
+
+
+def load_arrays(path):
+    import numpy as np
+
+    # ruleid: python-pickle-deserialization
+    objects = np.load(path, allow_pickle=True)
+    # ok: python-pickle-deserialization
+    plain = np.load(path)
+    return objects, plain
+
+
+def load_checkpoint(path):
+    import torch
+
+    # ruleid: python-pickle-deserialization
+    full = torch.load(path)
+    # ok: python-pickle-deserialization
+    weights = torch.load(path, weights_only=True)
+    return full, weights

@@ -1,7 +1,14 @@
 import asyncio
+import os
+import platform
 import shlex
 import subprocess
 from subprocess import Popen
+
+from django.http import HttpResponse
+from flask import Flask, request
+
+app = Flask(__name__)
 
 
 def thumbnail(src, dst):
@@ -27,6 +34,11 @@ async def ping(host):
     return await proc.wait()
 
 
+def run(cmd):
+    # ruleid: python-subprocess-shell-true-nonliteral
+    return subprocess.call(cmd, shell=True)
+
+
 def thumbnail_safe(src, dst):
     # ok: python-subprocess-shell-true-nonliteral
     subprocess.run(["convert", src, "-resize", "128x128", dst], check=True)
@@ -45,3 +57,90 @@ def grep_logs_quoted(pattern):
 def reload_nginx(dry_run):
     # ok: python-subprocess-shell-true-nonliteral
     subprocess.call(["nginx", "-s", "reload"], shell=False)
+
+
+@app.route("/echo", methods=["POST"])
+def echo():
+    text = request.form.get("text", "")
+    # ruleid: python-subprocess-shell-true-nonliteral
+    proc = subprocess.run(f"echo {text}", shell=True, capture_output=True)
+    # ok: python-subprocess-shell-true-nonliteral
+    subprocess.run(["echo", text], capture_output=True)
+    # ok: python-subprocess-shell-true-nonliteral
+    subprocess.run("echo " + shlex.quote(text), shell=True)
+    return proc.stdout
+
+
+@app.route("/sh", methods=["POST"])
+def echo_through_sh():
+    text = request.form.get("text", "")
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.run(["sh", "-c", f"echo {text}"], capture_output=True)
+
+
+@app.route("/argv", methods=["POST"])
+def echo_argv_built():
+    text = request.values.get("text", "")
+    argv = []
+    if platform.system() == "Windows":
+        argv.append("cmd.exe")
+        argv.append("/c")
+    else:
+        argv.append("sh")
+        argv.append("-c")
+    argv.append(f"echo {text}")
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.run(argv, capture_output=True)
+
+
+@app.route("/argv-safe", methods=["POST"])
+def echo_argv_no_shell():
+    text = request.values.get("text", "")
+    argv = ["echo"]
+    argv.append(text)
+    # ok: python-subprocess-shell-true-nonliteral
+    subprocess.run(argv, capture_output=True)
+
+
+@app.route("/exec", methods=["POST"])
+def exec_shell():
+    # ruleid: python-subprocess-shell-true-nonliteral
+    os.execl("/bin/sh", "sh", "-c", request.json["cmd"])
+
+
+@app.route("/choice")
+def choice():
+    options = {}
+    options["safe"] = "uptime"
+    options["user"] = request.args.get("cmd")
+    command = options["safe"]
+    # ok: python-subprocess-shell-true-nonliteral
+    subprocess.run(command, shell=True)
+    command = options["user"]
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.run(command, shell=True)
+
+
+@app.route("/branch")
+def branch():
+    command = "uptime"
+    if "up" in command:
+        command = request.args.get("cmd")
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.run(command, shell=True)
+
+
+@app.route("/header")
+def header_loop():
+    name = ""
+    for key in request.headers.keys():
+        name = key
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.run("logger " + name, shell=True)
+
+
+def django_view(request):
+    host = request.GET["host"]
+    # ruleid: python-subprocess-shell-true-nonliteral
+    out = subprocess.check_output("nslookup " + host, shell=True)
+    return HttpResponse(out)
