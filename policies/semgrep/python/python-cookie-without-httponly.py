@@ -38,3 +38,23 @@ def copy_cookies(source_jar, target_jar):
     for cookie in source_jar:
         # ok: python-cookie-without-httponly
         target_jar.set_cookie(cookie)
+
+
+def splatted(resp, token):
+    # ruleid: python-cookie-without-httponly
+    resp.set_cookie("sid", token, **{"secure": True})
+
+
+def splatted_off(resp, token):
+    # ruleid: python-cookie-without-httponly
+    resp.set_cookie("sid", token, secure=True, **{"httponly": False})
+
+
+def splatted_safe(resp, token):
+    # ok: python-cookie-without-httponly
+    resp.set_cookie("sid", token, **{"secure": True, "httponly": True})
+
+
+def forwarded(resp, token, **options):
+    # ok: python-cookie-without-httponly
+    resp.set_cookie("sid", token, **options)

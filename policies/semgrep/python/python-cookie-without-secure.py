@@ -67,3 +67,18 @@ def copy_cookies(source_jar, target_jar):
 def forward(resp, **options):
     # ok: python-cookie-without-secure
     resp.set_cookie("x", "y", **options)
+
+
+def splatted(resp, token):
+    # ruleid: python-cookie-without-secure
+    resp.set_cookie("sid", token, **{"httponly": True})
+
+
+def splatted_off(resp, token):
+    # ruleid: python-cookie-without-secure
+    resp.set_cookie("sid", token, httponly=True, **{"secure": False})
+
+
+def splatted_safe(resp, token):
+    # ok: python-cookie-without-secure
+    resp.set_cookie("sid", token, **{"secure": True, "httponly": True})

@@ -135,3 +135,10 @@ def variant():
     # ok: python-insecure-random-for-secret
     bucket = random.choice(["a", "b"])
     return render_variant(bucket)
+
+
+def aliased(user):
+    import random as secrets
+
+    # ruleid: python-insecure-random-for-secret
+    user.api_token = secrets.choice(ALPHABET)

@@ -1,6 +1,8 @@
 import hashlib
 import hmac
 
+import sqlalchemy as sa
+
 from flask import abort, request
 
 
@@ -61,3 +63,8 @@ def same_device(mac_address, known_address):
 def shape(signature, expected):
     # ok: python-non-constant-time-secret-compare
     return len(signature) == len(expected)
+
+
+def find_by_token(db, User, token):
+    # ok: python-non-constant-time-secret-compare
+    return db.session.scalar(sa.select(User).where(User.token == token))

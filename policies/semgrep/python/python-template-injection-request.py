@@ -58,3 +58,9 @@ def count():
     n = int(request.args.get("n", "1"))
     # ok: python-template-injection-request
     return render_template_string("{{ n }} items" + "!" * n, n=n)
+
+
+@app.route("/keyword")
+def keyword():
+    # ruleid: python-template-injection-request
+    return jinja2.Template(source=request.args["t"]).render()

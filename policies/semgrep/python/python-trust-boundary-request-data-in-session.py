@@ -102,3 +102,31 @@ def keys():
     # ok: python-trust-boundary-request-data-in-session
     session["fixed"] = values["fixed"]
     return "ok"
+
+
+@app.route("/login-sql", methods=["POST"])
+def login_sql():
+    db = get_db()
+    user = db.execute(
+        "SELECT * FROM user WHERE username = ?", (request.form["username"],)
+    ).fetchone()
+    if user is None or not check_password_hash(user["password"], request.form["password"]):
+        return "no", 401
+    session.clear()
+    # ok: python-trust-boundary-request-data-in-session
+    session["user_id"] = user["id"]
+    return "ok"
+
+
+@app.route("/merge", methods=["POST"])
+def merge():
+    # ruleid: python-trust-boundary-request-data-in-session
+    session |= {"role": request.form["role"]}
+    return "ok"
+
+
+@app.route("/setitem", methods=["POST"])
+def setitem():
+    # ruleid: python-trust-boundary-request-data-in-session
+    session.__setitem__("role", request.form["role"])
+    return "ok"

@@ -92,3 +92,14 @@ def token_digest(password_reset_token):
 def api_key_digest(api_key):
     # ok: python-weak-hash-for-password
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def short_name(pw):
+    # ruleid: python-weak-hash-for-password
+    return hashlib.sha256(pw.encode()).hexdigest()
+
+
+def marked_not_for_security(user_pw):
+    # usedforsecurity=False does not make a fast hash fit for passwords.
+    # ruleid: python-weak-hash-for-password
+    return hashlib.md5(user_pw.encode(), usedforsecurity=False).hexdigest()

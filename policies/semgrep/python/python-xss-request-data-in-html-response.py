@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.views import MethodView
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
@@ -218,3 +219,50 @@ def django_plain(request):
 def not_a_view():
     # ok: python-xss-request-data-in-html-response
     return request.args.get("next", "/")
+
+
+@app.route("/page-number")
+def page_number():
+    page = request.args.get("page", 1, type=int)
+    # ok: python-xss-request-data-in-html-response
+    return f"<p>Page {page}</p>"
+
+
+@app.route("/user")
+def user_card():
+    row = get_db().execute("SELECT name FROM user WHERE id = ?", (request.args["id"],)).fetchone()
+    # Stored data, not the request's: another rule's business.
+    # ok: python-xss-request-data-in-html-response
+    return f"<p>{row['name']}</p>"
+
+
+def login_required(view):
+    return view
+
+
+@app.route("/stacked")
+@login_required
+def stacked():
+    # ruleid: python-xss-request-data-in-html-response
+    return "<p>" + request.args["x"] + "</p>"
+
+
+class ItemView(MethodView):
+    def get(self):
+        # ruleid: python-xss-request-data-in-html-response
+        return "<p>" + request.args["item"] + "</p>"
+
+
+def registered_view():
+    # ruleid: python-xss-request-data-in-html-response
+    return "<p>" + request.args["x"] + "</p>"
+
+
+app.add_url_rule("/registered", view_func=registered_view)
+
+
+@app.route("/html-charset")
+def html_charset():
+    body = "<p>" + request.values.get("x", "") + "</p>"
+    # ruleid: python-xss-request-data-in-html-response
+    return Response(body, content_type="text/html; charset=utf-8")
