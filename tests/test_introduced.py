@@ -21,7 +21,7 @@ def fetch(url):
 '''
 # Twenty lines between the constant and the call: the call is far outside any hunk's context.
 FILLER = "".join(f"    step_{i} = {i}\n" for i in range(20))
-EVAL = "def run():\n    return eval(input())\n"
+SHELL = "def run():\n    return os.system(input())\n"
 
 
 def sast(repo: Repo, *args: str) -> tuple[Decision, StageResult]:
@@ -70,33 +70,33 @@ def test_a_finding_already_present_on_an_unchanged_line_is_a_note(seeded: Repo) 
 
 
 def test_a_second_identical_finding_is_new(seeded: Repo) -> None:
-    seeded.write("app/run.py", EVAL)
+    seeded.write("app/run.py", SHELL)
     seeded.commit("one eval")
-    seeded.write("app/run.py", EVAL + "\n\n" + EVAL.replace("run", "again"))
+    seeded.write("app/run.py", SHELL + "\n\n" + SHELL.replace("run", "again"))
     result = sast(seeded)[1]
-    evals = [f for f in result.findings if f.tool == "bandit" and f.rule == "B307"]
-    assert sorted((f.line, f.introduced, f.blocking) for f in evals) == \
+    calls = [f for f in result.findings if f.tool == "bandit" and f.rule == "B605"]
+    assert sorted((f.line, f.introduced, f.blocking) for f in calls) == \
         [(2, False, False), (6, True, True)]
     assert result.status is StageStatus.FAILED
 
 
 def test_moving_a_dangerous_call_from_dead_code_into_a_handler_counts(seeded: Repo) -> None:
-    before = "def unused():\n    return eval(input())\n\n\ndef handler():\n    return 1\n"
+    before = "def unused():\n    return os.system(input())\n\n\ndef handler():\n    return 1\n"
     seeded.write("app/run.py", before)
     seeded.commit("dead code")
     seeded.write("app/run.py", "def unused():\n    return 1\n\n\n"
-                 "def handler():\n    return eval(input())\n")
+                 "def handler():\n    return os.system(input())\n")
     result = sast(seeded)[1]
     assert result.status is StageStatus.FAILED
     assert {(f.rule, f.line) for f in result.findings if f.blocking and f.tool == "bandit"} == \
-        {("B307", 6)}
+        {("B605", 6)}
 
 
 def test_a_renamed_file_is_compared_with_its_source(seeded: Repo) -> None:
-    seeded.write("app/old_name.py", EVAL)
+    seeded.write("app/old_name.py", SHELL)
     seeded.commit("legacy")
     seeded.git("mv", "app/old_name.py", "app/new_name.py")
-    seeded.write("app/new_name.py", EVAL + "\n\ndef other():\n    return 2\n")
+    seeded.write("app/new_name.py", SHELL + "\n\ndef other():\n    return 2\n")
     decision, result = sast(seeded)
     assert any(f.path == "app/new_name.py" for f in result.findings)
     assert all(not f.blocking and not f.introduced for f in result.findings if f.tool == "bandit")
@@ -105,22 +105,22 @@ def test_a_renamed_file_is_compared_with_its_source(seeded: Repo) -> None:
 
 
 def test_a_copy_has_no_before_side(seeded: Repo) -> None:
-    seeded.write("scripts/tool.py", EVAL)
+    seeded.write("scripts/tool.py", SHELL)
     seeded.commit("legacy")
-    seeded.write("app/tool_copy.py", EVAL)
+    seeded.write("app/tool_copy.py", SHELL)
     result = sast(seeded)[1]
-    assert [(f.path, f.introduced) for f in result.findings if f.rule == "B307"] == \
+    assert [(f.path, f.introduced) for f in result.findings if f.rule == "B605"] == \
         [("app/tool_copy.py", True)]
     assert result.status is StageStatus.FAILED
 
 
 def test_a_before_side_that_does_not_parse_makes_every_finding_new(seeded: Repo) -> None:
-    seeded.write("app/run.py", "def broken(:\n    pass\n" + EVAL)
+    seeded.write("app/run.py", "def broken(:\n    pass\n" + SHELL)
     seeded.commit("broken")
-    seeded.write("app/run.py", "def fixed():\n    pass\n" + EVAL)
+    seeded.write("app/run.py", "def fixed():\n    pass\n" + SHELL)
     result = sast(seeded)[1]
     assert result.status is StageStatus.FAILED
-    assert any(f.rule == "B307" and f.introduced and f.blocking for f in result.findings)
+    assert any(f.rule == "B605" and f.introduced and f.blocking for f in result.findings)
 
 
 def test_a_range_compares_with_the_merge_base(seeded: Repo) -> None:
@@ -138,11 +138,11 @@ def test_a_range_compares_with_the_merge_base(seeded: Repo) -> None:
 
 def test_the_before_side_comes_from_the_cache(seeded: Repo, tmp_path: Path) -> None:
     env, log = logged_scanners(tmp_path)
-    seeded.write("app/run.py", EVAL)
+    seeded.write("app/run.py", SHELL)
     seeded.gate("check", env=env)  # the hook ran on the commit: its content is cached
     assert len(log.read_text().splitlines()) == 2
     seeded.commit("eval")
-    seeded.write("app/run.py", EVAL + "\n\ndef other():\n    return 2\n")
+    seeded.write("app/run.py", SHELL + "\n\ndef other():\n    return 2\n")
     data = seeded.gate_json(env=env)
     sast_stage = next(s for s in data["stages"] if s["name"] == "sast")
     assert sast_stage["status"] == "passed"
@@ -156,7 +156,7 @@ def test_the_before_side_comes_from_the_cache(seeded: Repo, tmp_path: Path) -> N
 
 def test_a_file_moved_out_of_an_excluded_folder_has_no_before_side(seeded: Repo) -> None:
     seeded.write(".gate.yaml", "extends: default\nsast:\n  exclude: ['legacy/']\n")
-    seeded.write("legacy/tool.py", EVAL)
+    seeded.write("legacy/tool.py", SHELL)
     seeded.commit("legacy, never scanned")
     seeded.git("mv", "legacy/tool.py", "app/tool.py")
     result = sast(seeded)[1]
