@@ -13,7 +13,6 @@ import jsonpickle
 import numpy as np
 import pandas as pd
 import requests
-import torch
 import yaml
 from fastapi import FastAPI
 from flask import Flask, request
@@ -65,14 +64,10 @@ def upload():
     # ruleid: python-deserialization-untrusted-data
     model = joblib.load(upload)
     # ruleid: python-deserialization-untrusted-data
-    weights = torch.load(upload)
-    # ok: python-deserialization-untrusted-data
-    tensors = torch.load(upload, weights_only=True)
-    # ruleid: python-deserialization-untrusted-data
     array = np.load(upload, allow_pickle=True)
     # ok: python-deserialization-untrusted-data
     plain = np.load(upload)
-    return model, weights, tensors, array, plain
+    return model, array, plain
 
 
 @app.route("/legacy", methods=["POST"])

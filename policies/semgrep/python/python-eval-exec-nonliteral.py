@@ -135,3 +135,12 @@ def main():
     print(eval(input("> ")))
     # ruleid: python-eval-exec-nonliteral
     print(eval(sys.argv[1]))
+
+
+@app.route("/other-delimiter", methods=["POST"])
+def other_delimiter():
+    text = request.form.get("text", "")
+    if not text.startswith("a") or not text.endswith("a") or "a" in text[1:-1]:
+        return "delimited by a, please"
+    # ruleid: python-eval-exec-nonliteral
+    return eval(text)

@@ -57,7 +57,8 @@ def whois_quoted(domain):
 
 
 def kill(pid: int):
-    # ok: python-os-command-nonliteral
+    # An annotation is not a conversion: only a route handler's converted parameters are trusted.
+    # ruleid: python-os-command-nonliteral
     os.system(f"kill -9 {pid}")
 
 
@@ -112,3 +113,116 @@ def serve(conn: socket.socket):
 def main():
     # ruleid: python-os-command-nonliteral
     os.system("grep " + sys.argv[1] + " /var/log/syslog")
+
+
+# --- what a draft might try so that the flow is not seen ---
+
+
+@app.route("/loose-regex")
+def loose_regex():
+    host = request.args.get("host", "")
+    if not re.fullmatch(r".*", host):
+        return "bad host", 400
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + host).read()
+
+
+@app.route("/negated-class")
+def negated_class():
+    host = request.args.get("host", "")
+    if not re.fullmatch(r"[^;]+", host):
+        return "bad host", 400
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + host).read()
+
+
+@app.route("/self-allowlist")
+def self_allowlist():
+    host = request.args.get("host", "")
+    if host not in (host, "localhost"):
+        return "bad host", 400
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + host).read()
+
+
+@app.route("/half-check")
+def half_check():
+    host = request.args.get("host", "")
+    if not host.isalnum() and len(host) > 64:
+        return "bad host", 400
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + host).read()
+
+
+@app.route("/check-without-exit")
+def check_without_exit():
+    host = request.args.get("host", "")
+    if not host.isalnum():
+        app.logger.warning("odd host %s", host)
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + host).read()
+
+
+@app.route("/update")
+def constant_then_update():
+    options = {}
+    options["host"] = "localhost"
+    options.update(host=request.args.get("host"))
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + options["host"]).read()
+
+
+@app.route("/loop-key")
+def constant_then_loop_key():
+    options = {}
+    options["host"] = "localhost"
+    for key in ["host"]:
+        options[key] = request.args.get(key)
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + options["host"]).read()
+
+
+@app.route("/alias")
+def request_alias():
+    incoming = request
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + incoming.args["host"]).read()
+
+
+@app.route("/getattr")
+def request_getattr():
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + getattr(request, "args")["host"]).read()
+
+
+@app.route("/joined")
+def joined():
+    hosts = " ".join([h for h in request.args.getlist("host")])
+    # ruleid: python-os-command-nonliteral
+    return os.popen("ping -c 1 " + hosts).read()
+
+
+@app.route("/imported")
+def imported_system():
+    from os import system
+
+    # ruleid: python-os-command-nonliteral
+    system("ping -c 1 " + request.args["host"])
+
+
+@app.route("/closure")
+def closure():
+    host = request.args["host"]
+
+    def run():
+        # todoruleid: python-os-command-nonliteral
+        os.system("ping -c 1 " + host)
+
+    run()
+
+
+@app.route("/sink-alias")
+def sink_alias():
+    shell = os.system
+    # todoruleid: python-os-command-nonliteral
+    shell("ping -c 1 " + request.args["host"])

@@ -53,12 +53,3 @@ def load_arrays(path):
     plain = np.load(path)
     return objects, plain
 
-
-def load_checkpoint(path):
-    import torch
-
-    # ruleid: python-pickle-deserialization
-    full = torch.load(path)
-    # ok: python-pickle-deserialization
-    weights = torch.load(path, weights_only=True)
-    return full, weights

@@ -78,6 +78,31 @@ def sorted_products(session, column):
     return session.execute(text("SELECT * FROM products ORDER BY " + column)).all()
 
 
+def by_template(cur, template, name):
+    # ruleid: python-sql-formatted-query-execute
+    cur.execute(template % name)
+
+
+def joined(cur, name):
+    query = "".join(["SELECT * FROM users WHERE name = '", name, "'"])
+    # ruleid: python-sql-formatted-query-execute
+    cur.execute(query)
+
+
+def filtered(cur, name, city):
+    clauses = []
+    clauses.append(f"name = '{name}'")
+    clauses.append(f"city = '{city}'")
+    # ruleid: python-sql-formatted-query-execute
+    cur.execute("SELECT * FROM users WHERE " + " AND ".join(clauses))
+
+
+def page(cur, size: int):
+    # An annotation is not a conversion: only a route handler's converted parameters are trusted.
+    # ruleid: python-sql-formatted-query-execute
+    cur.execute(f"SELECT * FROM items LIMIT {size}")
+
+
 def find_user_safe(conn: sqlite3.Connection, username: str):
     cur = conn.cursor()
     # ok: python-sql-formatted-query-execute

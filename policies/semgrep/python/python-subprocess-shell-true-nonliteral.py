@@ -144,3 +144,26 @@ def django_view(request):
     # ruleid: python-subprocess-shell-true-nonliteral
     out = subprocess.check_output("nslookup " + host, shell=True)
     return HttpResponse(out)
+
+
+@app.route("/kwargs")
+def shell_in_kwargs():
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.run("nslookup " + request.args["host"], **{"shell": True})
+
+
+@app.route("/shell-flag")
+def shell_flag_in_variable():
+    use_shell = True
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.run("nslookup " + request.args["host"], shell=use_shell)
+
+
+@app.route("/positional")
+def positional_argument():
+    # sh -c with the data as a positional parameter ("$1") is the safe way to use a shell.
+    # ok: python-subprocess-shell-true-nonliteral
+    subprocess.run(["sh", "-c", 'nslookup "$1"', "sh", request.args["host"]])
+    argv = ["sh", "-c", 'nslookup "$1"', "sh", request.args["host"]]
+    # todook: python-subprocess-shell-true-nonliteral
+    subprocess.run(argv)
