@@ -241,7 +241,9 @@ def constant_key():
     files = {}
     files["default"] = "index.html"
     files["asked"] = request.args.get("name", "")
-    # ok: python-path-traversal-open-request
+    # Known false positive: semgrep's open-source engine taints the whole dict once one entry is
+    # request data, unless a constant is stored after it.
+    # todook: python-path-traversal-open-request
     return open(os.path.join(REPORT_DIR, files["default"])).read()
 
 
@@ -268,3 +270,42 @@ def read_config(path: str) -> str:
     # A path that is not from the request is not this rule's business.
     # ok: python-path-traversal-open-request
     return pathlib.Path(path).read_text()
+
+
+# ---- route handler parameters --------------------------------------------------------------
+
+from uuid import UUID  # noqa: E402
+
+from fastapi import Depends, FastAPI  # noqa: E402
+
+api = FastAPI()
+
+
+@app.route("/files/<path:name>")
+def url_variable(name):
+    # ruleid: python-path-traversal-open-request
+    return open(os.path.join("/srv/files", name)).read()
+
+
+@api.get("/download")
+async def query_parameter(filename: str):
+    # ruleid: python-path-traversal-open-request
+    return FileResponse(f"/srv/public/{filename}")
+
+
+@api.get("/reports/{report_id}")
+def numeric_parameter(report_id: int, version: UUID):
+    # ok: python-path-traversal-open-request
+    return open(f"/srv/reports/{report_id}-{version}.pdf", "rb").read()
+
+
+@api.get("/me/avatar")
+def injected_dependency(profile=Depends(current_profile)):
+    # A dependency is the application's own object, not the client's text.
+    # ok: python-path-traversal-open-request
+    return open(profile.avatar_path, "rb").read()
+
+
+def not_a_handler(name):
+    # ok: python-path-traversal-open-request
+    return open(os.path.join("/srv/files", name)).read()

@@ -152,3 +152,15 @@ def lookup():
     cache = {"a": 1}
     # ok: python-ssrf-request
     return str(cache.get(request.args["key"]))
+
+
+@app.route("/proxy/<path:target>")
+def proxy_path(target):
+    # ruleid: python-ssrf-request
+    return requests.get(target, timeout=5).content
+
+
+@app.route("/avatar/<int:user_id>")
+def avatar(user_id: int):
+    # ok: python-ssrf-request
+    return requests.get(f"{API}/avatars/{user_id}", timeout=5).content
