@@ -72,3 +72,8 @@ async def fetch_default_checks(url):
 def redis_plain(redis, host):
     # ok: python-aiohttp-ssl-verification-disabled
     return redis.Redis(host=host, ssl=False)
+
+
+def unpacked():
+    # ruleid: python-aiohttp-ssl-verification-disabled
+    return aiohttp.TCPConnector(**{"ssl": False})

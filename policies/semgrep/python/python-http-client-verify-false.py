@@ -174,3 +174,43 @@ def claims(token, key):
 def restore(backup, verify):
     # ok: python-http-client-verify-false
     return backup.restore(verify=False)
+
+
+def unpacked_literal(url):
+    # ruleid: python-http-client-verify-false
+    return requests.get(url, **{"verify": False})
+
+
+def unpacked_variable(url):
+    options = {"verify": False, "timeout": 5}
+    # ruleid: python-http-client-verify-false
+    return requests.get(url, **options)
+
+
+def unpacked_dict_call(url):
+    options = dict(verify=False)
+    # ruleid: python-http-client-verify-false
+    return httpx.Client(**options).get(url)
+
+
+def falsy_zero(url):
+    # ruleid: python-http-client-verify-false
+    return requests.get(url, verify=0)
+
+
+def attribute_by_name(url):
+    conn = requests.Session()
+    # ruleid: python-http-client-verify-false
+    setattr(conn, "verify", False)
+    return conn.get(url)
+
+
+def unpacked_safe(url):
+    options = {"verify": True, "timeout": 5}
+    # ok: python-http-client-verify-false
+    return requests.get(url, **options)
+
+
+def user_opt_in(url, insecure):
+    # ok: python-http-client-verify-false
+    return requests.get(url, verify=not insecure)

@@ -96,3 +96,28 @@ def jose_jws_safe(token, key):
 def key_id(token):
     # ok: python-jwt-decode-without-verification
     return jwt.get_unverified_header(token)["kid"]
+
+
+UNVERIFIED = {"verify_signature": False}
+
+
+def module_options(token):
+    # ruleid: python-jwt-decode-without-verification
+    return jwt.decode(token, options=UNVERIFIED)
+
+
+def falsy_option(token):
+    # ruleid: python-jwt-decode-without-verification
+    return jwt.decode(token, options={"verify_signature": 0})
+
+
+def decoder_object(token):
+    decoder = jwt.PyJWT()
+    # ruleid: python-jwt-decode-without-verification
+    return decoder.decode(token, options={"verify_signature": False})
+
+
+def decoder_object_safe(token, key):
+    decoder = jwt.PyJWT()
+    # ok: python-jwt-decode-without-verification
+    return decoder.decode(token, key, algorithms=["HS256"])

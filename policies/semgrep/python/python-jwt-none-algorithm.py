@@ -91,3 +91,8 @@ def authlib_issue_safe(payload, key):
 
 # ok: python-jwt-none-algorithm
 STRICT = JsonWebToken(["RS256"])
+
+
+def verify_every_algorithm(token, key):
+    # ruleid: python-jwt-none-algorithm
+    return jwt.decode(token, key, algorithms=list(jwt.algorithms.get_default_algorithms()))

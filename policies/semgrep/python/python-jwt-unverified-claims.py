@@ -1,3 +1,4 @@
+import base64
 import json
 
 from jose import jws
@@ -82,3 +83,30 @@ def jws_verified_raw_payload(token, key):
     sig.verify(key)
     # ok: python-jwt-unverified-claims
     return json.loads(sig.objects["payload"])
+
+
+def by_hand(token):
+    payload = token.split(".")[1]
+    # ruleid: python-jwt-unverified-claims
+    return json.loads(base64.urlsafe_b64decode(payload + "=="))
+
+
+def by_hand_unpacked(token):
+    header, body, signature = token.split(".")
+    # ruleid: python-jwt-unverified-claims
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+
+
+def by_hand_inline(token):
+    # ruleid: python-jwt-unverified-claims
+    return json.loads(base64.b64decode(token.split(".")[1] + "=="))
+
+
+def header_by_hand(token):
+    # ok: python-jwt-unverified-claims
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+
+
+def minor_version(version):
+    # ok: python-jwt-unverified-claims
+    return int(version.split(".")[1])

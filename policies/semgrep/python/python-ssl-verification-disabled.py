@@ -5,6 +5,7 @@ import smtplib
 import ssl
 import urllib.request
 from ssl import CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED
+from ssl import _create_unverified_context as unverified
 
 import ldap3
 import redis
@@ -22,6 +23,11 @@ def fetch(url):
 def fetch_inline(url):
     # ruleid: python-ssl-verification-disabled
     return urllib.request.urlopen(url, context=ssl._create_unverified_context()).read()
+
+
+def fetch_aliased(url):
+    # ruleid: python-ssl-verification-disabled
+    return urllib.request.urlopen(url, context=unverified()).read()
 
 
 def patch_everything():
@@ -56,6 +62,21 @@ def client_context():
     # ruleid: python-ssl-verification-disabled
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def client_context_by_name():
+    ctx = ssl.create_default_context()
+    # ruleid: python-ssl-verification-disabled
+    setattr(ctx, "check_hostname", False)
+    # ruleid: python-ssl-verification-disabled
+    ctx.check_hostname = 0
+    return ctx
+
+
+def unverified_by_name(url):
+    # ruleid: python-ssl-verification-disabled
+    make = getattr(ssl, "_create_unverified_context")
+    return urllib.request.urlopen(url, context=make()).read()
 
 
 def client_context_enum():
@@ -251,6 +272,9 @@ def refuse_weak(ctx):
 
 # ok: python-ssl-verification-disabled
 MODES = {"none": CERT_NONE, "optional": CERT_OPTIONAL, "required": CERT_REQUIRED}
+
+# ok: python-ssl-verification-disabled
+TO_OPENSSL = {ssl.CERT_NONE: 0, ssl.CERT_OPTIONAL: 1, ssl.CERT_REQUIRED: 3}
 
 
 def pool_safe():

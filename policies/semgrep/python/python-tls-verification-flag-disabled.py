@@ -2,6 +2,8 @@ import docker
 import elasticsearch
 import gitlab
 import httplib2
+import pymongo
+import redis
 import urllib3
 from aiohttp import TCPConnector
 from kubernetes import client
@@ -102,3 +104,38 @@ def kube_safe():
 def unrelated_flags(form):
     # ok: python-tls-verification-flag-disabled
     return form.validate(verify_email=False, skip_empty=True)
+
+
+def mongo(host):
+    # ruleid: python-tls-verification-flag-disabled
+    return pymongo.MongoClient(host, tls=True, tlsAllowInvalidCertificates=True)
+
+
+def mongo_uri():
+    # ruleid: python-tls-verification-flag-disabled
+    return pymongo.MongoClient("mongodb://db.internal/?tls=true&tlsAllowInvalidCertificates=true")
+
+
+def redis_uri():
+    # ruleid: python-tls-verification-flag-disabled
+    return redis.from_url("rediss://cache.internal:6380/0?ssl_cert_reqs=none")
+
+
+def mongo_safe(host, ca):
+    # ok: python-tls-verification-flag-disabled
+    return pymongo.MongoClient(host, tls=True, tlsCAFile=ca)
+
+
+def mongo_uri_safe():
+    # ok: python-tls-verification-flag-disabled
+    return pymongo.MongoClient("mongodb://db.internal/?tls=true&tlsCAFile=/etc/ca.pem")
+
+
+def redis_uri_safe():
+    # ok: python-tls-verification-flag-disabled
+    return redis.from_url("rediss://cache.internal:6380/0?ssl_cert_reqs=required")
+
+
+def docs():
+    # ok: python-tls-verification-flag-disabled
+    return "never add tlsAllowInvalidCertificates=true to the URI"
