@@ -147,3 +147,32 @@ def read_settings(path):
     with open(path) as fh:
         # ok: python-deserialization-untrusted-data
         return yaml.load(fh, Loader=yaml.Loader)
+
+
+@app.route("/session-signed-before")
+def load_session_signed_before():
+    data = base64.b64decode(request.cookies["session"])
+    expected = hmac.new(KEY, data, sha256).hexdigest()
+    if not hmac.compare_digest(request.cookies["signature"], expected):
+        raise PermissionError("forged session")
+    # ok: python-deserialization-untrusted-data
+    return pickle.loads(data)
+
+
+@app.route("/session-compared-not-checked")
+def load_session_compared_not_checked():
+    data = base64.b64decode(request.cookies["session"])
+    if not hmac.compare_digest(request.cookies["signature"], hmac.new(KEY, data, sha256).hexdigest()):
+        app.logger.warning("bad signature")
+    # ruleid: python-deserialization-untrusted-data
+    return pickle.loads(data)
+
+
+@app.route("/session-compared-with-itself")
+def load_session_compared_with_itself():
+    data = base64.b64decode(request.cookies["session"])
+    signature = request.cookies["signature"]
+    if not hmac.compare_digest(signature, signature):
+        return "forged", 403
+    # ruleid: python-deserialization-untrusted-data
+    return pickle.loads(data)
