@@ -64,3 +64,9 @@ def count():
 def keyword():
     # ruleid: python-template-injection-request
     return jinja2.Template(source=request.args["t"]).render()
+
+
+@app.route("/hello/<name>")
+def hello_name(name):
+    # ruleid: python-template-injection-request
+    return render_template_string(f"<h1>Hello {name}!</h1>")

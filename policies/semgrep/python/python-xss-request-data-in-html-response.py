@@ -1,16 +1,20 @@
 import html
+import os
 
 import flask
 import markupsafe
 from django.http import HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from fastapi import FastAPI, Query
+from fastapi.responses import HTMLResponse as FastHTMLResponse
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask.views import MethodView
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 app = Flask(__name__)
+api = FastAPI()
 
 
 def escape_html(text):
@@ -266,3 +270,58 @@ def html_charset():
     body = "<p>" + request.values.get("x", "") + "</p>"
     # ruleid: python-xss-request-data-in-html-response
     return Response(body, content_type="text/html; charset=utf-8")
+
+
+def django_declared_html(request):
+    q = request.GET.get("q", "")
+    # ruleid: python-xss-request-data-in-html-response
+    return HttpResponse(content="<p>" + q + "</p>", content_type="text/html")
+
+
+@app.route("/hello/<name>")
+def hello_name(name):
+    # ruleid: python-xss-request-data-in-html-response
+    return f"Hello {name}!"
+
+
+@app.get("/item/<int:item_id>")
+def item(item_id):
+    # ok: python-xss-request-data-in-html-response
+    return f"<p>Item {item_id}</p>"
+
+
+@api.get("/search", response_class=FastHTMLResponse)
+async def fastapi_search(q: str = Query("")):
+    # ruleid: python-xss-request-data-in-html-response
+    return f"<h2>Results for {q}</h2>"
+
+
+@api.get("/echo")
+async def fastapi_echo(q: str = Query("")):
+    # FastAPI answers in JSON unless told otherwise.
+    # ok: python-xss-request-data-in-html-response
+    return f"<h2>Results for {q}</h2>"
+
+
+@app.route("/debug")
+def debug():
+    resp = make_response("".join(f"{k}: {v}\n" for k, v in request.headers.items()))
+    resp.mimetype = "text/plain"
+    # ok: python-xss-request-data-in-html-response
+    return resp
+
+
+@app.route("/retyped")
+def retyped():
+    resp = make_response("<p>" + request.args["x"] + "</p>")
+    resp.headers["Content-Type"] = "text/html; charset=utf-8"
+    # ruleid: python-xss-request-data-in-html-response
+    return resp
+
+
+@app.route("/plugin/<plugin>")
+def plugin_page(plugin):
+    with open(os.path.join("plugins", secure_name(plugin), "page.html")) as fh:
+        page = fh.read()
+    # ok: python-xss-request-data-in-html-response
+    return page
