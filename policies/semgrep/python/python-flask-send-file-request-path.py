@@ -85,3 +85,9 @@ def pick():
     names["asked"] = request.args.get("name", "")
     # ok: python-flask-send-file-request-path
     return send_file(os.path.join(DOWNLOADS, names["default"]))
+
+
+@app.route("/keyword")
+def keyword():
+    # ruleid: python-flask-send-file-request-path
+    return send_file(path_or_file=request.args["path"])

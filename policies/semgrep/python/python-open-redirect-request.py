@@ -151,3 +151,15 @@ def root_relative():
     # "/" + "/evil.example" is "//evil.example", another host.
     # ruleid: python-open-redirect-request
     return redirect("/" + request.args["path"])
+
+
+@app.route("/keyword")
+def keyword_redirect():
+    # ruleid: python-open-redirect-request
+    return redirect(location=request.args["next"])
+
+
+@app.route("/raw-response")
+def raw_response():
+    # ruleid: python-open-redirect-request
+    return flask.Response(status=302, headers={"Location": request.args["next"]})

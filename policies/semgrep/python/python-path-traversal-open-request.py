@@ -152,6 +152,47 @@ def dots_check_then_join():
     return open(os.path.join(REPORT_DIR, name)).read()
 
 
+@app.route("/slash-prefix")
+def prefix_every_path_has():
+    full = os.path.realpath(os.path.join(REPORT_DIR, request.args["p"]))
+    if not full.startswith("/"):
+        abort(404)
+    # ruleid: python-path-traversal-open-request
+    return open(full).read()
+
+
+@app.route("/logged-check")
+def check_that_decides_nothing():
+    full = (BASE / request.args["p"]).resolve()
+    app.logger.info("inside: %s", full.is_relative_to(BASE))
+    # ruleid: python-path-traversal-open-request
+    return full.read_text()
+
+
+@app.route("/backslash")
+def backslash_check_only():
+    # On POSIX "..\\" is not a separator: rejecting it leaves "../" through.
+    name = request.args["name"]
+    if "..\\" in name:
+        abort(400)
+    # ruleid: python-path-traversal-open-request
+    return open(f"{REPORT_DIR}/{name}").read()
+
+
+@app.route("/keyword")
+def keyword_argument():
+    # ruleid: python-path-traversal-open-request
+    return open(file=REPORT_DIR + "/" + request.args["name"]).read()
+
+
+@app.route("/table")
+def table():
+    import pandas as pd
+
+    # ruleid: python-path-traversal-open-request
+    return pd.read_csv(os.path.join("/srv/tables", request.args["t"])).to_html()
+
+
 # ---- safe variants -------------------------------------------------------------------------
 
 

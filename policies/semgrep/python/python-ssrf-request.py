@@ -2,6 +2,10 @@ import urllib.parse
 import urllib.request
 from urllib.parse import urljoin, urlparse
 
+import http.client
+import os
+import socket
+
 import aiohttp
 import httpx
 import requests
@@ -93,6 +97,25 @@ def parsed_only():
     return requests.get(url).text
 
 
+@app.route("/upper-case-variable")
+def upper_case_is_not_constant():
+    # An upper-case name is not a constant by itself.
+    TARGET = request.args["base"]
+    # ruleid: python-ssrf-request
+    return requests.get(f"{TARGET}/status", timeout=5).text
+
+
+@app.route("/raw")
+def raw_clients():
+    host = request.args["host"]
+    # ruleid: python-ssrf-request
+    conn = http.client.HTTPSConnection(host, timeout=5)
+    conn.request("GET", "/")
+    # ruleid: python-ssrf-request
+    socket.create_connection((host, 6379), timeout=2).close()
+    return conn.getresponse().read()
+
+
 # ---- safe variants -------------------------------------------------------------------------
 
 
@@ -118,6 +141,8 @@ def configured():
     requests.get(API + "/users/" + uid, timeout=5)
     # ok: python-ssrf-request
     requests.get(f"{settings.BILLING_URL}/invoices/{uid}", timeout=5)
+    # ok: python-ssrf-request
+    requests.get(f"{os.environ['STATUS_API']}/s/{uid}", timeout=5)
     # ok: python-ssrf-request
     return requests.get(f"{current_app.config['PROFILE_API']}/p/{uid}", timeout=5).text
 
