@@ -216,6 +216,16 @@ def legacy_context_to_https_connection(host):
     return http.client.HTTPSConnection(host, context=ctx)
 
 
+def legacy_context_inline(url):
+    # ruleid: python-ssl-verification-disabled
+    return urllib.request.urlopen(url, context=ssl.SSLContext(ssl.PROTOCOL_TLS)).read()
+
+
+def client_protocol_context_inline(url):
+    # ok: python-ssl-verification-disabled
+    return urllib.request.urlopen(url, context=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)).read()
+
+
 def client_protocol_context(url):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_default_certs()
