@@ -68,3 +68,9 @@ def shape(signature, expected):
 def find_by_token(db, User, token):
     # ok: python-non-constant-time-secret-compare
     return db.session.scalar(sa.select(User).where(User.token == token))
+
+
+def test_issue_token(client):
+    token = client.post("/token").json["token"]
+    # ok: python-non-constant-time-secret-compare
+    assert client.get("/me", headers={"Authorization": token}).json["token"] == token
