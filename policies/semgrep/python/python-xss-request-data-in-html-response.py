@@ -8,7 +8,15 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse as FastHTMLResponse
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    jsonify,
+    make_response,
+    render_template,
+    render_template_string,
+    request,
+)
 from flask.views import MethodView
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
@@ -325,3 +333,16 @@ def plugin_page(plugin):
         page = fh.read()
     # ok: python-xss-request-data-in-html-response
     return page
+
+
+@app.route("/greet-template")
+def greet_template():
+    # ok: python-xss-request-data-in-html-response
+    return render_template_string("<h1>Hello {{ name }}</h1>", name=request.args.get("name", ""))
+
+
+@app.route("/greet-safe-filter")
+def greet_safe_filter():
+    name = request.args.get("name", "")
+    # ruleid: python-xss-request-data-in-html-response
+    return render_template_string("<h1>Hello {{ name|safe }}</h1>", name=name)
