@@ -329,9 +329,12 @@ def test_a_file_semgrep_gives_up_on_is_reported_not_scanned(seeded: Repo) -> Non
     data = seeded.gate_json()
     sast = stage(data, "sast")
     flagged = any(f["line"] == 70_004 and f["blocking"] for f in sast["findings"])
+    # Never clean: found, reported as given up on, or (on a loaded machine, where the taint
+    # rules run past sast.timeout) a tool failure.
     assert flagged or (sast["status"] == "pending" and
-                       "app/huge.py not scanned: semgrep gave up on it" in sast["message"])
-    assert data["exit_code"] in (1, 3)
+                       "app/huge.py not scanned: semgrep gave up on it" in sast["message"]) or (
+        sast["status"] == "error" and data["exit_code"] == 4)
+    assert data["exit_code"] in (1, 3, 4)
 
 
 def test_python_without_a_py_suffix_is_scanned_by_both_tools(seeded: Repo) -> None:
