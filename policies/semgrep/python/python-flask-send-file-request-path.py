@@ -83,7 +83,9 @@ def pick():
     names = {}
     names["default"] = "report.pdf"
     names["asked"] = request.args.get("name", "")
-    # ok: python-flask-send-file-request-path
+    # Known false positive: semgrep's open-source engine may taint the whole dict once one entry
+    # is request data.
+    # todook: python-flask-send-file-request-path
     return send_file(os.path.join(DOWNLOADS, names["default"]))
 
 

@@ -135,8 +135,11 @@ def search():
 @app.route("/configured")
 def configured():
     uid = request.args["id"]
+    api = "https://api.example.com"
     # ok: python-ssrf-request
-    requests.get(f"{API}/users/{uid}", timeout=5)
+    requests.get(f"{api}/users/{uid}", timeout=5)
+    # ok: python-ssrf-request
+    requests.get(api + "/users/" + uid, timeout=5)
     # ok: python-ssrf-request
     requests.get(API + "/users/" + uid, timeout=5)
     # ok: python-ssrf-request
