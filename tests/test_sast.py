@@ -422,3 +422,12 @@ def test_bandit_levels_set_a_tests_severity_and_say_so(seeded: Repo) -> None:
     data = seeded.gate_json()
     bandit = [f for f in stage(data, "sast")["findings"] if f["tool"] == "bandit"]
     assert [(f["rule"], f["severity"], f["blocking"]) for f in bandit] == [("B307", "low", False)]
+
+
+def test_a_hidden_payload_still_blocks_while_bandits_eval_is_a_note(seeded: Repo) -> None:
+    # bandit's B102/B307 are notes in the default: the shipped rules must keep these blocking
+    seeded.write("app/boot.py", "import base64\n\n\ndef boot():\n"
+                 "    exec(base64.b64decode(b'aW1wb3J0IG9z'))\n")
+    data = seeded.gate_json()
+    blocking = {(f["tool"], f["line"]) for f in stage(data, "sast")["findings"] if f["blocking"]}
+    assert ("semgrep", 5) in blocking and data["exit_code"] == 1

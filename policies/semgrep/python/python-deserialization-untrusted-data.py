@@ -176,3 +176,15 @@ def load_session_compared_with_itself():
         return "forged", 403
     # ruleid: python-deserialization-untrusted-data
     return pickle.loads(data)
+
+
+# A pickle shipped inside the code: it runs as it loads.
+def embedded_payloads(row):
+    import zlib
+
+    # ruleid: python-deserialization-untrusted-data
+    pickle.loads(base64.b64decode(b"gASVIQAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOUjAJpZJSFlFKULg=="))
+    # ruleid: python-deserialization-untrusted-data
+    marshal.loads(zlib.decompress(bytes.fromhex("789c")))
+    # ok: python-deserialization-untrusted-data
+    return pickle.loads(base64.b64decode(row.cached))  # stored data: pickle's own note

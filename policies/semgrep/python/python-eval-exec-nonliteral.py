@@ -144,3 +144,32 @@ def other_delimiter():
         return "delimited by a, please"
     # ruleid: python-eval-exec-nonliteral
     return eval(text)
+
+
+# Code hidden from the reader: a payload the diff shows as noise.
+def hidden_payloads():
+    import base64
+    import codecs
+    import os
+    import zlib
+    from base64 import b64decode
+
+    # ruleid: python-eval-exec-nonliteral
+    exec(base64.b64decode(b"aW1wb3J0IG9zOyBvcy5zeXN0ZW0oImlkIik="))
+    # ruleid: python-eval-exec-nonliteral
+    exec(b64decode("aW1wb3J0IG9z"))
+    # ruleid: python-eval-exec-nonliteral
+    exec(zlib.decompress(bytes.fromhex("789c")))
+    # ruleid: python-eval-exec-nonliteral
+    exec(codecs.decode("vzcbeg bf", "rot13"))
+    code = "".join(chr(c) for c in (105, 100))
+    # ruleid: python-eval-exec-nonliteral
+    eval(code)
+    # ruleid: python-eval-exec-nonliteral
+    eval(os.environ.get("SETTING", "1"))
+    # ruleid: python-eval-exec-nonliteral
+    exec(compile(os.getenv("HOOK", ""), "<hook>", "exec"))
+    # ok: python-eval-exec-nonliteral
+    exec(compile("x = 1", "<fixed>", "exec"))
+    # ok: python-eval-exec-nonliteral
+    return base64.b64decode(b"aGVsbG8=").decode()
