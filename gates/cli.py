@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -428,8 +430,59 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+class _Stopped(KeyboardInterrupt):
+    """A stop signal, carried to ``main`` (click turns it into ``Abort``, keeping it as cause)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _on_stop_signal(signum: int, _frame: Any) -> None:
+    # The scanners run in sessions of their own (a timeout kills their whole group), so neither a
+    # terminal's Ctrl-C nor a runner's SIGTERM reaches them: kill them here, before unwinding waits.
+    from gates import proc
+
+    proc.stop_all()
+    raise _Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stop_signals_kill_tools() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from gates import proc
+
+    previous: dict[signal.Signals, Callable[[int, Any], Any] | int | None] = {}
+    for number in _STOP_SIGNALS:
+        previous[number] = signal.signal(number, _on_stop_signal)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        proc.STOPPING.clear()
+
+
+def _stop_code(exc: BaseException) -> int:
+    """128 + the signal's number, as a shell reports a process a signal ended (130 for Ctrl-C)."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, _Stopped):
+        cause = cause.__cause__ or cause.__context__
+    return 128 + (cause.signum if isinstance(cause, _Stopped) else signal.SIGINT)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every failure into one line and an exit code."""
+    with _stop_signals_kill_tools():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="gate", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -437,9 +490,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         _error(f"gate: error: {exc.format_message()}")
         return 2
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("gate: aborted", err=True)
-        return 130
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        code = _stop_code(exc)
+        name = signal.Signals(code - 128).name
+        click.echo(f"gate: aborted ({name}): no decision was made", err=True)
+        return code
     except GateError as exc:
         label = "tool failure" if exc.exit_code == 4 else "error"
         _error(f"gate: {label}: {exc}")

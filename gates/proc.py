@@ -5,6 +5,10 @@ start children of their own), captured output, and an environment built explicit
 what each tool needs offline, e.g. semgrep's --metrics=off and SEMGREP_ENABLE_VERSION_CHECK=0).
 A tool that is missing or runs out of time raises a ``ToolFailure``: the caller turns it into an
 error result, never a pass.
+
+Each tool runs in a session of its own, so a Ctrl-C in the terminal or a SIGTERM from a CI runner
+cancelling the job does not reach it: ``stop_all`` (called by the CLI's signal handler) kills every
+live group and refuses new starts, so an interrupted gate leaves no semgrep-core behind.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +33,15 @@ class ToolMissing(ToolFailure):
 
 class ToolTimeout(ToolFailure):
     """The tool ran past its time limit and was killed."""
+
+
+class Interrupted(ToolFailure):
+    """The gate is being stopped: no new tool may start."""
+
+
+_LIVE: set[int] = set()  # process-group ids of running tools
+_LIVE_LOCK = threading.RLock()  # re-entrant: the signal handler may run in a thread holding it
+STOPPING = threading.Event()  # set by stop_all; the CLI clears it when main() returns
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,25 +77,47 @@ def run(argv: Sequence[str], *, timeout: float, cwd: str | Path | None = None,
     """Run ``argv`` to completion (or kill it at ``timeout`` seconds)."""
     environment = {**os.environ, **(env or {})}
     started = time.perf_counter()
-    try:
-        process = subprocess.Popen(
-            list(argv), cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except FileNotFoundError:
-        raise ToolMissing(f"{argv[0]} is not installed (not found on PATH)") from None
-    except PermissionError:
-        raise ToolMissing(f"{argv[0]} cannot be executed (permission denied)") from None
+    with _LIVE_LOCK:  # held across the start, so stop_all cannot miss a group being born
+        if STOPPING.is_set():
+            raise Interrupted(f"{Path(argv[0]).name} not started: the gate is stopping")
+        try:
+            process = subprocess.Popen(
+                list(argv), cwd=cwd, env=environment, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ToolMissing(f"{argv[0]} is not installed (not found on PATH)") from None
+        except PermissionError:
+            raise ToolMissing(f"{argv[0]} cannot be executed (permission denied)") from None
+        _LIVE.add(process.pid)
     try:
         out, err = process.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        _kill_group(process.pid)
         process.communicate()
         raise ToolTimeout(f"{Path(argv[0]).name} did not finish within {timeout:g} s") from None
+    except BaseException:
+        _kill_group(process.pid)  # interrupted in this thread: never leave the tool running
+        raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(process.pid)
+    if STOPPING.is_set():
+        raise Interrupted(f"{Path(argv[0]).name} was stopped: the gate is stopping")
     return Completed(tuple(argv), process.returncode, out, err, time.perf_counter() - started)
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+def stop_all() -> None:
+    """Kill every running tool's process group and refuse new starts (the gate is exiting)."""
+    with _LIVE_LOCK:
+        STOPPING.set()
+        groups = tuple(_LIVE)
+    for group in groups:
+        _kill_group(group)
+
+
+def _kill_group(group: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
