@@ -57,7 +57,8 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
     revision = _trusted_revision(repo, request, event)  # once: it runs git
     rules, change, notes = _collect(request, repo, revision, event)
     classification = classify(rules, change)
-    lane = pipeline.lane_for(rules.policy, classification, change) if only is None else only
+    lane = pipeline.lane_for(rules.policy, classification, change) if only is None \
+        else only if change.files else ()  # an empty change is nothing to check, for any command
     if request.only_commands:
         lane = tuple(name for name in lane if name in rules.policy.commands)
     root = repo.root if repo is not None else request.cwd

@@ -16,6 +16,11 @@ from gates.stages import StageContext
 
 def run(ctx: StageContext) -> StageResult:
     """Review the high-tier files, or say that a person must."""
+    top = ctx.policy.tiers[-1]
+    if ctx.classification.tier != top:  # `gate review` on a lower change: nothing to review
+        return StageResult("review", StageStatus.SKIPPED,
+                           f"the change is tier {ctx.classification.tier}: no {top}-tier file "
+                           "for the slow model")
     if ctx.policy.review.provider == "none":
         return StageResult("review", StageStatus.PENDING,
                            "no review provider is configured (review.provider in the policy): "
