@@ -376,7 +376,22 @@ def policy_validate(file: str | None) -> int:
     loaded = source.from_file(target)
     click.echo(f"{target}: valid ({len(loaded.categories)} categories, "
                f"tiers {' < '.join(loaded.tiers)})")
+    if file is None:
+        click.echo(_in_effect(loaded.digest))
     return 0
+
+
+def _in_effect(digest: str) -> str:
+    """Whether the file just validated is the policy that judges: editing it is not enough."""
+    from gates import engine
+
+    judging = engine.policy_for(engine.Request(kind=SourceKind.STAGED))
+    if judging.digest == digest:
+        return ("in effect: gate check judges with this policy, as committed at HEAD (a pull "
+                "request is judged by its base branch's copy)")
+    return (f"not in effect yet: gate check judges with {judging.origin}, since the policy that "
+            "judges is read from the side a change cannot edit; commit this file for it to judge "
+            "your next commits, and merge it for it to judge pull requests")
 
 
 @policy.command("show")
