@@ -7,13 +7,14 @@ approval happen on the pull request, and the hook says so; ``block`` stops the c
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
 from gates.gitrepo import GitRepo
-from gates.model import Decision, Outcome
+from gates.model import Decision, Outcome, SourceKind
 from gates.policy import Policy
 
 _ZERO = re.compile(r"^0+$")
@@ -65,12 +66,60 @@ def exit_code(decision: Decision, policy: Policy) -> int:
 
 
 def report(decision: Decision, policy: Policy, out: TextIO, *, verbose: bool) -> None:
-    """Print the compact block a hook shows; nothing on a clean pass unless ``verbose``."""
+    """Print the compact block a hook shows; nothing on a clean pass unless ``verbose``.
+
+    A pending change that ``precommit.high_tier: warn`` lets through does not end in
+    ``PENDING (exit 3)`` above a commit that then succeeds: that line says what happened
+    (committed, or pushed) and what the pull request will still need.
+    """
     if decision.outcome is Outcome.PASS and not verbose:
         return
-    from gates.report.terminal import render
+    from rich.text import Text
 
-    render(decision, out)
-    if decision.outcome is Outcome.PENDING and policy.precommit.high_tier == "warn":
-        out.write("note: allowed locally; the pull request will need the slow-model review and a "
-                  "human approval label (policy precommit.high_tier: warn)\n")
+    from gates.report.terminal import console_for, render
+
+    if exit_code(decision, policy) != 0 or decision.outcome is not Outcome.PENDING:
+        render(decision, out)
+        return
+
+    buffer = _Like(out)
+    render(decision, buffer)
+    text = buffer.getvalue()
+    verdict = _verdict_start(text)
+    # The actions under the verdict (what the review and the approval wait for) stay; only the
+    # headline changes. Should the renderer's verdict ever look different, nothing is dropped.
+    body, actions = (text[:verdict], text[verdict:].partition("\n")[2]) if verdict >= 0 \
+        else (text, "")
+    out.write(body)
+    action = "committed" if decision.change.source.kind is SourceKind.STAGED else "pushed"
+    needs = ("the slow-model review and a human approval label" if "review" in decision.lane
+             else "a human approval label")
+    console_for(out).print(Text(
+        f"{action}; the pull request will need {needs} ({decision.classification.tier} tier; "
+        "policy precommit.high_tier: warn lets it through locally)", style="bold yellow"))
+    out.write(actions)
+
+
+class _Like(io.StringIO):
+    """A buffer that looks like ``out`` to rich (a terminal, or not), so colours match."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self._out = out
+
+    def isatty(self) -> bool:
+        return self._out.isatty()
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _verdict_start(text: str) -> int:
+    """Where the renderer's ``PENDING (exit 3)`` line starts (-1 if it has none)."""
+    start = -1
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if _ANSI.sub("", line).startswith("PENDING (exit "):
+            start = offset
+        offset += len(line)
+    return start

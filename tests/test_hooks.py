@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from gates import engine, hooks
+from gates.model import Outcome, SourceKind
 
 from .conftest import Repo
 
@@ -49,7 +54,11 @@ def test_high_tier_warns_by_default_and_blocks_when_asked(hooked: Repo) -> None:
     hooked.write("auth/login.py", CLEAN)
     done = commit(hooked, "auth change")
     assert done.returncode == 0
-    assert "pull request will need the slow-model review" in done.stdout + done.stderr
+    # Not "PENDING (exit 3)" above a commit that succeeds: what happened, and what comes next.
+    assert "committed; the pull request will need the slow-model review and a human approval " \
+           "label (high tier; policy precommit.high_tier: warn" in done.stderr
+    assert "PENDING" not in done.stderr
+    assert "approval: needs the `gate:approved` label" in done.stderr  # the actions stay
     hooked.write(".gate.yaml", "extends: default\nprecommit:\n  high_tier: block\n")
     commit(hooked, "strict policy")
     hooked.write("auth/login.py", CLEAN + "\n# touched\n")
@@ -101,6 +110,14 @@ def test_pre_push_checks_the_pushed_range(hooked: Repo, tmp_path: Path) -> None:
     new_branch = subprocess.run(["git", "push", "-q", "origin", "feature"], cwd=hooked.root,
                                 env=env, capture_output=True, text=True, check=False)
     assert new_branch.returncode == 0, new_branch.stdout + new_branch.stderr
+    hooked.write("auth/login.py", CLEAN)
+    assert commit(hooked, "auth").returncode == 0
+    high = subprocess.run(["git", "push", "-q", "origin", "feature"], cwd=hooked.root, env=env,
+                          capture_output=True, text=True, check=False)
+    assert high.returncode == 0, high.stdout + high.stderr
+    shown = high.stdout + high.stderr  # git passes a pre-push hook's stdout through
+    assert "pushed; the pull request will need the slow-model review" in shown
+    assert "PENDING" not in shown
 
 
 def test_awkward_commits(hooked: Repo, tmp_path: Path) -> None:
@@ -180,6 +197,15 @@ def test_real_pre_commit_framework(repo: Repo, precommit_home: Path) -> None:
                           capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Passed" in done.stdout + done.stderr
+    # verbose: true costs a clean pass only pre-commit's own id and duration lines...
+    assert "draftgate ·" not in done.stdout + done.stderr
+    repo.write("auth/login.py", CLEAN)
+    high = subprocess.run(["git", "commit", "-q", "-m", "auth"], cwd=repo.root, env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    # ...and shows what a high-tier change allowed locally still needs (hidden without it).
+    assert high.returncode == 0, high.stdout + high.stderr
+    assert "committed; the pull request will need the slow-model review" in high.stdout
+    assert "PENDING" not in high.stdout
 
 
 def test_real_pre_commit_pre_push_hook(repo: Repo, precommit_home: Path,
@@ -234,3 +260,31 @@ def test_installed_hook_works_without_an_activated_environment(hooked: Repo) -> 
                              env=env, capture_output=True, text=True, check=False)
     assert refused.returncode == 1
     assert "BLOCK app/run.py:5" in refused.stderr, refused.stderr
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, Tty])
+def test_warn_report_replaces_the_pending_headline_in_colour_too(
+        seeded: Repo, stream: type[io.StringIO], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR")  # the terminal case: rich styles the headline it replaces
+    monkeypatch.setenv("TERM", "xterm-256color")
+    seeded.write("auth/login.py", CLEAN)
+    decision, policy = engine.judge(engine.Request(kind=SourceKind.STAGED, cwd=seeded.root))
+    assert decision.outcome is Outcome.PENDING and hooks.exit_code(decision, policy) == 0
+    out = stream()
+    hooks.report(decision, policy, out, verbose=False)
+    shown = out.getvalue()
+    assert ("\x1b[" in shown) is (stream is Tty)
+    assert "PENDING" not in shown and "(exit 3)" not in shown
+    assert "committed; the pull request will need" in shown
+    assert shown.index("committed;") > shown.index("stages:")
+    assert "approval: needs the `gate:approved` label" in shown
+    strict = dataclasses.replace(policy, precommit=dataclasses.replace(policy.precommit,
+                                                                       high_tier="block"))
+    out = stream()
+    hooks.report(decision, strict, out, verbose=False)
+    assert "PENDING" in out.getvalue() and "committed;" not in out.getvalue()
