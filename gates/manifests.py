@@ -43,6 +43,10 @@ class Requirement:
     version: str | None
     text: str
     line: int | None
+    # A range a package declares for the projects that install it (``[project] dependencies``,
+    # extras, build requirements, setup.cfg's install_requires), set only in a library's manifest:
+    # a library declares ranges by design, and its users' installers or lock files pin them.
+    declared: bool = False
 
     @property
     def pinned(self) -> bool:
@@ -97,6 +101,9 @@ class Manifest:
     sources: tuple[Source, ...] = ()
     includes: tuple[Include, ...] = ()
     problems: tuple[Problem, ...] = ()
+    # The manifest describes a package others install (``is_library``), not what an
+    # application runs: its declared ranges are not "unpinned" (gates.stages.deps).
+    library: bool = False
 
 
 def normalize(name: str) -> str:
@@ -179,8 +186,13 @@ def _read_named(base: str, content: bytes) -> Manifest:
     if base == "setup.cfg":
         return _setup_cfg(text)
     data = tomllib.loads(text)
-    found = {"pipfile": _pipfile, "pyproject.toml": _pyproject,
-             "pylock.toml": _pylock}.get(base, _lock_toml)(data, text)
+    try:
+        found = {"pipfile": _pipfile, "pyproject.toml": _pyproject,
+                 "pylock.toml": _pylock}.get(base, _lock_toml)(data, text)
+    except (AttributeError, TypeError) as exc:
+        # Valid TOML of the wrong shape (``project = "x"``, ``build-system = 1``): no installer
+        # reads it either; unreadable, so not audited (a person looks), never an internal error.
+        raise ValueError(f"{base} does not have the tables its installer expects: {exc}") from None
     return replace(found, sources=found.sources + toml_sources(base, data, text))
 
 
@@ -265,7 +277,7 @@ def with_artifact_pins(manifest: Manifest) -> Manifest:
         (*manifest.requirements, *extra), key=lambda r: r.line or 0)))
 
 
-def _pep508(spec: str, number: int | None) -> Requirement | Source:
+def _pep508(spec: str, number: int | None, *, declared: bool = False) -> Requirement | Source:
     # Imported here: only the dependency stage parses manifests, the hook path never does.
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as PackagingRequirement
@@ -273,12 +285,14 @@ def _pep508(spec: str, number: int | None) -> Requirement | Source:
     try:
         req = PackagingRequirement(spec)
     except InvalidRequirement:
-        return Requirement(spec.split(";", maxsplit=1)[0].strip() or spec, None, spec, number)
+        return Requirement(spec.split(";", maxsplit=1)[0].strip() or spec, None, spec, number,
+                           declared)
     if req.url:
         from gates.reqfile import link_kind
 
         return Source(link_kind(req.url, "+" in req.url.split(":", 1)[0]), req.url, spec, number)
-    return Requirement(normalize(req.name), exact_version(str(req.specifier)), spec, number)
+    return Requirement(normalize(req.name), exact_version(str(req.specifier)), spec, number,
+                       declared)
 
 
 def _split(found: list[Requirement | Source]) -> Manifest:
@@ -286,25 +300,48 @@ def _split(found: list[Requirement | Source]) -> Manifest:
                     tuple(s for s in found if isinstance(s, Source)))
 
 
+def is_library(data: dict[str, Any]) -> bool:
+    """A pyproject.toml that describes a package others install, not an application.
+
+    It has package metadata (``[project]``, or ``[tool.poetry]`` in package mode) and a
+    ``[build-system]`` (the backend it names, or setuptools' legacy default when it names none),
+    and does not say it is never built (``tool.uv.package = false``, Poetry's
+    ``package-mode = false``). Without a build system uv and pip treat the project as an
+    application's environment, whose ranges are what gets installed.
+    """
+    tool = data.get("tool")
+    tool = tool if isinstance(tool, dict) else {}
+    poetry, uv = tool.get("poetry"), tool.get("uv")
+    poetry = poetry if isinstance(poetry, dict) else {}
+    uv = uv if isinstance(uv, dict) else {}
+    metadata = isinstance(data.get("project"), dict) or bool(poetry)
+    return (metadata and isinstance(data.get("build-system"), dict)
+            and poetry.get("package-mode") is not False and uv.get("package") is not False)
+
+
 def _pyproject(data: dict[str, Any], text: str) -> Manifest:
     lines = text.splitlines()
     out: list[Requirement | Source] = []
+    library = is_library(data)
     project = data.get("project", {})
-    specs = list(project.get("dependencies", []))
+    # (spec, declared): what the package declares for its users, or what its own
+    # environments install (dependency groups, uv/pdm dev dependencies, hatch environments).
+    specs: list[tuple[object, bool]] = [(s, library) for s in project.get("dependencies", [])]
     for group in project.get("optional-dependencies", {}).values():
-        specs.extend(group)
+        specs.extend((s, library) for s in group)
     for group in data.get("dependency-groups", {}).values():
-        specs.extend(s for s in group if isinstance(s, str))
-    specs.extend(data.get("build-system", {}).get("requires", []))
+        specs.extend((s, False) for s in group if isinstance(s, str))
+    specs.extend((s, library) for s in data.get("build-system", {}).get("requires", []))
     tool = data.get("tool", {})
-    specs.extend(_uv_pins(tool.get("uv", {})))
+    specs.extend((s, False) for s in _uv_pins(tool.get("uv", {})))
     for group in tool.get("pdm", {}).get("dev-dependencies", {}).values():
-        specs.extend(group)
+        specs.extend((s, False) for s in group)
     # hatch installs each environment's dependencies (and extra-dependencies) with pip or uv.
     for env in _tables(tool.get("hatch", {}).get("envs", {})):
         for key in ("dependencies", "extra-dependencies"):
-            specs.extend(_strings(env.get(key)))
-    out.extend(_pep508(s, _line_of(lines, s)) for s in specs if isinstance(s, str))
+            specs.extend((s, False) for s in _strings(env.get(key)))
+    out.extend(_pep508(s, _line_of(lines, s), declared=declared)
+               for s, declared in specs if isinstance(s, str))
     for name, value in _tables_of(tool.get("pixi", {}), "pypi-dependencies"):
         if isinstance(value, (str, dict)) and not _elsewhere(value):
             version = value if isinstance(value, str) else value.get("version", "")
@@ -313,9 +350,10 @@ def _pyproject(data: dict[str, Any], text: str) -> Manifest:
             out.append(Requirement(normalize(name), exact_version(version),
                                    f"{name} = {version or '*'!r}", _line_matching(lines, key)))
     poetry = data.get("tool", {}).get("poetry", {})
-    tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
-    tables += [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
-    for table in tables:
+    tables = [(poetry.get("dependencies", {}), library),
+              (poetry.get("dev-dependencies", {}), False)]
+    tables += [(g.get("dependencies", {}), False) for g in poetry.get("group", {}).values()]
+    for table, declared in tables:
         for name, value in table.items():
             if name.lower() == "python" or _elsewhere(value):
                 continue  # a git, path or url dependency is a source (gates.sources)
@@ -323,8 +361,8 @@ def _pyproject(data: dict[str, Any], text: str) -> Manifest:
             exact = _poetry_exact(version)
             key = rf"""\s*["']?{re.escape(name)}["']?\s*="""
             out.append(Requirement(normalize(name), exact, f"{name} = {version!r}",
-                                   _line_matching(lines, key)))
-    return _split(out)
+                                   _line_matching(lines, key), declared))
+    return replace(_split(out), library=library)
 
 
 def _poetry_exact(version: object) -> str | None:
@@ -456,13 +494,16 @@ def _setup_cfg(text: str) -> Manifest:
     except configparser.Error as exc:
         raise ValueError(f"setup.cfg does not parse: {exc}") from None
     lines = text.splitlines()
-    specs = [spec for key in ("install_requires", "setup_requires", "tests_require")
+    # setup.cfg is setuptools' metadata of a package: what it installs with the package, builds
+    # it with or offers as extras is declared for its users; tests_require is its own.
+    specs = [(spec, key != "tests_require")
+             for key in ("install_requires", "setup_requires", "tests_require")
              for spec in _cfg_values(parser, "options", key)]
     for section in ("options.extras_require", "options.extras-require"):
         if parser.has_section(section):
             for _, raw in parser.items(section, raw=True):
-                specs.extend(_values(raw))
-    found = [_pep508(spec, _line_of(lines, spec)) for spec in specs]
+                specs.extend((spec, True) for spec in _values(raw))
+    found = [_pep508(spec, _line_of(lines, spec), declared=declared) for spec, declared in specs]
     # setuptools no longer follows dependency_links, older ones (and easy_install) did.
     found += [Source("dependency-links", link, link, _line_of(lines, link))
               for link in _cfg_values(parser, "options", "dependency_links")]
@@ -472,7 +513,7 @@ def _setup_cfg(text: str) -> Manifest:
         for key, raw in parser.items("easy_install", raw=True):
             found += [Source(f"easy_install {key}", value, f"[easy_install] {key} = {value}",
                              _line_of(lines, value)) for value in raw.split()]
-    return _split(found)
+    return replace(_split(found), library=True)
 
 
 def _cfg_values(parser: configparser.ConfigParser, section: str, key: str) -> list[str]:

@@ -629,3 +629,54 @@ def test_requirements_txt_with_a_byte_order_mark() -> None:
         ("requests", "2.31.0", 1),
         ("attrs", "23.2.0", 2),
     ]
+
+
+# --- libraries and applications ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "library"), [
+    ('[build-system]\nbuild-backend = "hatchling.build"\n[project]\nname = "x"\n', True),
+    ('[build-system]\nrequires = ["setuptools"]\n[project]\nname = "x"\n', True),  # legacy backend
+    ('[project]\nname = "x"\ndependencies = ["flask"]\n', False),  # uv's default application
+    ('[build-system]\nrequires = ["setuptools"]\n[tool.black]\nline-length = 100\n', False),
+    ('[build-system]\nrequires = ["x"]\n[project]\nname = "x"\n'
+     '[tool.uv]\npackage = false\n', False),
+    ('[build-system]\nrequires = ["x"]\n[tool.poetry]\nname = "x"\npackage-mode = false\n', False),
+])
+def test_a_pyproject_is_a_library_when_it_builds_a_package(text: str, library: bool) -> None:
+    assert read("pyproject.toml", text.encode()).library is library
+
+
+@pytest.mark.parametrize("text", ['project = "not a table"\n[build-system]\nrequires = []\n',
+                                  'build-system = 1\n[project]\nname = "x"\n'])
+def test_a_pyproject_of_the_wrong_shape_does_not_parse(text: str) -> None:
+    with pytest.raises(ValueError, match="tables its installer expects"):
+        read("pyproject.toml", text.encode())
+
+
+def test_only_what_a_library_declares_for_its_users_is_declared() -> None:
+    reqs = by_name(parse("pyproject.toml", PEP621_PYPROJECT.encode()))
+    declared = sorted(name for name, r in reqs.items() if r.declared)
+    assert declared == ["boto3", "celery", "django", "psycopg", "redis-py-cluster", "setuptools",
+                        "sphinx", "wheel"]  # not the dependency groups (pytest, coverage, ruff)
+    poetry = by_name(parse("pyproject.toml", POETRY_PYPROJECT.encode()))
+    assert poetry["sqlalchemy"].declared and not poetry["black"].declared
+    assert not poetry["mypy"].declared
+
+
+def test_an_application_declares_nothing() -> None:
+    text = '[project]\nname = "svc"\ndependencies = ["flask>=3"]\n'
+    manifest = read("pyproject.toml", text.encode())
+    assert not manifest.library and not any(r.declared for r in manifest.requirements)
+    assert not any(r.declared for r in parse("requirements.txt", b"flask>=3\n"))
+    script = b'# /// script\n# dependencies = ["rich"]\n# ///\nimport rich\n'
+    assert not read("tool.py", script).library
+
+
+def test_setup_cfg_is_a_library_and_tests_require_is_its_own() -> None:
+    text = ("[metadata]\nname = x\n[options]\ninstall_requires =\n    click\n"
+            "tests_require =\n    pytest\n[options.extras_require]\nfast =\n    ujson\n")
+    manifest = read("setup.cfg", text.encode())
+    assert manifest.library
+    assert {r.name: r.declared for r in manifest.requirements} == {
+        "click": True, "pytest": False, "ujson": True}

@@ -1,21 +1,36 @@
 """The terminal report: what a person reads after ``gate check``.
 
 Built from ``rich.text.Text`` pieces, never from markup strings, so a path or diff line can never be
-read as styling; every untrusted string also goes through ``safe.clean``. rich honours ``NO_COLOR``,
-``FORCE_COLOR`` and plain (non-TTY) output by itself.
+read as styling; every untrusted string (paths, matched lines, stage messages, the model's summary
+and findings) also goes through ``untrusted.clean`` and is cut to a bound. rich honours
+``NO_COLOR``, ``FORCE_COLOR`` and plain (non-TTY) output by itself.
+
+By default the report shows what blocks and what a person must read; findings that block nothing
+and ask no one (a scanner's notes below the blocking threshold, findings already present before
+the change, accepted suppressions) are counted on one line, and ``--explain`` lists them all
+(docs/reports.md).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from gates.model import Decision, FileClass, Finding, Match, Outcome, StageStatus
-from gates.report.safe import clean
+from gates.model import Decision, FileClass, Finding, Match, Outcome, StageResult, StageStatus
+from gates.report.untrusted import clean, cut, ranked
 
 MATCHES_SHOWN = 3  # per file without --explain
+NOTES_SHOWN = 40  # findings that block nothing but need a look, without --explain
+MESSAGE_SHOWN = 400  # characters of one message without --explain (a model may write 4,000)
+ACTION_SHOWN = 1000  # characters of one required action: what a person must do, cut only late
+RULES_NAMED = 3  # rules named on the line that counts the folded notes
+# Scanners whose non-blocking findings are notes below the policy's threshold: folded by default.
+# Everything else that blocks nothing (a dependency not audited, a new package source, the model's
+# remarks, the gate's own checks) is few and is about what a person must look at: shown.
+_QUIET_TOOLS = frozenset({"bandit", "semgrep"})
 
 _TIER_STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
 _OUTCOME_STYLE = {
@@ -53,7 +68,7 @@ def render(decision: Decision, out: TextIO, *, explain: bool = False) -> None:
         console.print(Text("draftgate: nothing to check (the change is empty)", style="bold"))
         return
     _summary(console, decision, explain=explain)
-    _stages(console, decision)
+    _stages(console, decision, explain=explain)
 
 
 def render_explain(decision: Decision, out: TextIO) -> None:
@@ -84,11 +99,11 @@ def _summary(console: Console, decision: Decision, *, explain: bool) -> None:
             console.print(Text(f"  AI-drafted: {clean(evidence)}", style="cyan"))
     for escalation in classification.escalations:
         console.print(Text(f"  raised {escalation.from_tier} → {escalation.to_tier} by "
-                           f"{escalation.rule}: {escalation.reason}", style="cyan"))
+                           f"{escalation.rule}: {clean(escalation.reason)}", style="cyan"))
     print_files(console, classification.files, explain=explain)
 
 
-def _stages(console: Console, decision: Decision) -> None:
+def _stages(console: Console, decision: Decision, *, explain: bool) -> None:
     stages = Text("stages: ")
     for i, result in enumerate(decision.results):
         if i:
@@ -98,13 +113,30 @@ def _stages(console: Console, decision: Decision) -> None:
     if decision.results:
         console.print(stages)
     for result in decision.results:
-        if result.status is StageStatus.SKIPPED and result.message:
-            console.print(Text(f"  {result.stage}: {result.message}", style="dim"))
-        for finding in result.findings:
-            console.print(finding_line(finding))
+        # What a failed, pending or erroring stage says is printed under the outcome (the
+        # required actions); a passed stage's message is where the model's verdict and summary
+        # and the count of dependencies not audited are said.
+        if result.message and result.status in (StageStatus.PASSED, StageStatus.SKIPPED):
+            console.print(stage_line(result, explain=explain))
+    findings = [f for r in decision.results for f in r.findings]
+    folded = [] if explain else [(f, r.status is StageStatus.PENDING) for r in decision.results
+                                 for f in r.findings if not needs_attention(f)]
+    room, more = NOTES_SHOWN, 0
+    # Most severe first: a flood of remarks (a model may write hundreds) never hides a block.
+    for finding in ranked(f for f in findings if explain or needs_attention(f)):
+        if not explain and not finding.blocking:
+            if not room:
+                more += 1
+                continue
+            room -= 1
+        console.print(finding_line(finding, explain=explain))
+    if more:
+        console.print(Text(f"  … {more} more note{'s' if more != 1 else ''} to look at; "
+                           "--explain shows them", style="yellow"))
+    if folded:
+        console.print(folded_line(folded))
     # (semgrep itself ran offline, --metrics=off; here only its findings are printed)
-    if any(f.blocking and f.tool in ("bandit", "semgrep") for r in decision.results
-           for f in r.findings):
+    if any(f.blocking and f.tool in ("bandit", "semgrep") for f in findings):
         console.print(Text("  a false positive can be marked on its line with "
                            "'# nosec BXXX' (bandit) or '# nosemgrep: RULE' (semgrep): a "
                            "suppression the change adds is shown and needs a person's approval",
@@ -112,12 +144,64 @@ def _stages(console: Console, decision: Decision) -> None:
     verdict = Text(f"{decision.outcome.value.upper()}", style=_OUTCOME_STYLE[decision.outcome])
     verdict.append(f" (exit {decision.exit_code})")
     for action in decision.required_actions:
-        verdict.append(f"\n  {action}")
+        # A stage's message quotes the change and the model (a summary may carry escapes).
+        verdict.append(f"\n  {_bounded(action, explain=explain, limit=ACTION_SHOWN)}")
     console.print(verdict)
 
 
-def finding_line(finding: Finding) -> Text:
-    """``  BLOCK  path:line  tool rule (severity): message``."""
+def needs_attention(finding: Finding) -> bool:
+    """Whether the default report lists ``finding`` on a line of its own.
+
+    Listed: what blocks, and what a person should read (a dependency the audit could not settle
+    or a new package source, the model's remarks, the gate's own checks such as a suppression the
+    change adds). Counted on one line: a scanner's finding that blocks nothing (below the
+    threshold, already present before the change, behind an accepted suppression). A scanner's
+    finding held for a person (a suppression nobody accepted) is counted too: its stage says
+    where and why in its required action, which is always printed in full.
+    """
+    if finding.blocking:
+        return True
+    return not (finding.suppressed or not finding.introduced or finding.tool in _QUIET_TOOLS)
+
+
+def folded_line(folded: list[tuple[Finding, bool]]) -> Text:
+    """``+ 84 notes that block nothing: 80 below the blocking threshold, … (60 B101, …)``.
+
+    Each finding comes with whether its stage waits for a person: there a new finding that blocks
+    nothing may be below the threshold or held by a suppression nobody accepted, and the line
+    must not call it harmless.
+    """
+    suppressed = sum(1 for f, _ in folded if f.suppressed)
+    present = sum(1 for f, _ in folded if not f.suppressed and not f.introduced)
+    held = sum(1 for f, waits in folded if waits and f.introduced and not f.suppressed)
+    below = len(folded) - suppressed - present - held
+    kinds = [f"{n} {what}" for n, what in (
+        (below, "below the blocking threshold"),
+        (held, "from a stage that waits for a person (why: under the outcome)"),
+        (present, "already present before the change"), (suppressed, "suppressed")) if n]
+    rules = Counter(clean(cut(f.rule, 60)) for f, _ in folded).most_common()
+    named = ", ".join(f"{n} {rule}" for rule, n in rules[:RULES_NAMED])
+    if len(rules) > RULES_NAMED:
+        named += ", …"
+    return Text(f"  + {len(folded)} note{'s' if len(folded) != 1 else ''} that block nothing: "
+                f"{', '.join(kinds)} ({named}); --explain shows them", style="dim")
+
+
+def stage_line(result: StageResult, *, explain: bool = False) -> Text:
+    """``  review: model verdict: approve; <summary>; tokens …``, cleaned and bounded."""
+    style = "dim" if result.status is StageStatus.SKIPPED else ""
+    return Text(f"  {result.stage}: {_bounded(result.message, explain=explain)}", style=style)
+
+
+def _bounded(text: str, *, explain: bool, limit: int = MESSAGE_SHOWN) -> str:
+    """One line of untrusted text: control, bidi and invisible characters shown as escapes,
+    cut to ``limit`` characters unless ``--explain`` asks for everything."""
+    text = clean(text)
+    return text if explain else cut(text, limit)
+
+
+def finding_line(finding: Finding, *, explain: bool = False) -> Text:
+    """``  BLOCK  path:line  tool rule (severity): message``, the message's first line."""
     label, style = ("BLOCK", "bold red") if finding.blocking else (
         ("nosec", "dim") if finding.suppressed else ("note", "yellow"))
     text = Text(f"  {label:<6}", style=style)
@@ -125,7 +209,8 @@ def finding_line(finding: Finding) -> Text:
     text.append(f"{clean(where)}  ", style="bold")
     level = finding.severity + (f"/{finding.confidence}" if finding.confidence else "")
     text.append(f"{finding.tool} {clean(finding.rule)} ({level}): ")
-    text.append(clean(finding.message.splitlines()[0] if finding.message else ""))
+    text.append(_bounded(finding.message.splitlines()[0] if finding.message else "",
+                         explain=explain))
     if finding.note:
         text.append(f" [{clean(finding.note)}]", style="dim")
     return text

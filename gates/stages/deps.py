@@ -9,6 +9,14 @@ also the fallback when pip-audit cannot reach its service. Package sources the c
 (another index, a direct URL, a VCS or local path, a pip or uv configuration) need a person unless
 the trusted policy vouches for them; what cannot be audited is never a quiet pass
 (``deps.sources``, ``deps.unaudited``).
+
+A range (``>=2``, a bare name) cannot be audited: in an application's manifest (requirements
+files, Pipfile, a pyproject.toml that is not a package) it is reported as ``unpinned`` on the lines
+the change touched. A library declares ranges by design (``gates.manifests.is_library``): its
+users' installers pin them, so its declared ranges are not reported, except a dependency the
+change adds (``new-dependency``). Lines the change did not touch are counted in the stage's
+message, not listed. A policy that makes ``deps.unpinned`` block asks for every requirement
+pinned, everywhere: then every range blocks, as it always did (docs/checks.md).
 """
 
 from __future__ import annotations
@@ -39,6 +47,9 @@ if TYPE_CHECKING:
 # commits change no manifest, and the hook should not pay for pip's option parser on those.
 
 SOURCE_RULE, UNAUDITED_RULE = "package-source", "not-audited"
+UNPINNED_RULE, NEW_DEPENDENCY_RULE = "unpinned", "new-dependency"
+_NOT_AUDITED = (UNPINNED_RULE, NEW_DEPENDENCY_RULE, UNAUDITED_RULE)
+_PLACES_SHOWN = 10  # places named in the pending message; the findings list every one
 # pip reads "-r deps/base.cfg" whatever the file is called, and the stage sees only the changed
 # files: it cannot tell that an untouched requirements.txt includes one. So a changed file of any
 # name that reads as a requirements file (pins, a source or an include; gates.reqfile
@@ -63,6 +74,8 @@ class _Audit:
     findings: list[Finding] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # what a person must accept, for the message
     entries: list[tuple[str, Requirement, bool]] = field(default_factory=list)
+    declared: int = 0  # ranges a library declares: by design, not reported
+    untouched: int = 0  # unpinned lines the change did not touch: counted, not listed
 
     def judged(self, rule: str, path: str, line: int | None, message: str, *, subject: str,
                note: str = "") -> None:
@@ -114,7 +127,11 @@ def run(ctx: StageContext) -> StageResult:
                          "audited", subject=path)
             continue
         before = _before(workspace.before, file, as_requirements)
-        queue.extend(_manifest(audit, path, after, before, changed))
+        # A change cannot make an application's manifest a library's to quiet its notes: the
+        # manifest must have been one before too (or be new in the change).
+        library = after.library and before is not None and (
+            before.library or file.status is FileStatus.ADDED or not file.old_blob)
+        queue.extend(_manifest(audit, path, after, before, changed, library=library))
     if not audit.entries:
         return _conclude(audit, note="no pinned requirement to audit")
     pins = list(dict.fromkeys((req.name, req.version or "") for _, req, _ in audit.entries))
@@ -167,7 +184,7 @@ def _looks_like_a_list(data: bytes) -> bool:
 
 
 def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None,
-              changed: dict[str, ChangedFile]) -> list[tuple[str, bool]]:
+              changed: dict[str, ChangedFile], *, library: bool) -> list[tuple[str, bool]]:
     """Judge one manifest's contents; returns the changed files it includes, to read next."""
     from gates.reqfile import include_target
     from gates.sources import accepted
@@ -176,10 +193,15 @@ def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None
     old = before or Manifest()
     note = "" if before is not None else "no earlier version to compare with"
     previous = {(r.name, r.version) for r in old.requirements}
+    # What the change touched: a requirement whose text was not there before (none is known
+    # when the earlier version is not at hand: then every line counts, the cautious reading).
+    written = {_spelling(r) for r in old.requirements} if before is not None else set()
+    names = {r.name for r in old.requirements} if before is not None else set()
     for req in after.requirements:
         introduced = (req.name, req.version) not in previous
         if req.version is None:
-            audit.findings.append(_unpinned(path, req, settings))
+            _range(audit, path, req, library=library and req.declared,
+                   touched=_spelling(req) not in written, new=req.name not in names)
         else:
             audit.entries.append((path, req, introduced))
     known = {s.key for s in old.sources}
@@ -258,12 +280,39 @@ def _before(before_root: Path, file: ChangedFile, as_requirements: bool) -> Mani
         return Manifest()  # it did not parse before: nothing in it was accepted then
 
 
-def _unpinned(path: str, req: Requirement, settings: DepsSettings) -> Finding:
+def _spelling(req: Requirement) -> str:
+    """A requirement as written, blanks aside: the same line moved or re-indented is untouched."""
+    return "".join(req.text.split()).lower()
+
+
+def _range(audit: _Audit, path: str, req: Requirement, *, library: bool, touched: bool,
+           new: bool) -> None:
+    """A requirement with no exact version: reported where it says something (module docstring).
+
+    Only notes are narrowed: when the policy makes ``unpinned`` block, every range blocks.
+    """
+    settings = audit.settings
+    if at_least(settings.unpinned, settings.block_on):
+        audit.findings.append(_unpinned(path, req, settings, UNPINNED_RULE))
+    elif library:
+        if touched and new:
+            audit.findings.append(_unpinned(path, req, settings, NEW_DEPENDENCY_RULE))
+        else:
+            audit.declared += 1
+    elif touched:
+        audit.findings.append(_unpinned(path, req, settings, UNPINNED_RULE))
+    else:
+        audit.untouched += 1
+
+
+def _unpinned(path: str, req: Requirement, settings: DepsSettings, rule: str) -> Finding:
+    message = (f"cannot audit an unpinned requirement: {req.text} (pin an exact version, or "
+               "audit the lock file)") if rule == UNPINNED_RULE else (
+               f"the change adds a dependency to the package: {req.text} (a declared range: "
+               "not audited here; the lock file or the installer that resolves it is)")
     return Finding(
-        tool="deps", rule="unpinned", severity=settings.unpinned, path=path, line=req.line,
-        message=f"cannot audit an unpinned requirement: {req.text} (pin an exact version, "
-                "or audit the lock file)",
-        fingerprint=fingerprint("deps", "unpinned", path, req.text),
+        tool="deps", rule=rule, severity=settings.unpinned, path=path, line=req.line,
+        message=message, fingerprint=fingerprint("deps", rule, path, req.text),
         blocking=at_least(settings.unpinned, settings.block_on))
 
 
@@ -323,17 +372,26 @@ def _audit(pins: list[Pin], settings: DepsSettings, root: Path) -> tuple[AuditRe
 def _conclude(audit: _Audit, note: str) -> StageResult:
     findings = audit.findings
     blocking = [f for f in findings if f.blocking]
-    unaudited = sum(1 for f in findings if f.rule in ("unpinned", UNAUDITED_RULE))
+    unaudited = sum(1 for f in findings if f.rule in _NOT_AUDITED)
     sources = sum(1 for f in findings if f.rule == SOURCE_RULE)
+    # What could not be audited leads: it is what a person reading one line must not miss.
     counts = f"{len(blocking)} blocking, {len(findings) - len(blocking)} reported"
+    if unaudited:
+        counts = f"{unaudited} requirement{'s' if unaudited != 1 else ''} not audited; {counts}"
     if sources:
         counts += f" ({sources} new package source{'s' if sources != 1 else ''})"
-    if unaudited:
-        counts += f" ({unaudited} requirement{'s' if unaudited != 1 else ''} not audited)"
+    quiet = [f"{n} {what}" for n, what in (
+        (audit.declared, "version ranges a library declares"),
+        (audit.untouched, "unpinned lines the change did not touch")) if n]
+    if quiet:
+        counts += f"; not reported: {', '.join(quiet)}"
     if blocking:
         return StageResult("deps", StageStatus.FAILED, f"{counts}; {note}", tuple(findings))
     if audit.pending:
-        where = ", ".join(dict.fromkeys(audit.pending))
+        places = list(dict.fromkeys(audit.pending))
+        where = ", ".join(places[:_PLACES_SHOWN])
+        if len(places) > _PLACES_SHOWN:
+            where += f" and {len(places) - _PLACES_SHOWN} more"
         return StageResult("deps", StageStatus.PENDING,
                            f"a person must accept what the audit could not settle ({where}): "
                            f"{counts}; {note}", tuple(findings))
