@@ -25,8 +25,9 @@ COMMANDS = (
 
 def documented() -> dict[int, str]:
     """The README's exit-code table: code -> outcome."""
-    section = README.read_text().split("### Exit codes", 1)[1].split("\n#", 1)[0]
-    rows = re.findall(r"^\| (\d+) \| ([a-z ]+) \|", section, flags=re.MULTILINE)
+    text = README.read_text()
+    table = text.split("| exit | outcome | when |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| ([a-z ]+) \|", table, flags=re.MULTILINE)
     assert rows, "the README has no exit-code table"
     return {int(code): outcome for code, outcome in rows}
 
