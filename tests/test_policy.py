@@ -94,6 +94,16 @@ def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
          "sast.bandit.levels.eval", "not a bandit test id"),
         ("extends: default\nsast:\n  bandit:\n    levels:\n      B307: fatal\n", 5,
          "sast.bandit.levels.B307", ""),
+        ("extends: default\nsast:\n  tests:\n    findings: ignore\n", 4,
+         "sast.tests.findings", "must be one of: pending, block, note"),
+        ("extends: default\nsast:\n  tests:\n    paths: ['tests/', '[x']\n", 4,
+         "sast.tests.paths[1]", "bad glob"),
+        ("extends: default\nsast:\n  tests:\n    exclude: conftest.py\n", 4,
+         "sast.tests.exclude", "must be a list"),
+        ("extends: default\nsast:\n  tests:\n    skip: true\n", 4, "sast.tests.skip",
+         "unknown key"),
+        ("extends: default\nsast:\n  tests:\n    block: [B602, '']\n", 4,
+         "sast.tests.block[1]", "non-empty string"),
         ("extends: default\ncategories:\n  x:\n    tier: high\n    files: ['!CHANGES']\n", 5,
          "categories.x.files[0]", "negated globs"),
         ("extends: default\ncategories:\n  x:\n    tier: high\n    pathz: []\n", 5,
@@ -234,3 +244,20 @@ def test_policy_commands_work_from_a_subdirectory(seeded: Repo) -> None:
     assert yaml.safe_load(shown.stdout)["size"]["max_files"] == 3
     valid = seeded.gate("policy", "validate", cwd=sub)
     assert valid.returncode == 0 and str(seeded.root / ".gate.yaml") in valid.stdout
+
+
+def test_sast_tests_default_and_override(tmp_path: Path) -> None:
+    tests = source.default().sast.tests
+    assert tests.findings == "pending" and "tests/" in tests.paths
+    assert tests.exclude == ("conftest.py",) and tests.block == ("python-hardcoded-private-key",)
+    policy = source.from_file(_write(tmp_path, """
+        extends: default
+        sast:
+          tests: {paths: ['spec/'], findings: note}
+    """))
+    # lists replace, mappings merge: the default's exclude is kept
+    assert policy.sast.tests.paths == ("spec/",) and policy.sast.tests.findings == "note"
+    assert policy.sast.tests.exclude == ("conftest.py",)
+    # A policy that does not extend the default has no test files: tests are judged like code.
+    alone = source.from_file(_write(tmp_path, "tiers: [low]\nlanes: {low: [sast]}\n"))
+    assert alone.sast.tests.paths == ()

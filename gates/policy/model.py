@@ -123,6 +123,27 @@ class SemgrepSettings:
     engine: str = "auto"
 
 
+TESTS_ACTIONS = ("pending", "block", "note")  # what a SAST finding in a test file does
+
+
+@dataclass(frozen=True, slots=True)
+class SastTests:
+    """Which files are the project's own tests, and what a SAST finding in one does.
+
+    Tests run in CI, often with secrets, so a finding there is never dropped: ``pending`` (a person
+    accepts it; the approval stage joins the lane), ``block`` (like any file) or ``note`` (shown,
+    the stage passes). Without ``paths`` no file is a test: a policy that does not extend the
+    default judges tests like any other code. ``exclude`` wins over ``paths`` (conftest.py);
+    ``block`` names rules (semgrep ids, bandit test ids) that block in test files too: a private
+    key in a test is still a leaked key, and the local hook lets a pending change through.
+    """
+
+    paths: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    findings: str = "pending"
+    block: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class SastSettings:
     """The SAST stage: scanners, what is reported, and what is never scanned."""
@@ -138,6 +159,7 @@ class SastSettings:
     # ask: a suppression the change adds hides nothing and a person must accept it; honour: the
     # tools' behaviour (only ever from the trusted policy, like every key).
     suppressions: str = "ask"
+    tests: SastTests = SastTests()
 
 
 DEPS_ACTIONS = ("pending", "block", "report")  # what a new package source or an unaudited pin does

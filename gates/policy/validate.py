@@ -16,6 +16,7 @@ from gates.policy.model import (
     ROLES,
     SCHEMA_VERSION,
     SEVERITIES,
+    TESTS_ACTIONS,
     ApprovalSettings,
     BanditSettings,
     Category,
@@ -26,6 +27,7 @@ from gates.policy.model import (
     ProvenanceRules,
     ReviewSettings,
     SastSettings,
+    SastTests,
     SemgrepSettings,
     SizeRule,
     TrailerRule,
@@ -98,7 +100,7 @@ class Validator(Values):
         key: Key = ("sast",)
         raw = self.keys(key, self.data.get("sast") or {},
                         ("report", "exclude", "timeout", "bandit", "semgrep", "unicode",
-                         "suppressions"))
+                         "suppressions", "tests"))
         defaults = SastSettings()
         bandit_raw = self.keys((*key, "bandit"), raw.get("bandit") or {},
                                ("enabled", "severity", "confidence", "skip", "levels"))
@@ -139,6 +141,19 @@ class Validator(Values):
             suppressions=self.choice((*key, "suppressions"),
                                      raw.get("suppressions", defaults.suppressions),
                                      ("ask", "honour")),
+            tests=self.sast_tests((*key, "tests"), raw.get("tests") or {}),
+        )
+
+    def sast_tests(self, key: Key, raw: Any) -> SastTests:
+        """Which files are tests (globs), and what a finding in one does."""
+        raw = self.keys(key, raw, ("paths", "exclude", "findings", "block"))
+        return SastTests(
+            paths=self.globs((*key, "paths"), raw.get("paths")),
+            exclude=self.globs((*key, "exclude"), raw.get("exclude")),
+            findings=self.choice((*key, "findings"),
+                                 raw.get("findings", default_of(SastTests, "findings")),
+                                 TESTS_ACTIONS),
+            block=self.strings((*key, "block"), raw.get("block")),
         )
 
     def levels(self, key: Key, raw: Any) -> tuple[tuple[str, str], ...]:

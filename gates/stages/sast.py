@@ -40,6 +40,7 @@ from gates.scanners import (
     runner,
     suppressions,
     targets,
+    testfiles,
 )
 from gates.scanners.bandit import Bandit
 from gates.scanners.baseline import Lines, from_patch, from_texts, introduced
@@ -165,7 +166,8 @@ def _judge(ctx: StageContext, sides: Sides, jobs: list[Job], excluded: GlobSet) 
                 unscanned.append((path, f"it does not parse as Python: {why}"))
             else:
                 problems.append(f"cannot parse {path}: {why}")
-    judged, asks = _decide(raw, settings, by_path, lines_of)
+    judged, asks = _decide(raw, settings, by_path, lines_of,
+                           testfiles.Suite(settings.tests, sides.root))
     for target in after.targets:
         if target.notebook is not None:
             from gates.scanners import shell  # only for notebooks
@@ -209,10 +211,13 @@ def _lines(file: ChangedFile | None, target: Target | None, previous: Target | N
 
 
 def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: dict[str, Target],
-            lines_of: Callable[[str], Lines]) -> tuple[list[Finding], list[str]]:
-    """Apply suppressions, the report mode and the thresholds; list what asks for a person."""
+            lines_of: Callable[[str], Lines],
+            suite: testfiles.Suite) -> tuple[list[Finding], list[str]]:
+    """Apply suppressions, the report mode, the thresholds and ``sast.tests``; list what asks
+    for a person."""
     out: list[Finding] = []
     asks: list[str] = []
+    in_tests: list[Finding] = []
     readers: dict[str, tuple[Callable[[int], str], Callable[[int], str]]] = {}
     levels = dict(settings.bandit.levels)
     for scanned, new in raw:
@@ -248,7 +253,14 @@ def _decide(raw: list[tuple[Finding, bool]], settings: SastSettings, by_path: di
                         "hidden by a suppression nobody accepted for it (added, moved under new "
                         "code, or older than the finding)")
             blocks = False
+        if blocks and suite.relaxes(finding.path, finding.rule):
+            # Only bandit and semgrep findings reach here: the Unicode check (it hides code from
+            # the very person asked to look) and the secrets category are never relaxed.
+            current, blocks = testfiles.eased(current, settings.tests.findings), False
+            in_tests.append(current)
         out.append(dataclasses.replace(current, blocking=blocks))
+    if in_tests and settings.tests.findings == "pending":
+        asks.append(testfiles.ask(in_tests))
     return out, asks
 
 
