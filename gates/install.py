@@ -262,7 +262,11 @@ def merge_precommit_config(text: str, source: InstallSource, *,
     block = _block_layout(text, data)
     merged = (_insert(text, data, source, block) if block is not None
               else _redump(data, source))
-    if _plain(merged) != _expected(text, source):
+    try:
+        same = _plain(merged) == _expected(text, source)
+    except YAMLError:
+        same = False
+    if not same:
         raise UsageError(f"could not add draftgate's hooks to {name} without changing what it "
                          "says: add them by hand (docs/hooks.md)")
     return merged
@@ -297,8 +301,19 @@ def _block_layout(text: str, data: Any) -> tuple[int, int, int, int] | None:
 
 
 def _dash(lines: list[str], line: int, column: int) -> tuple[int, int]:
+    """The dash's column and the item's content column (-1 when no dash leads to the item)."""
     before = lines[line][:column]
-    return (before.index("-"), column) if before.strip() == "-" else (-1, column)
+    if before.strip() == "-":
+        return before.index("-"), column
+    if before.strip():
+        return -1, column
+    for earlier in range(line - 1, -1, -1):  # "-   # a comment" with the item on the next line
+        text = lines[earlier].split("#", 1)[0]
+        if text.strip() == "-":
+            return text.index("-"), column
+        if text.strip():
+            break
+    return -1, column
 
 
 def _insert(text: str, data: Any, source: InstallSource,
@@ -307,6 +322,8 @@ def _insert(text: str, data: Any, source: InstallSource,
     newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
     repos_line = data.lc.key("repos")[0]
     after = [data.lc.key(k)[0] for k in data if data.lc.key(k)[0] > repos_line]
+    after += [i for i, line in enumerate(lines)  # a document end marker ends repos too
+              if i > repos_line and line.rstrip() == "..."]
     at = min(after) if after else len(lines)
     while at > 0 and (not lines[at - 1].strip() or
                       (after and lines[at - 1].startswith("#"))):
@@ -320,15 +337,22 @@ def _insert(text: str, data: Any, source: InstallSource,
 
 
 def _redump(data: Any, source: InstallSource) -> str:
-    # A flow-style repos list ("repos: []") has no columns to follow: let ruamel write it.
+    # A flow-style repos list ("repos: []") has no columns to follow: ruamel writes it as a block
+    # list (the only place a commented entry fits); what the file had in it stays as it was.
     import io
 
     from ruamel.yaml import YAML
 
-    data["repos"].extend(_parse_entry(source))
+    repos = data["repos"]
+    data.fa.set_block_style()
+    repos.fa.set_block_style()
+    repos.extend(_parse_entry(source))
+    repos.yaml_set_comment_before_after_key(len(repos) - 1, before="\n".join(_comment(source)),
+                                            indent=2)
     out = io.StringIO()
     yaml = YAML()
     yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.dump(data, out)
     return out.getvalue()
 

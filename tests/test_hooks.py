@@ -204,8 +204,8 @@ def test_real_pre_commit_framework(repo: Repo, precommit_home: Path) -> None:
                           capture_output=True, text=True, check=False, timeout=300)
     # ...and shows what a high-tier change allowed locally still needs (hidden without it).
     assert high.returncode == 0, high.stdout + high.stderr
-    assert "committed; the pull request will need the slow-model review" in high.stdout
-    assert "PENDING" not in high.stdout
+    assert "committed; the pull request will need the slow-model review" in high.stderr
+    assert "PENDING" not in high.stdout + high.stderr
 
 
 def test_real_pre_commit_pre_push_hook(repo: Repo, precommit_home: Path,
