@@ -16,11 +16,10 @@ from gates.stages import StageContext
 
 def run(ctx: StageContext) -> StageResult:
     """Review the high-tier files, or say that a person must."""
-    top = ctx.policy.tiers[-1]
-    if ctx.classification.tier != top:  # `gate review` on a lower change: nothing to review
+    tier = ctx.classification.tier
+    if "review" not in ctx.policy.lanes.get(tier, ()):  # `gate review` on a change that needs none
         return StageResult("review", StageStatus.SKIPPED,
-                           f"the change is tier {ctx.classification.tier}: no {top}-tier file "
-                           "for the slow model")
+                           f"the change is tier {tier}, whose lane has no model review")
     if ctx.policy.review.provider == "none":
         return StageResult("review", StageStatus.PENDING,
                            "no review provider is configured (review.provider in the policy): "
