@@ -173,3 +173,42 @@ def hidden_payloads():
     exec(compile("x = 1", "<fixed>", "exec"))
     # ok: python-eval-exec-nonliteral
     return base64.b64decode(b"aGVsbG8=").decode()
+
+
+# --- issue 13 red team: eval reached by name, and other doors into the interpreter ---
+import builtins
+import code
+import functools
+import runpy
+
+
+@app.route("/by-name")
+def eval_by_name():
+    expr = request.args["expr"]
+    # ruleid: python-eval-exec-nonliteral
+    getattr(builtins, "eval")(expr)
+    evaluate = getattr(builtins, "eval")
+    # ruleid: python-eval-exec-nonliteral
+    evaluate(expr)
+    run = functools.partial(exec)
+    # ruleid: python-eval-exec-nonliteral
+    run(expr)
+    # ok: python-eval-exec-nonliteral
+    getattr(builtins, "len")(expr)
+
+
+@app.route("/plugin")
+def run_a_named_file():
+    # ruleid: python-eval-exec-nonliteral
+    runpy.run_path(request.args["p"])
+    console = code.InteractiveInterpreter()
+    # ruleid: python-eval-exec-nonliteral
+    console.runsource(request.form["src"])
+    # ok: python-eval-exec-nonliteral
+    runpy.run_module("app.plugins.default")
+
+
+def load_plugin(path):
+    # a plugin file chosen by the program's own caller is configuration, not input
+    # ok: python-eval-exec-nonliteral
+    return runpy.run_path(path)

@@ -142,3 +142,31 @@ def aliased(user):
 
     # ruleid: python-insecure-random-for-secret
     user.api_token = secrets.choice(ALPHABET)
+
+
+# --- issue 13 red team: the draw made in a helper of the same module ---
+import string as _string
+
+
+def new_early_reset_token():
+    # ruleid: python-insecure-random-for-secret
+    return _rand_letters(32)
+
+
+def _rand_letters(n):
+    return "".join(random.choice(_string.ascii_letters) for _ in range(n))
+
+
+def new_reset_token():
+    # ruleid: python-insecure-random-for-secret
+    return _rand_letters(32)
+
+
+def _pick_colour():
+    return random.choice(["red", "green"])
+
+
+def theme_for(user):
+    # ok: python-insecure-random-for-secret
+    colour = _pick_colour()
+    return colour

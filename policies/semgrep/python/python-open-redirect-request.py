@@ -163,3 +163,96 @@ def keyword_redirect():
 def raw_response():
     # ruleid: python-open-redirect-request
     return flask.Response(status=302, headers={"Location": request.args["next"]})
+
+
+# --- issue 13 red team: the Location header set by hand ---
+@app.route("/location-tuple")
+def location_in_a_return_tuple():
+    # ruleid: python-open-redirect-request
+    return "", 302, {"Location": request.args["to"]}
+
+
+@app.route("/location-set")
+def location_header_set():
+    resp = flask.Response(status=302)
+    # ruleid: python-open-redirect-request
+    resp.headers.set("Location", request.args["to"])
+    # ok: python-open-redirect-request
+    resp.headers.set("X-Next", request.args["to"])
+    return resp
+
+
+@app.route("/location-own")
+def location_own_url():
+    # ok: python-open-redirect-request
+    return "", 302, {"Location": flask.url_for("index")}
+
+
+ALLOWED_NEXT = {"/", "/home", "/account"}
+
+
+@app.route("/allowlist-reset")
+def allowlist_then_reset():
+    nxt = request.args.get("next", "/")
+    if nxt not in ALLOWED_NEXT:
+        nxt = "/"
+    # ok: python-open-redirect-request
+    return redirect(nxt)
+
+
+@app.route("/allowlist-leave")
+def allowlist_then_leave():
+    nxt = request.args.get("next", "/")
+    if nxt not in ("/", "/home"):
+        return redirect("/")
+    # ok: python-open-redirect-request
+    return redirect(nxt)
+
+
+@app.route("/denylist")
+def denylist_is_not_allowlist():
+    nxt = request.args.get("next", "/")
+    if nxt in ("//evil.example",):
+        nxt = "/"
+    # ruleid: python-open-redirect-request
+    return redirect(nxt)
+
+
+@app.route("/allowlist-other-var")
+def allowlist_of_another_value():
+    nxt = request.args.get("next", "/")
+    other = request.args.get("o", "/")
+    if other not in ALLOWED_NEXT:
+        other = "/"
+    # ruleid: python-open-redirect-request
+    return redirect(nxt)
+
+
+@app.route("/host-present")
+def only_checks_that_a_host_is_present():
+    # "///evil.example" has no netloc for urlparse, and a host for the browser.
+    target = request.args.get("next", "/")
+    if urlparse(target).netloc:
+        target = "/"
+    # ruleid: python-open-redirect-request
+    return redirect(target)
+
+
+@app.route("/host-empty")
+def only_checks_that_the_host_is_empty():
+    target = request.args.get("next", "/")
+    parsed = urllib.parse.urlsplit(target)
+    if parsed.netloc != "":
+        return redirect("/")
+    # ruleid: python-open-redirect-request
+    return redirect(target)
+
+
+@app.route("/host-compared")
+def compares_the_host():
+    target = request.args.get("next", "/")
+    parsed = urlparse(target)
+    if parsed.hostname != "example.com":
+        return redirect("/")
+    # ok: python-open-redirect-request
+    return redirect(target)

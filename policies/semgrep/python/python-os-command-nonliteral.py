@@ -224,5 +224,33 @@ def closure():
 @app.route("/sink-alias")
 def sink_alias():
     shell = os.system
-    # todoruleid: python-os-command-nonliteral
+    # ruleid: python-os-command-nonliteral
     shell("ping -c 1 " + request.args["host"])
+
+
+# --- issue 13 red team: os.system reached by name or kept under another name ---
+import functools
+import importlib
+import os
+
+run_shell = functools.partial(os.system)
+
+
+@app.route("/by-name")
+def system_by_name():
+    host = request.args["host"]
+    # ruleid: python-os-command-nonliteral
+    getattr(os, "system")("ping -c1 " + host)
+    # ruleid: python-os-command-nonliteral
+    __import__("os").system("ping -c1 " + host)
+    # ruleid: python-os-command-nonliteral
+    importlib.import_module("os").popen("ping -c1 " + host)
+    run = getattr(os, "system")
+    # ruleid: python-os-command-nonliteral
+    run("ping -c1 " + host)
+    # ruleid: python-os-command-nonliteral
+    run_shell("ping -c1 " + host)
+    # ok: python-os-command-nonliteral
+    getattr(os, "getenv")("HOME" + host)
+    # ok: python-os-command-nonliteral
+    run("ping -c1 localhost")

@@ -350,3 +350,24 @@ def injected_dependency(profile=Depends(current_profile)):
 def not_a_handler(name):
     # ok: python-path-traversal-open-request
     return open(os.path.join("/srv/files", name)).read()
+
+
+# --- issue 13 red team: commonpath with the base second ---
+@app.route("/commonpath-base-second")
+def commonpath_base_second():
+    base = "/srv/files"
+    p = os.path.realpath(os.path.join(base, request.args["f"]))
+    if os.path.commonpath([p, base]) != base:
+        return "no", 400
+    # ok: python-path-traversal-open-request
+    return open(p).read()
+
+
+@app.route("/commonpath-unresolved")
+def commonpath_unresolved():
+    base = "/srv/files"
+    p = os.path.join(base, request.args["f"])
+    if os.path.commonpath([p, base]) != base:
+        return "no", 400
+    # ruleid: python-path-traversal-open-request
+    return open(p).read()

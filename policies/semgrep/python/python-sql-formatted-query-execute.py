@@ -300,3 +300,44 @@ def main():
     cur = sqlite3.connect("app.db").cursor()
     # ruleid: python-sql-formatted-query-execute
     cur.execute("SELECT * FROM users WHERE name = '" + sys.argv[1] + "'")
+
+
+# --- issue 13 red team ---
+import asyncpg
+from fastapi import FastAPI, Request
+
+api = FastAPI()
+SORTS = {"name": "name ASC", "age": "age DESC"}
+
+
+@api.get("/items")
+async def asyncpg_fetch(request: Request):
+    conn = await asyncpg.connect()
+    name = request.query_params["name"]
+    # ruleid: python-sql-formatted-query-execute
+    rows = await conn.fetch(f"SELECT * FROM items WHERE name = '{name}'")
+    # ruleid: python-sql-formatted-query-execute
+    row = await conn.fetchrow("SELECT * FROM items WHERE name = '" + name + "'")
+    # ok: python-sql-formatted-query-execute
+    rows = await conn.fetch("SELECT * FROM items WHERE name = $1", name)
+    return rows, row
+
+
+@app.route("/typed-page")
+def page_converted_by_werkzeug():
+    page = request.args.get("page", 1, type=int)
+    # ok: python-sql-formatted-query-execute
+    cursor.execute(f"SELECT * FROM u LIMIT 20 OFFSET {(page - 1) * 20}")
+    size = request.args.get("size", "20")
+    # ruleid: python-sql-formatted-query-execute
+    cursor.execute(f"SELECT * FROM u LIMIT {size}")
+
+
+@app.route("/sorted")
+def order_from_a_constant_table():
+    order = SORTS.get(request.args.get("sort"), "id")
+    # ok: python-sql-formatted-query-execute
+    cursor.execute(f"SELECT * FROM u ORDER BY {order}")
+    picked = SORTS.get("name", request.args.get("sort"))
+    # ruleid: python-sql-formatted-query-execute
+    cursor.execute(f"SELECT * FROM u ORDER BY {picked}")

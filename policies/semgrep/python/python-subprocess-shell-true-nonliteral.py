@@ -167,3 +167,48 @@ def positional_argument():
     argv = ["sh", "-c", 'nslookup "$1"', "sh", request.args["host"]]
     # todook: python-subprocess-shell-true-nonliteral
     subprocess.run(argv)
+
+
+# --- issue 13 red team: shells started through other doors ---
+import os
+import pty
+
+SHELL_OPTS = {"shell": True, "capture_output": True}
+
+
+@app.route("/opts-constant")
+def shell_in_a_module_dict():
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.run("ping -c1 " + request.args["host"], **SHELL_OPTS)
+
+
+@app.route("/opts-local")
+def shell_in_a_local_dict():
+    kw = dict(shell=True)
+    # ruleid: python-subprocess-shell-true-nonliteral
+    subprocess.call("ping -c1 " + request.args["host"], **kw)
+
+
+@app.route("/opts-no-shell")
+def no_shell_in_the_dict():
+    kw = {"capture_output": True}
+    # ok: python-subprocess-shell-true-nonliteral
+    subprocess.run(["ping", "-c1", request.args["host"]], **kw)
+
+
+@app.route("/pty")
+def pty_spawn_shell():
+    # ruleid: python-subprocess-shell-true-nonliteral
+    pty.spawn(["/bin/sh", "-c", "ping -c1 " + request.args["host"]])
+
+
+@app.route("/spawn")
+def os_spawn_shell():
+    # ruleid: python-subprocess-shell-true-nonliteral
+    os.spawnlp(os.P_WAIT, "sh", "sh", "-c", "ping -c1 " + request.args["host"])
+    # ruleid: python-subprocess-shell-true-nonliteral
+    os.spawnv(os.P_WAIT, "/bin/sh", ["sh", "-c", "ping -c1 " + request.args["host"]])
+    # ruleid: python-subprocess-shell-true-nonliteral
+    os.posix_spawn("/bin/sh", ["sh", "-c", "ping " + request.args["host"]], os.environ)
+    # ok: python-subprocess-shell-true-nonliteral
+    os.spawnlp(os.P_WAIT, "ping", "ping", "-c1", request.args["host"])

@@ -346,3 +346,45 @@ def greet_safe_filter():
     name = request.args.get("name", "")
     # ruleid: python-xss-request-data-in-html-response
     return render_template_string("<h1>Hello {{ name|safe }}</h1>", name=name)
+
+
+# --- issue 13 red team: plain FastAPI parameters in an HTML response built by hand ---
+from fastapi import FastAPI as _FastAPI
+from fastapi.responses import HTMLResponse as _HTMLResponse
+
+api13 = _FastAPI()
+
+
+@api13.get("/hello13")
+def hello_query_param(name: str = ""):
+    # ruleid: python-xss-request-data-in-html-response
+    return _HTMLResponse(f"<p>Hello {name}</p>")
+
+
+@api13.get("/hello13/{who}")
+async def hello_path_param(who: str, count: int = 1):
+    # ruleid: python-xss-request-data-in-html-response
+    page = _HTMLResponse(content="<p>" + who + "</p>")
+    # ok: python-xss-request-data-in-html-response
+    other = _HTMLResponse(f"<p>{count}</p>")
+    return page, other
+
+
+@app.route("/plain-tuple")
+def plain_text_declared_in_the_tuple():
+    # ok: python-xss-request-data-in-html-response
+    return request.args.get("name", ""), 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@app.route("/html-tuple")
+def html_declared_in_the_tuple():
+    # ruleid: python-xss-request-data-in-html-response
+    return request.args.get("name", ""), 200, {"Content-Type": "text/html"}
+
+
+@app.route("/set-data")
+def body_set_afterwards():
+    resp = flask.make_response()
+    resp.set_data("<p>" + request.args["name"] + "</p>")
+    # ruleid: python-xss-request-data-in-html-response
+    return resp
