@@ -81,7 +81,10 @@ def test_conftest_findings_block(seeded: Repo, path: str) -> None:
     "from tests.plugins.base import pytest_sessionstart\n",
     "class Plugin:\n    def pytest_runtest_setup(self, item):\n        pass\n",
     "import pytest\n\n\n@pytest.hookimpl(tryfirst=True)\ndef setup(item):\n    pass\n",
-], ids=["def", "import", "method", "hookimpl"])
+    "globals()['pytest_' + 'configure'] = fetch\n",
+    "import sys\n\nsys.modules[__name__].pytest_configure = fetch\n",
+    "import sys\n\nsetattr(sys.modules[__name__], 'pytest_' + 'configure', fetch)\n",
+], ids=["def", "import", "method", "hookimpl", "globals", "attribute", "setattr"])
 def test_a_file_defining_pytest_hooks_under_tests_is_a_plugin_and_blocks(
         seeded: Repo, hook: str) -> None:
     seeded.write("tests/plugins/tls.py", FIXTURE + "\n\n" + hook)

@@ -73,7 +73,10 @@ def plugin(path: Path) -> bool:
     """Whether the file defines pytest hooks (or cannot be read as Python: then it may).
 
     A hook is any name ``pytest_*`` the file binds (a function, a method of a plugin class, an
-    assignment, an import) other than what a test module may hold, or a ``hookimpl`` decorator.
+    assignment to a name or an attribute, an import) other than what a test module may hold, or a
+    ``hookimpl`` decorator. Names bound at run time (``globals()[...]``, ``setattr`` with a name
+    that is not a plain literal, ``exec``) could be hooks too, so they count as plugins: the cost
+    of a wrong guess is only that the file's findings block, as any production file's do.
     """
     try:
         tree = ast.parse(path.read_bytes())
@@ -82,7 +85,7 @@ def plugin(path: Path) -> bool:
     return any(_hook(name) for name in _bound(tree)) or any(
         _hookimpl(d) for node in ast.walk(tree)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        for d in node.decorator_list)
+        for d in node.decorator_list) or any(_dynamic(node) for node in ast.walk(tree))
 
 
 def _bound(tree: ast.Module) -> list[str]:
@@ -92,9 +95,24 @@ def _bound(tree: ast.Module) -> list[str]:
             names.append(node.name)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.append(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.append(node.attr)
         elif isinstance(node, ast.ImportFrom):  # ``import pytest_x`` binds a module, no hook
             names.extend(a.asname or a.name for a in node.names)
     return names
+
+
+def _dynamic(node: ast.AST) -> bool:
+    """A call that binds names the parser cannot see."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        return False
+    if node.func.id in ("globals", "exec"):
+        return True
+    if node.func.id == "setattr" and len(node.args) >= 2:
+        name = node.args[1]
+        return not (isinstance(name, ast.Constant) and isinstance(name.value, str)) or \
+            _hook(name.value)
+    return False
 
 
 def _hook(name: str) -> bool:
