@@ -42,7 +42,9 @@ def cli() -> None:
 @click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: .gate.yaml).")
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json", "sarif", "markdown"]),
               default="terminal", show_default=True, help="Report format.")
-@click.option("--explain", is_flag=True, help="List every file and every rule that matched.")
+@click.option("--explain", "--verbose", "-v", "explain", is_flag=True,
+              help="List every file, every rule that matched and every note (the default "
+                   "folds notes that block nothing into one line).")
 @click.option("--no-cache", is_flag=True, help="Scan everything again; ignore cached results.")
 @click.option("--sarif-output", metavar="FILE", type=click.Path(dir_okay=False),
               help="Also write the findings as SARIF 2.1.0 (for code scanning).")

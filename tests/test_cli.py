@@ -13,6 +13,8 @@ import pytest
 
 from .conftest import Repo
 
+pytestmark = pytest.mark.cli  # the console script's contract: real processes
+
 
 def test_low_risk_change_passes(seeded: Repo) -> None:
     seeded.write("app/main.py", "def main():\n    return 2\n")
@@ -202,3 +204,12 @@ def test_error_lines_escape_control_characters(seeded: Repo) -> None:
     done = seeded.gate("check", "zz\x1b]0;pwn\x07")
     assert done.returncode == 2
     assert "\x1b" not in done.stderr and "\\x1b" in done.stderr
+
+
+def test_verbose_is_explain(seeded: Repo) -> None:
+    seeded.write("tests/test_app.py", "def test_main():\n    assert True\n")
+    explained = seeded.gate("check", "--explain")
+    assert "bandit B101" in explained.stdout  # the note the default folds
+    for spelling in ("--verbose", "-v"):
+        done = seeded.gate("check", spelling)
+        assert (done.returncode, done.stdout) == (explained.returncode, explained.stdout)

@@ -46,6 +46,15 @@ def test_a_passed_review_shows_its_verdict_summary_and_findings(seeded: Repo,
                                "true: login returns True") for line in lines), lines
 
 
+def test_a_summary_of_several_lines_is_shown_whole(seeded: Repo, tmp_path: Path) -> None:
+    use(seeded, reviewer(tmp_path, verdict("The check compares in constant time.\n\n"
+                                           "The token store is read once per request.")))
+    seeded.write("auth/login.py", "def login(user, password):\n    return True\n")
+    text = shown(judged(seeded))
+    assert ("review: model verdict: approve; The check compares in constant time. The token "
+            "store is read once per request.;") in text, text
+
+
 def test_the_model_summary_cannot_drive_the_terminal(seeded: Repo, tmp_path: Path) -> None:
     hostile = ("ok \x1b[2J\x1b]0;owned\x07 \u202eesrever\u202c \U000e0041\U000e0042 \u2066x"
                + "A" * 3900)

@@ -61,7 +61,8 @@ def review_change(ctx: StageContext) -> StageResult:
         notes.append(f"the change is high as a whole; its riskiest files were sent, these did "
                      f"not fit within review.max_input_tokens (a person must review them): "
                      f"{_names(review.left_out)}")
-    summary = verdict.summary.splitlines()[0] if verdict else "nothing could be sent"
+    # The whole summary, on one line: the terminal bounds it, and a person reads it there.
+    summary = " ".join(verdict.summary.split()) if verdict else "nothing could be sent"
     tokens_in, tokens_out = sum(r.tokens_in for r in usage), sum(r.tokens_out for r in usage)
     tokens = f"tokens in {tokens_in}, out {tokens_out}"
     if settings.price_in is not None and settings.price_out is not None:
