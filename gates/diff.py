@@ -42,6 +42,7 @@ _STATUS = {
     ord("U"): FileStatus.UNMERGED, ord("X"): FileStatus.MODIFIED,
 }
 _NULL_SHA = frozenset({"0" * 40, "0" * 64})
+_UNMERGED = b"* Unmerged path "
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,14 @@ def _assemble(records: list[Record], patch: bytes) -> tuple[ChangedFile, ...]:
     index = 0
     for record in records:
         if record.status is FileStatus.UNMERGED:
-            if index < len(starts) and patch.startswith(b"* Unmerged path ", starts[index]):
+            if index < len(starts) and patch.startswith(_UNMERGED, starts[index]):
+                # git prints this name verbatim (a newline and "diff --git " in it would read as
+                # a chunk start): skip the note by the record's own name, not by the next start.
+                end = starts[index] + len(_UNMERGED) + len(record.path.encode(
+                    "utf-8", "surrogateescape")) + 1
                 index += 1
+                while index < len(starts) and starts[index] < end:
+                    index += 1
             files.append(ChangedFile(path=record.path, status=record.status,
                                      old_mode=record.old_mode, new_mode=record.new_mode))
             continue
@@ -102,10 +109,19 @@ def _assemble(records: list[Record], patch: bytes) -> tuple[ChangedFile, ...]:
                   for i in range(index, index + count)]
         index += count
         files.append(_file(record, chunks))
+    if index != len(starts):
+        raise ToolFailure("could not read git's diff output: more patches than files")
     return tuple(files)
 
 
 def _records(output: bytes) -> tuple[list[Record], int]:
+    try:
+        return _read_records(output)
+    except (ValueError, IndexError) as exc:  # truncated or garbled: never a partial change
+        raise ToolFailure(f"could not read git's diff output: {exc}") from None
+
+
+def _read_records(output: bytes) -> tuple[list[Record], int]:
     records = []
     pos = 0
     while output.startswith(b":", pos):
@@ -136,7 +152,7 @@ def _records(output: bytes) -> tuple[list[Record], int]:
 
 def _chunk_starts(patch: bytes) -> list[int]:
     starts = []
-    for marker in (b"diff --git ", b"* Unmerged path "):
+    for marker in (b"diff --git ", _UNMERGED):
         if patch.startswith(marker):
             starts.append(0)
         needle = b"\n" + marker

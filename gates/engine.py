@@ -94,7 +94,16 @@ def policy_for(request: Request) -> Policy:
     repo = _open(request)
     root = repo.root if repo is not None else request.cwd
     revision = _trusted_revision(repo, request, _event(request))
-    return source.choose(repo, root, revision, request.policy_file)[0]
+    return _choose(request, repo, root, revision)[0]
+
+
+def _choose(request: Request, repo: GitRepo | None, root: Path,
+            revision: str | None) -> tuple[Policy, tuple[str, ...]]:
+    """One choice of policy for judging and for saying which policy judges (``policy_for``)."""
+    return source.choose(repo, root, revision, request.policy_file,
+                         untrusted_tree=_untrusted_tree(repo, request, revision),
+                         checkout_is_change=request.kind in (SourceKind.RANGE,
+                                                             SourceKind.PULL_REQUEST))
 
 
 def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
@@ -107,10 +116,7 @@ def collect(request: Request) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
 def _collect(request: Request, repo: GitRepo | None, revision: str | None,
              event: changes.PullRequestEvent | None) -> tuple[Rules, ChangeSet, tuple[str, ...]]:
     root = repo.root if repo is not None else request.cwd
-    policy, notes = source.choose(repo, root, revision, request.policy_file,
-                                  untrusted_tree=_untrusted_tree(repo, request, revision),
-                                  checkout_is_change=request.kind in (SourceKind.RANGE,
-                                                                      SourceKind.PULL_REQUEST))
+    policy, notes = _choose(request, repo, root, revision)
     rules = Rules(policy)
     change = _change(request, repo, root, rules, event)
     # A change to the policy or to a file it reads is validated as proposed (exit 2 if invalid).

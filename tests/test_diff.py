@@ -256,11 +256,6 @@ def test_unmerged_path_is_one_entry_and_the_rest_keep_their_patches(seeded: Repo
     assert_tail(files)
 
 
-@pytest.mark.xfail(strict=True, reason="git prints an unmerged path verbatim in its '* Unmerged "
-                   "path' line (no quoting): a name holding '\\ndiff --git ' adds a chunk start, "
-                   "the next file takes that empty chunk and its real lines are dropped without "
-                   "an error. gate check refuses an index with unmerged paths, so only the "
-                   "parser's own promise is broken today")
 def test_an_unmerged_name_cannot_forge_a_chunk_start(seeded: Repo) -> None:
     conflict(seeded, "x\ndiff --git a b")  # an add/add conflict
     with_tail(seeded)
@@ -339,9 +334,6 @@ def test_a_record_without_its_patch_is_a_tool_failure() -> None:
     assert (one.path, one.added, one.removed) == ("a.py", 1, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="truncated or garbled --raw output (git killed mid-write, "
-                   "an unexpected format) raises ValueError (UnicodeDecodeError) instead "
-                   "of a ToolFailure that says git's output could not be read")
 @pytest.mark.parametrize("output", [
     record()[:20],  # cut inside the metadata
     record()[:-1],  # cut inside the path
@@ -354,8 +346,6 @@ def test_malformed_raw_output_is_a_tool_failure(output: bytes) -> None:
         parse(output)
 
 
-@pytest.mark.xfail(strict=True, reason="patch chunks left over after the last raw record are "
-                   "ignored: output the parser did not account for should fail closed")
 def test_patches_without_records_are_a_tool_failure() -> None:
     with pytest.raises(ToolFailure):
         parse(b"diff --git a/a.py b/a.py\n@@ -0,0 +1 @@\n+import os\n")

@@ -114,11 +114,6 @@ def test_brand_new_history_is_judged_by_the_shipped_default(repo: Repo) -> None:
         assert tier_of(decision, ".gate.yaml") == "high"
 
 
-@pytest.mark.xfail(strict=True, reason="policy_for() reads .gate.yaml from the work tree when "
-                   "there is no trusted revision, while judge() uses the shipped default there: "
-                   "before the first commit `gate policy validate` says 'in effect: gate check "
-                   "judges with this policy' and `gate policy show` shows the file, but gate "
-                   "check judges with <default policy>")
 def test_policy_for_names_the_policy_that_judges_brand_new_history(repo: Repo) -> None:
     repo.write(".gate.yaml", MARKED)
     repo.write("notes/plan.txt", "plan\n")

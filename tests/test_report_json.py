@@ -166,10 +166,6 @@ def test_an_error_message_from_the_change_stays_data() -> None:
     assert json.loads(text)["error"] == "unknown revision 'x\x1b[2J\ufffd\n\u202e'"
 
 
-@pytest.mark.xfail(strict=True, reason="JSON escapes C0 controls but writes C1 controls (U+0080-"
-                   "U+009F, e.g. U+009B CSI) and DEL raw (ensure_ascii=False): valid JSON, but a "
-                   "terminal showing `gate check --format json` may act on them; the terminal "
-                   "renderer (gates/report/safe.py) escapes the same range")
 def test_c1_controls_from_the_change_are_escaped_too(decision: Decision) -> None:
     assert "\x9b" in decision.change.commits[0].summary
     for text in (rendered(decision), report.error_document(GitError("bad \x9b31m \x7f"))):

@@ -7,18 +7,27 @@ know.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TextIO
 
 from gates import __version__
 from gates.model import Decision, FileClass
 
 SCHEMA_VERSION = 1
+# JSON escapes C0 controls itself; DEL, C1 controls (U+009B is a terminal's CSI) and the
+# bidirectional overrides are legal raw in a string, yet act on a terminal showing the document.
+_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def dumps(data: Any) -> str:
+    """JSON as UTF-8 text, with every character a terminal could act on escaped (``\\u009b``)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def render(decision: Decision, out: TextIO, *, explain: bool = False) -> None:
     """Write the decision as one JSON document (``explain`` changes nothing: JSON has it all)."""
-    json.dump(to_dict(decision), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    out.write(dumps(to_dict(decision)))
 
 
 def _text(value: str | None) -> str | None:
@@ -128,8 +137,6 @@ def error_document(error: Exception) -> str:
     """The document ``--format json`` prints when no decision could be made."""
     exit_code = getattr(error, "exit_code", 4)
     outcome = "tool-failure" if exit_code == 4 else "error"
-    return json.dumps({"schema_version": SCHEMA_VERSION,
-                       "tool": {"name": "draftgate", "version": __version__},
-                       "outcome": outcome, "exit_code": exit_code,
-                       "error": _text(str(error))},
-                      indent=2, ensure_ascii=False) + "\n"
+    return dumps({"schema_version": SCHEMA_VERSION,
+                  "tool": {"name": "draftgate", "version": __version__},
+                  "outcome": outcome, "exit_code": exit_code, "error": _text(str(error))})

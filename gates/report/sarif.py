@@ -21,7 +21,6 @@ like every other report (``untrusted``), and a ``](`` cannot form one of SARIF's
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -69,8 +68,9 @@ _NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def render(decision: Decision, out: TextIO, *, explain: bool = False) -> None:
     """Write the SARIF log (``explain`` changes nothing)."""
-    json.dump(to_dict(decision), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    from gates.report.json import dumps
+
+    out.write(dumps(to_dict(decision)))
 
 
 def to_dict(decision: Decision) -> dict[str, Any]:
