@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -44,11 +46,24 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEMGREP_ENABLE_VERSION_CHECK", "0")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "cli: run `gate` as a subprocess (the console script's contract: exit codes, "
+        "streams, signals), not in-process")
+
+
 @dataclass
 class Repo:
-    """A scratch git repository with small helpers for building histories."""
+    """A scratch git repository with small helpers for building histories.
+
+    ``gate()`` runs the CLI in this process (``gates.cli.main`` with its own argv, environment,
+    working directory and streams): the whole program but for the interpreter's start, which
+    would cost a fresh import of draftgate for each of the suite's hundreds of runs. Tests of the
+    console script's own contract are marked ``cli`` and get a real subprocess.
+    """
 
     root: Path
+    in_process: bool = True
 
     def git(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(["git", *args], cwd=self.root, capture_output=True, check=False)
@@ -73,10 +88,12 @@ class Repo:
 
     def gate(self, *args: str, env: dict[str, str] | None = None,
              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        """Run the real ``gate`` CLI (``python -m gates``) in this repository."""
-        return subprocess.run([sys.executable, "-m", "gates", *args], cwd=cwd or self.root,
-                              capture_output=True, text=True, env={**os.environ, **(env or {})},
-                              check=False)
+        """Run the real ``gate`` CLI in this repository (in-process unless marked ``cli``)."""
+        if not self.in_process:
+            return subprocess.run([sys.executable, "-m", "gates", *args], cwd=cwd or self.root,
+                                  capture_output=True, text=True,
+                                  env={**os.environ, **(env or {})}, check=False)
+        return run_in_process(list(args), cwd or self.root, env or {})
 
     def gate_json(self, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
         done = self.gate("check", "--format", "json", *args, env=env)
@@ -86,12 +103,34 @@ class Repo:
         return data
 
 
+def run_in_process(argv: list[str], cwd: Path,
+                   env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``gate ARGV`` through ``gates.cli.main``, as a subprocess would see it: its own
+    environment, working directory, empty stdin and captured stdout/stderr."""
+    from gates.cli import main
+
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.stdin = io.StringIO("")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    finally:
+        sys.stdin = saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["gate", *argv], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repo]:
+def repo(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Repo]:
     """An empty repository on branch ``main`` (no commits yet)."""
     root = tmp_path / "repo"
     root.mkdir()
-    r = Repo(root)
+    r = Repo(root, in_process=request.node.get_closest_marker("cli") is None)
     r.git("init", "-q", "-b", "main")
     yield r
 
