@@ -46,6 +46,14 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEMGREP_ENABLE_VERSION_CHECK", "0")
 
 
+# The PyPA advisory database, for the optional tests that read a real snapshot.
+SHARED_ADVISORY_DB = Path(os.environ.get("DRAFTGATE_ADVISORY_DB")
+                          or Path(__file__).resolve().parents[2] / "shared" / "advisory-db")
+NO_SHARED_ADVISORY_DB = (
+    f"optional: no PyPA advisory-database snapshot at {SHARED_ADVISORY_DB} (a clone of "
+    "https://github.com/pypa/advisory-database; point DRAFTGATE_ADVISORY_DB at it to run this test)")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "cli: run `gate` as a subprocess (the console script's contract: exit codes, "

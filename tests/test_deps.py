@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from .conftest import Repo
+from .conftest import NO_SHARED_ADVISORY_DB, SHARED_ADVISORY_DB, Repo
 
 ADVISORY = """\
 id: PYSEC-2099-1
@@ -110,12 +109,9 @@ def test_manifests_are_never_executed(audited: Repo, tmp_path: Path) -> None:
 
 
 def test_shared_advisory_snapshot_if_present(seeded: Repo) -> None:
-    shared = Path(os.environ.get("DRAFTGATE_ADVISORY_DB")
-                  or Path(__file__).resolve().parents[2] / "shared" / "advisory-db")
-    if not (shared / "vulns").is_dir():
-        pytest.skip(f"optional: no PyPA advisory-database snapshot at {shared} (a clone of "
-                    "https://github.com/pypa/advisory-database; point DRAFTGATE_ADVISORY_DB at "
-                    "it to run this test)")
+    shared = SHARED_ADVISORY_DB
+    if not shared.is_dir():
+        pytest.skip(NO_SHARED_ADVISORY_DB)
     seeded.write(".gate.yaml", f"extends: default\ndeps:\n  offline_db: {shared}\n")
     seeded.commit("policy")
     seeded.write("requirements.txt", "django==3.2.0\n")

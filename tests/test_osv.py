@@ -14,7 +14,9 @@ from gates.errors import ToolFailure
 from gates.vulns import Advisory, AuditResult, Pin
 from gates.vulns.osv import OfflineDatabase
 
-SHARED_DB = Path(__file__).resolve().parents[2] / "shared" / "advisory-db"
+from .conftest import NO_SHARED_ADVISORY_DB, SHARED_ADVISORY_DB
+
+SHARED_DB = SHARED_ADVISORY_DB
 
 
 def advisory(osv_id: str, package: str, *events: list[dict[str, str]],
@@ -424,7 +426,7 @@ def test_nested_json_export_is_read(tmp_path: Path) -> None:
 # --- the real PyPA snapshot, when it is there ---------------------------------------------------
 
 
-@pytest.mark.skipif(not SHARED_DB.is_dir(), reason=f"{SHARED_DB} is not present")
+@pytest.mark.skipif(not SHARED_DB.is_dir(), reason=NO_SHARED_ADVISORY_DB)
 def test_shared_pypa_snapshot_django() -> None:
     old: Pin = ("django", "3.2.0")
     recent: Pin = ("django", "5.1.1")
