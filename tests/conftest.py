@@ -51,7 +51,8 @@ SHARED_ADVISORY_DB = Path(os.environ.get("DRAFTGATE_ADVISORY_DB")
                           or Path(__file__).resolve().parents[2] / "shared" / "advisory-db")
 NO_SHARED_ADVISORY_DB = (
     f"optional: no PyPA advisory-database snapshot at {SHARED_ADVISORY_DB} (a clone of "
-    "https://github.com/pypa/advisory-database; point DRAFTGATE_ADVISORY_DB at it to run this test)")
+    "https://github.com/pypa/advisory-database; point DRAFTGATE_ADVISORY_DB at it to run this "
+    "test)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
