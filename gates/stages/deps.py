@@ -22,6 +22,7 @@ pinned, everywhere: then every range blocks, as it always did (docs/checks.md).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ from gates.manifests import (
     Source,
     has_script_metadata,
     is_manifest,
+    normalize,
     read,
 )
 from gates.model import ChangedFile, FileStatus, Finding, StageResult, StageStatus
@@ -193,15 +195,23 @@ def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None
     old = before or Manifest()
     note = "" if before is not None else "no earlier version to compare with"
     previous = {(r.name, r.version) for r in old.requirements}
-    # What the change touched: a requirement whose text was not there before (none is known
-    # when the earlier version is not at hand: then every line counts, the cautious reading).
-    written = {_spelling(r) for r in old.requirements} if before is not None else set()
-    names = {r.name for r in old.requirements} if before is not None else set()
+    # What the change touched: a requirement whose text was not there before, as often, in the
+    # same role (none is known when the earlier version is not at hand: then every line counts,
+    # the cautious reading). A dev group's line copied into what the package declares is new.
+    written = Counter((_spelling(r), r.declared) for r in old.requirements) \
+        if before is not None else Counter()
+    # What the package gave its users before: a name its dev groups, build or uv's constraints
+    # named is still new to them, and so is an extra (``requests[socks]`` installs PySocks).
+    declared = {key for r in old.requirements if r.declared for key in _provides(r)} \
+        if before is not None else set()
     for req in after.requirements:
         introduced = (req.name, req.version) not in previous
         if req.version is None:
-            _range(audit, path, req, library=library and req.declared,
-                   touched=_spelling(req) not in written, new=req.name not in names)
+            key = (_spelling(req), req.declared and library)
+            touched = written[key] <= 0
+            written[key] -= 1
+            _range(audit, path, req, library=library and req.declared, touched=touched,
+                   new=not _provides(req) <= declared)
         else:
             audit.entries.append((path, req, introduced))
     known = {s.key for s in old.sources}
@@ -278,6 +288,18 @@ def _before(before_root: Path, file: ChangedFile, as_requirements: bool) -> Mani
         return read(name, earlier.read_bytes(), requirements_format=as_requirements)
     except (OSError, ValueError):
         return Manifest()  # it did not parse before: nothing in it was accepted then
+
+
+def _provides(req: Requirement) -> set[str]:
+    """What a requirement brings in: the package, and each extra of it (``requests[socks]``)."""
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
+
+    try:
+        extras = Parsed(req.text).extras
+    except InvalidRequirement:
+        extras = set()
+    return {req.name, *(f"{req.name}[{normalize(extra)}]" for extra in extras)}
 
 
 def _spelling(req: Requirement) -> str:
