@@ -21,6 +21,7 @@ from rich.text import Text
 
 from gates.model import Decision, FileClass, Finding, Match, Outcome, StageResult, StageStatus
 from gates.report.untrusted import clean, cut, ranked
+from gates.scanners.testfiles import ASKS
 
 MATCHES_SHOWN = 3  # per file without --explain
 NOTES_SHOWN = 40  # findings that block nothing but need a look, without --explain
@@ -31,6 +32,8 @@ RULES_NAMED = 3  # rules named on the line that counts the folded notes
 # Everything else that blocks nothing (a dependency not audited, a new package source, the model's
 # remarks, the gate's own checks) is few and is about what a person must look at: shown.
 _QUIET_TOOLS = frozenset({"bandit", "semgrep"})
+# The note gates.stages.sast gives a finding that a suppression nobody accepted holds for a person.
+_HELD = "a person must accept the suppression"
 
 _TIER_STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
 _OUTCOME_STYLE = {
@@ -40,6 +43,8 @@ _OUTCOME_STYLE = {
     Outcome.ERROR: "bold red",
     Outcome.TOOL_FAILURE: "bold magenta",
 }
+# Stages whose message is printed under the outcome as a required action.
+_ASKED = (StageStatus.PENDING, StageStatus.FAILED, StageStatus.ERROR)
 _STATUS_STYLE = {
     StageStatus.PASSED: "green",
     StageStatus.FAILED: "red",
@@ -119,12 +124,18 @@ def _stages(console: Console, decision: Decision, *, explain: bool) -> None:
         if result.message and result.status in (StageStatus.PASSED, StageStatus.SKIPPED):
             console.print(stage_line(result, explain=explain))
     findings = [f for r in decision.results for f in r.findings]
+    said = {r.stage: _bounded(f"{r.stage}: {r.message}", explain=explain, limit=ACTION_SHOWN)
+            for r in decision.results if r.status in _ASKED}
+    listed = [f for r in decision.results for f in r.findings
+              if explain or needs_attention(f) or _unsaid(f, said.get(r.stage))]
     folded = [] if explain else [(f, r.status is StageStatus.PENDING) for r in decision.results
-                                 for f in r.findings if not needs_attention(f)]
+                                 for f in r.findings
+                                 if not (needs_attention(f) or _unsaid(f, said.get(r.stage)))]
     room, more = NOTES_SHOWN, 0
-    # Most severe first: a flood of remarks (a model may write hundreds) never hides a block.
-    for finding in ranked(f for f in findings if explain or needs_attention(f)):
-        if not explain and not finding.blocking:
+    # Most severe first: a flood of remarks (a model may write hundreds) never hides a block;
+    # and what a person is asked to accept comes before remarks, never counted away.
+    for finding in sorted(ranked(listed), key=lambda f: not (f.blocking or asks(f))):
+        if not explain and not finding.blocking and not asks(finding):
             if not room:
                 more += 1
                 continue
@@ -156,12 +167,33 @@ def needs_attention(finding: Finding) -> bool:
     or a new package source, the model's remarks, the gate's own checks such as a suppression the
     change adds). Counted on one line: a scanner's finding that blocks nothing (below the
     threshold, already present before the change, behind an accepted suppression). A scanner's
-    finding held for a person (a suppression nobody accepted) is counted too: its stage says
-    where and why in its required action, which is always printed in full.
+    finding held for a person by a suppression nobody accepted is counted too when its stage's
+    required action names its place (``_unsaid``); one in a test file (``sast.tests``) is listed:
+    a person is asked to accept it, and the action names only a few places.
     """
-    if finding.blocking:
+    if finding.blocking or ASKS in finding.note:
         return True
     return not (finding.suppressed or not finding.introduced or finding.tool in _QUIET_TOOLS)
+
+
+def asks(finding: Finding) -> bool:
+    """Whether ``finding`` blocks nothing only because a person must accept it: one in a test
+    file (``sast.tests``) or one a suppression nobody accepted holds. The person approving the
+    change approves these, so the default report never counts them away."""
+    return not finding.blocking and (ASKS in finding.note or _HELD in finding.note)
+
+
+def _unsaid(finding: Finding, action: str | None) -> bool:
+    """A held finding whose place its stage's required action, as printed, does not name.
+
+    The action names at most a few places and is cut at ``ACTION_SHOWN``: a change that puts
+    other reasons first (files that cannot be scanned, long paths) would push the rest out of
+    it, and the finding, folded, out of sight.
+    """
+    if action is None or not asks(finding):
+        return False
+    where = f"{finding.path}:{finding.line}" if finding.line else finding.path
+    return clean(where) not in action
 
 
 def folded_line(folded: list[tuple[Finding, bool]]) -> Text:
