@@ -58,14 +58,17 @@ def test_a_library_declares_ranges_only_a_new_dependency_is_said(seeded: Repo) -
     seeded.write("pyproject.toml", LIBRARY.replace('"idna>=3",', '"idna>=3.7",\n    "anyio",')
                  .replace('"pytest>=8"', '"pytest>=8", "coverage"'))
     result = deps(seeded)
-    # idna's range moved and anyio is new; both are declared ranges, only anyio is news.
-    assert reported(result) == [("new-dependency", "pyproject.toml", 11),
+    # idna's range was rewritten and anyio is new: both said, as notes; certifi is not.
+    assert reported(result) == [("changed-range", "pyproject.toml", 10),
+                                ("new-dependency", "pyproject.toml", 11),
                                 ("unpinned", "pyproject.toml", 18)]  # a dev group: the project's
+    (changed,) = only(result, "changed-range")
+    assert "idna>=3.7" in changed.message and not changed.blocking
     (new,) = only(result, "new-dependency")
     assert "anyio" in new.message and not new.blocking
     assert result.status is StageStatus.PASSED
     assert "version ranges a library declares" in result.message
-    assert result.message.startswith("2 requirements not audited")
+    assert result.message.startswith("3 requirements not audited")
 
 
 def test_an_application_reports_the_ranges_the_change_touched(seeded: Repo) -> None:

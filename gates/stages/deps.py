@@ -49,8 +49,9 @@ if TYPE_CHECKING:
 # commits change no manifest, and the hook should not pay for pip's option parser on those.
 
 SOURCE_RULE, UNAUDITED_RULE = "package-source", "not-audited"
-UNPINNED_RULE, NEW_DEPENDENCY_RULE = "unpinned", "new-dependency"
-_NOT_AUDITED = (UNPINNED_RULE, NEW_DEPENDENCY_RULE, UNAUDITED_RULE)
+UNPINNED_RULE, NEW_DEPENDENCY_RULE, CHANGED_RANGE_RULE = (
+    "unpinned", "new-dependency", "changed-range")
+_NOT_AUDITED = (UNPINNED_RULE, NEW_DEPENDENCY_RULE, CHANGED_RANGE_RULE, UNAUDITED_RULE)
 _PLACES_SHOWN = 10  # places named in the pending message; the findings list every one
 # pip reads "-r deps/base.cfg" whatever the file is called, and the stage sees only the changed
 # files: it cannot tell that an untouched requirements.txt includes one. So a changed file of any
@@ -317,8 +318,9 @@ def _range(audit: _Audit, path: str, req: Requirement, *, library: bool, touched
     if at_least(settings.unpinned, settings.block_on):
         audit.findings.append(_unpinned(path, req, settings, UNPINNED_RULE))
     elif library:
-        if touched and new:
-            audit.findings.append(_unpinned(path, req, settings, NEW_DEPENDENCY_RULE))
+        if touched:  # a new dependency, or a range, marker or extra rewritten: said, as a note
+            rule = NEW_DEPENDENCY_RULE if new else CHANGED_RANGE_RULE
+            audit.findings.append(_unpinned(path, req, settings, rule))
         else:
             audit.declared += 1
     elif touched:
@@ -328,10 +330,15 @@ def _range(audit: _Audit, path: str, req: Requirement, *, library: bool, touched
 
 
 def _unpinned(path: str, req: Requirement, settings: DepsSettings, rule: str) -> Finding:
-    message = (f"cannot audit an unpinned requirement: {req.text} (pin an exact version, or "
-               "audit the lock file)") if rule == UNPINNED_RULE else (
-               f"the change adds a dependency to the package: {req.text} (a declared range: "
-               "not audited here; the lock file or the installer that resolves it is)")
+    message = {
+        UNPINNED_RULE: f"cannot audit an unpinned requirement: {req.text} (pin an exact version, "
+                       "or audit the lock file)",
+        NEW_DEPENDENCY_RULE: f"the change adds a dependency to the package: {req.text} (a "
+                             "declared range: not audited here; the lock file or the installer "
+                             "that resolves it is)",
+        CHANGED_RANGE_RULE: f"the change rewrites a declared range: {req.text} (not audited "
+                            "here: check that it admits no version with a known vulnerability)",
+    }[rule]
     return Finding(
         tool="deps", rule=rule, severity=settings.unpinned, path=path, line=req.line,
         message=message, fingerprint=fingerprint("deps", rule, path, req.text),
