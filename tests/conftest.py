@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from .index_server import Index, serve
+
 # Commits made by tests need an identity, and the developer's own git config must not leak in.
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -24,6 +26,45 @@ GIT_ENV = {
     "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_CONFIG_NOSYSTEM": "1",
 }
+
+
+# pip's own settings as the suite found them: tests that let pip install from the package
+# registry (the pre-commit framework building draftgate's hook environment) restore them.
+REGISTRY_PIP_ENV = {k: v for k, v in os.environ.items() if k.startswith("PIP_")}
+
+
+def registry_env() -> dict[str, str]:
+    """os.environ with pip pointed back at the real registry (for pip installs), no proxies."""
+    env = {k: v for k, v in os.environ.items()
+           if "proxy" not in k.lower() and not k.startswith("PIP_")}
+    return {**env, **REGISTRY_PIP_ENV}
+
+
+@pytest.fixture(scope="session")
+def _package_index() -> Iterator[Index]:
+    with serve(Index()) as index:
+        yield index
+
+
+@pytest.fixture
+def package_index(_package_index: Index) -> Index:
+    """The suite's package index (tests.index_server): every name established unless a test
+    publishes or withdraws it."""
+    return _package_index
+
+
+@pytest.fixture(autouse=True)
+def _isolated_pip(monkeypatch: pytest.MonkeyPatch, _package_index: Index) -> Iterator[None]:
+    # The gate's trust checks ask the index pip would use: here, the suite's own on 127.0.0.1,
+    # with the machine's pip configuration shut out.
+    for name in [k for k in os.environ if k.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", _package_index.url)
+    _package_index.packages.clear()
+    _package_index.requests.clear()
+    yield
+    _package_index.packages.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import pytest
 from gates import engine, hooks
 from gates.model import Outcome, SourceKind
 
-from .conftest import Repo
+from .conftest import Repo, registry_env
 
 ROOT = Path(__file__).resolve().parents[1]
 VULNERABLE = "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n"
@@ -180,7 +180,7 @@ def test_real_pre_commit_framework(repo: Repo, precommit_home: Path) -> None:
                          check=True).stdout.strip()
     (repo.root / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {ROOT}\n    rev: {rev}\n    hooks:\n      - id: draftgate\n")
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env = registry_env()  # pip installs draftgate from the registry
     env["PRE_COMMIT_HOME"] = str(precommit_home)
     precommit = [sys.executable, "-m", "pre_commit"]
     installed = subprocess.run([*precommit, "install"], cwd=repo.root, env=env,
@@ -215,7 +215,7 @@ def test_real_pre_commit_pre_push_hook(repo: Repo, precommit_home: Path,
     (repo.root / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {ROOT}\n    rev: {rev}\n    hooks:\n"
         "      - id: draftgate-pre-push\n")
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env = registry_env()  # pip installs draftgate from the registry
     env["PRE_COMMIT_HOME"] = str(precommit_home)
     installed = subprocess.run([sys.executable, "-m", "pre_commit", "install", "--hook-type",
                                 "pre-push"], cwd=repo.root, env=env, capture_output=True,

@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from gates import install
 from gates.errors import UsageError
 
-from .conftest import Repo
+from .conftest import Repo, registry_env
 
 SOURCE = install.InstallSource("draftgate @ file:///opt/draftgate", "the local directory "
                                "/opt/draftgate", portable=False)
@@ -390,7 +390,7 @@ def test_a_hostile_install_record_cannot_add_yaml(tmp_path: Path) -> None:
                     "DRAFTGATE_TEST_PRECOMMIT_ENV=1 to run it")
 def test_gate_init_config_commits_without_the_venv_on_path(seeded: Repo, tmp_path: Path) -> None:
     assert seeded.gate("init").returncode == 0
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env = registry_env()  # pip installs draftgate from the registry
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
     installed = subprocess.run([sys.executable, "-m", "pre_commit", "install", "--hook-type",
                                 "pre-commit", "--hook-type", "pre-push"], cwd=seeded.root,

@@ -34,6 +34,7 @@ from gates.policy.model import (
     SemgrepSettings,
     SizeRule,
     TrailerRule,
+    TrustSettings,
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "SemgrepSettings",
     "SizeRule",
     "TrailerRule",
+    "TrustSettings",
 ]

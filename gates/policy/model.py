@@ -166,6 +166,21 @@ DEPS_ACTIONS = ("pending", "block", "report")  # what a new package source or an
 
 
 @dataclass(frozen=True, slots=True)
+class TrustSettings:
+    """Trust in the packages a change adds: they exist, are established, and are not look-alikes.
+
+    Coding models invent names, and attackers register them (and near-misses of popular names):
+    such a package has no advisory, so only these checks see it (docs/trust.md).
+    """
+
+    enabled: bool = True
+    min_age_days: int = 30
+    min_releases: int = 2
+    allow: tuple[str, ...] = ()  # names a team vouches for (PEP 503-normalised)
+    timeout: float = 10.0  # per index request
+
+
+@dataclass(frozen=True, slots=True)
 class DepsSettings:
     """The dependency audit: advisories, pins it cannot audit, package sources, what blocks.
 
@@ -184,6 +199,7 @@ class DepsSettings:
     timeout: float = 120.0
     sources: str = "pending"
     allowed_sources: tuple[str, ...] = ()
+    trust: TrustSettings = TrustSettings()
 
     def action(self, setting: str) -> str:
         """``pending``, ``block`` or ``report`` for the value of ``sources`` or ``unaudited``."""

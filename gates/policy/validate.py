@@ -31,6 +31,7 @@ from gates.policy.model import (
     SemgrepSettings,
     SizeRule,
     TrailerRule,
+    TrustSettings,
 )
 from gates.policy.values import LOGIN, SLUG, Values, default_of
 from gates.policy.yamldoc import Key
@@ -171,7 +172,8 @@ class Validator(Values):
         key: Key = ("deps",)
         raw = self.keys(key, self.data.get("deps") or {},
                         ("offline_db", "unpinned", "unaudited", "existing", "introduced",
-                         "block_on", "service", "timeout", "sources", "allowed_sources"))
+                         "block_on", "service", "timeout", "sources", "allowed_sources",
+                         "trust"))
         defaults = DepsSettings()
         offline = raw.get("offline_db")
         return DepsSettings(
@@ -193,6 +195,25 @@ class Validator(Values):
                                 DEPS_ACTIONS),
             allowed_sources=self.allowed_sources((*key, "allowed_sources"),
                                                  raw.get("allowed_sources")),
+            trust=self.trust((*key, "trust"), raw.get("trust") or {}),
+        )
+
+    def trust(self, key: Key, raw: Any) -> TrustSettings:
+        """Checks on the packages a change adds; ``allow`` names are compared normalised."""
+        from gates.manifests import normalize
+
+        raw = self.keys(key, raw, ("enabled", "min_age_days", "min_releases", "allow",
+                                   "timeout"))
+        d = TrustSettings()
+        return TrustSettings(
+            enabled=self.flag((*key, "enabled"), raw.get("enabled", d.enabled)),
+            min_age_days=self.count((*key, "min_age_days"),
+                                    raw.get("min_age_days", d.min_age_days)),
+            min_releases=self.count((*key, "min_releases"),
+                                    raw.get("min_releases", d.min_releases)),
+            allow=tuple(normalize(name) for name in self.strings((*key, "allow"),
+                                                                 raw.get("allow"))),
+            timeout=self.seconds((*key, "timeout"), raw.get("timeout", d.timeout)),
         )
 
     def allowed_sources(self, key: Key, value: Any) -> tuple[str, ...]:

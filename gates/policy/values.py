@@ -96,6 +96,11 @@ class Values:
             raise self.fail(key, "must be a positive whole number, or null to disable")
         return value
 
+    def count(self, key: Key, value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise self.fail(key, "must be a whole number, 0 or more")
+        return value
+
     def regexes(self, key: Key, value: Any, *, content: bool = False) -> tuple[str, ...]:
         patterns = self.strings(key, value)
         for i, pattern in enumerate(patterns):

@@ -42,6 +42,7 @@ from gates.model import ChangedFile, FileStatus, Finding, StageResult, StageStat
 from gates.policy import DepsSettings
 from gates.scanners import at_least, fingerprint
 from gates.stages import StageContext
+from gates.trust.judge import Place, Verdict
 
 if TYPE_CHECKING:
     from gates.vulns import AuditResult, Pin
@@ -79,6 +80,7 @@ class _Audit:
     entries: list[tuple[str, Requirement, bool]] = field(default_factory=list)
     declared: int = 0  # ranges a library declares: by design, not reported
     untouched: int = 0  # unpinned lines the change did not touch: counted, not listed
+    added: dict[str, Place] = field(default_factory=dict)  # names new to their manifest
 
     def judged(self, rule: str, path: str, line: int | None, message: str, *, subject: str,
                note: str = "") -> None:
@@ -91,6 +93,19 @@ class _Audit:
             blocking=action == "block", note=note))
         if action == "pending":
             self.pending.append(f"{path}:{line}" if line else path)
+
+    def trusted(self, verdict: Verdict) -> None:
+        """A trust check's verdict on an added package (gates.trust.judge)."""
+        action = self.settings.action(self.settings.unaudited) \
+            if verdict.action == "unaudited" else verdict.action
+        place = verdict.place
+        self.findings.append(Finding(
+            tool="deps", rule=verdict.rule, severity=_SEVERITY[action], path=place.path,
+            line=place.line, message=verdict.message,
+            fingerprint=fingerprint("deps", verdict.rule, place.path, verdict.name),
+            blocking=action == "block"))
+        if action == "pending":
+            self.pending.append(f"{place.path}:{place.line}" if place.line else place.path)
 
 
 def run(ctx: StageContext) -> StageResult:
@@ -135,6 +150,11 @@ def run(ctx: StageContext) -> StageResult:
         library = after.library and before is not None and (
             before.library or file.status is FileStatus.ADDED or not file.old_blob)
         queue.extend(_manifest(audit, path, after, before, changed, library=library))
+    if settings.trust.enabled and audit.added:
+        from gates.trust.judge import judge
+
+        for verdict in judge(audit.added, settings.trust, ctx.cache):
+            audit.trusted(verdict)
     if not audit.entries:
         return _conclude(audit, note="no pinned requirement to audit")
     pins = list(dict.fromkeys((req.name, req.version or "") for _, req, _ in audit.entries))
@@ -205,7 +225,10 @@ def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None
     # named is still new to them, and so is an extra (``requests[socks]`` installs PySocks).
     declared = {key for r in old.requirements if r.declared for key in _provides(r)} \
         if before is not None else set()
+    names_before = {r.name for r in old.requirements} if before is not None else set()
     for req in after.requirements:
+        if req.name not in names_before:  # a package this manifest did not name: trust checks
+            audit.added.setdefault(req.name, Place(path, req.line, req.text))
         introduced = (req.name, req.version) not in previous
         if req.version is None:
             key = (_spelling(req), req.declared and library)
