@@ -2,7 +2,8 @@
 
     python bench/run.py [--replay-repo GIT_DIR] [--mirrors DIR] [--benchmark DIR]
 
-Runs bench/classify.py, bench/latency.py, bench/hook.py, bench/precommit.py, bench/deps_trust.py, bench/replay.py,
+Runs bench/classify.py, bench/latency.py, bench/hook.py, bench/precommit.py,
+bench/deps_trust.py, bench/replay.py,
 when the corpus's mirrors are present (--mirrors, default /work/.mirror), bench/routing.py, and
 when the OWASP Benchmark for Python is present (--benchmark, default as bench/sast.py's),
 bench/sast.py over the whole benchmark (its rows score the odd, report half), each in its own
