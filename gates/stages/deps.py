@@ -17,6 +17,10 @@ users' installers pin them, so its declared ranges are not reported, except a de
 change adds (``new-dependency``). Lines the change did not touch are counted in the stage's
 message, not listed. A policy that makes ``deps.unpinned`` block asks for every requirement
 pinned, everywhere: then every range blocks, as it always did (docs/checks.md).
+
+Every package a manifest did not name before is also checked for trust (``gates.trust.judge``,
+``deps.trust``): it exists on the index pip would use, is established, and is not a look-alike of
+a popular name. An advisory database cannot know a hallucinated or typosquatted package.
 """
 
 from __future__ import annotations
