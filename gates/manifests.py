@@ -120,7 +120,7 @@ def read(path: str, content: bytes, *, requirements_format: bool = False) -> Man
     if _PYLOCK.fullmatch(base):
         base = "pylock.toml"
     if not requirements_format and base.endswith(".py") and base != "setup.py":
-        return with_artifact_pins(_script_metadata(content))
+        return read_script(content)
     if requirements_format or not (base in _NAMED or base in CONFIG_FILES):
         # Imported here: it loads pip-requirements-parser, which only the deps stage needs.
         from gates import reqfile
@@ -140,6 +140,11 @@ def has_script_metadata(content: bytes) -> bool:
     return b"# /// script" in content and any(
         m.group("type") == "script"
         for m in SCRIPT_BLOCK.finditer(content.decode("utf-8", "replace")))
+
+
+def read_script(content: bytes) -> Manifest:
+    """What a script's PEP 723 block declares, whatever the script is called."""
+    return with_artifact_pins(_script_metadata(content))
 
 
 def _script_metadata(content: bytes) -> Manifest:

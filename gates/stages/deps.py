@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gates.cache import Cache
 from gates.errors import ToolFailure
 from gates.manifests import (
     Manifest,
@@ -41,6 +42,7 @@ from gates.manifests import (
     is_manifest,
     normalize,
     read,
+    read_script,
 )
 from gates.model import ChangedFile, FileStatus, Finding, StageResult, StageStatus
 from gates.policy import DepsSettings
@@ -85,6 +87,8 @@ class _Audit:
     declared: int = 0  # ranges a library declares: by design, not reported
     untouched: int = 0  # unpinned lines the change did not touch: counted, not listed
     added: dict[str, Place] = field(default_factory=dict)  # names new to their manifest
+    # The index options of the requirements file that adds each name: pip asks those indexes.
+    indexes: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def judged(self, rule: str, path: str, line: int | None, message: str, *, subject: str,
                note: str = "") -> None:
@@ -151,13 +155,10 @@ def run(ctx: StageContext) -> StageResult:
         before = _before(workspace.before, file, as_requirements)
         # A change cannot make an application's manifest a library's to quiet its notes: the
         # manifest must have been one before too (or be new in the change).
-        library = after.library and before is not None and (
-            before.library or file.status is FileStatus.ADDED or not file.old_blob)
+        library = after.library and before is not None and (before.library or _new(file))
         queue.extend(_manifest(audit, path, after, before, changed, library=library))
     if settings.trust.enabled and audit.added:
-        from gates.trust.judge import judge
-
-        for verdict in judge(audit.added, settings.trust, ctx.cache):
+        for verdict in _trust(audit, ctx.cache):
             audit.trusted(verdict)
     if not audit.entries:
         return _conclude(audit, note="no pinned requirement to audit")
@@ -167,15 +168,71 @@ def run(ctx: StageContext) -> StageResult:
     return _conclude(audit, note=note)
 
 
+def _trust(audit: _Audit, cache: Cache) -> list[Verdict]:
+    """The trust checks' verdicts, asked of the configured indexes and of a file's own.
+
+    A requirements file's ``--index-url`` replaces pip's main index and ``--extra-index-url``
+    adds one: a name the company mirror has may be anyone's on the index the file sends pip to.
+    Both are asked and every verdict kept (the configured index's first): an attacker's index
+    named in the file cannot vouch for its own package.
+    """
+    from gates.trust.judge import judge
+
+    groups: dict[tuple[tuple[str, str], ...], dict[str, Place]] = {}
+    for name, place in audit.added.items():
+        groups.setdefault(audit.indexes.get(name, ()), {})[name] = place
+    verdicts = judge(audit.added, audit.settings.trust, cache)
+    for options, added in groups.items():
+        env = _index_env(options) if options else None
+        if env is not None:
+            verdicts += judge(added, audit.settings.trust, cache, env=env)
+    kept: dict[tuple[str, str], Verdict] = {}
+    for verdict in verdicts:
+        kept.setdefault((verdict.rule, verdict.name), verdict)
+    return list(kept.values())
+
+
+def _index_env(options: tuple[tuple[str, str], ...]) -> dict[str, str] | None:
+    """The environment under which pip's configuration names the indexes a file sends it to."""
+    import os
+
+    from gates.trust.index import PipConfigError, configured_indexes
+
+    try:
+        configured = configured_indexes()
+    except PipConfigError:
+        return None  # the configured lookup already says so
+    if not configured:
+        return None  # no-index: a file's index options do not turn it back on
+    main = [target for kind, target in options if kind == "index-url"]
+    extra = [*configured[1:], *(target for kind, target in options if kind == "extra-index-url")]
+    env = {**os.environ, "PIP_INDEX_URL": main[-1] if main else configured[0]}
+    if extra:
+        env["PIP_EXTRA_INDEX_URL"] = " ".join(extra)
+    return env
+
+
+_SCRIPT_SUFFIXES = (".py", ".pyw")
+
+
 def _has_script_metadata(root: Path, path: str) -> bool:
-    """A Python script with PEP 723 metadata: ``uv run`` installs what its block names."""
-    if not path.lower().endswith(".py"):
+    """A Python script with PEP 723 metadata: ``uv run`` installs what its block names.
+
+    An executable script often has no suffix (``#!/usr/bin/env -S uv run --script``): a file
+    of any name that starts with a ``#!`` line is looked at too.
+    """
+    suffix = Path(path).suffix.lower()
+    if is_manifest(path) or (suffix not in _SCRIPT_SUFFIXES and suffix in _NOT_LISTS):
         return False
     try:
-        data = (root / path).read_bytes()
+        with (root / path).open("rb") as handle:
+            if suffix not in _SCRIPT_SUFFIXES and handle.read(2) != b"#!":
+                return False
+            handle.seek(0)
+            data = handle.read(_SNIFF_LIMIT + 1)
     except OSError:
         return False
-    return b"# /// script" in data and has_script_metadata(data)
+    return len(data) <= _SNIFF_LIMIT and b"# /// script" in data and has_script_metadata(data)
 
 
 def _reads_as_list(root: Path, file: ChangedFile) -> bool:
@@ -229,10 +286,18 @@ def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None
     # named is still new to them, and so is an extra (``requests[socks]`` installs PySocks).
     declared = {key for r in old.requirements if r.declared for key in _provides(r)} \
         if before is not None else set()
-    names_before = {r.name for r in old.requirements} if before is not None else set()
+    # A name the manifest fetched from a URL (``evil @ https://…/evil-1.0.whl``, whose file name
+    # gives a pin) was never asked of the index: taking it from the index is adding it there. A
+    # URL's package is judged as a source, not asked of an index it does not come from.
+    names_before = {r.name for r in old.requirements if not _from_url(r, old)} \
+        if before is not None else set()
+    indexes = tuple((s.kind, s.target) for s in after.sources
+                    if s.kind in ("index-url", "extra-index-url"))
     for req in after.requirements:
-        if req.name not in names_before:  # a package this manifest did not name: trust checks
-            audit.added.setdefault(req.name, Place(path, req.line, req.text))
+        if req.name not in names_before and req.name not in audit.added \
+                and not _from_url(req, after):  # a name new to this manifest: trust checks
+            audit.added[req.name] = Place(path, req.line, req.text)
+            audit.indexes[req.name] = indexes
         introduced = (req.name, req.version) not in previous
         if req.version is None:
             key = (_spelling(req), req.declared and library)
@@ -278,6 +343,11 @@ def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None
     return follow
 
 
+def _from_url(req: Requirement, manifest: Manifest) -> bool:
+    """The pin a direct URL's file name gives (``gates.manifests.with_artifact_pins``)."""
+    return any(s.text == req.text and s.line == req.line for s in manifest.sources)
+
+
 def _source_message(source: Source) -> str:
     what = {
         "index-url": "replaces the package index with",
@@ -297,23 +367,36 @@ def _problem_message(path: str, problem: Problem) -> str:
     return f"{problem.text!r} cannot be audited: {problem.why}"
 
 
+def _parse(name: str, data: bytes, as_requirements: bool) -> Manifest:
+    """A file queued as neither a manifest by name nor a list is a script (PEP 723)."""
+    if not as_requirements and not is_manifest(name):
+        return read_script(data)
+    return read(name, data, requirements_format=as_requirements)
+
+
+def _new(file: ChangedFile) -> bool:
+    """A file the change adds, or copies: git reports an identical new file as a copy of its
+    twin, and the copy is a new install of everything in it."""
+    return file.status in (FileStatus.ADDED, FileStatus.COPIED) or not file.old_blob
+
+
 def _read(path: Path, name: str, as_requirements: bool) -> Manifest:
     try:
-        return read(name, path.read_bytes(), requirements_format=as_requirements)
+        return _parse(name, path.read_bytes(), as_requirements)
     except (OSError, ValueError) as exc:
         raise ToolFailure(f"cannot read the manifest {name}: {exc}") from None
 
 
 def _before(before_root: Path, file: ChangedFile, as_requirements: bool) -> Manifest | None:
     """The manifest before the change: empty for a new file, ``None`` when it is not at hand."""
-    if file.status is FileStatus.ADDED or not file.old_blob:
+    if _new(file):
         return Manifest()
     name = file.old_path or file.path
     earlier = before_root / name
     if not earlier.is_file():
         return None  # everything in it then counts as introduced: the cautious reading
     try:
-        return read(name, earlier.read_bytes(), requirements_format=as_requirements)
+        return _parse(name, earlier.read_bytes(), as_requirements)
     except (OSError, ValueError):
         return Manifest()  # it did not parse before: nothing in it was accepted then
 

@@ -46,15 +46,19 @@ class Verdict:
 
 
 def judge(added: Mapping[str, Place], settings: TrustSettings, cache: Cache,
-          *, now: datetime | None = None) -> list[Verdict]:
-    """The verdicts on ``added`` (normalised name -> where the change adds it)."""
+          *, now: datetime | None = None, env: Mapping[str, str] | None = None) -> list[Verdict]:
+    """The verdicts on ``added`` (normalised name -> where the change adds it).
+
+    ``env`` stands for the environment pip reads its indexes from (``gates.trust.index.lookup``):
+    a requirements file's own ``--index-url`` sends pip elsewhere than the configured index.
+    """
     names = [name for name in added if name not in settings.allow]
     if not names:
         return []
     from gates.trust.index import lookup
     from gates.trust.lookalike import resembles
 
-    infos = lookup(names, cache=cache, timeout=settings.timeout)
+    infos = lookup(names, cache=cache, timeout=settings.timeout, env=env)
     moment = now or datetime.now(UTC)
     verdicts: list[Verdict] = []
     for name in names:
