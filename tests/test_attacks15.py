@@ -119,14 +119,48 @@ def test_an_attacker_index_in_the_file_is_a_source_and_the_name_is_still_asked(
 
 def test_a_name_is_asked_of_the_index_the_file_sends_pip_to(seeded: Repo,
                                                             package_index: Index) -> None:
-    # The environment's index (a company mirror) has internal-tool; the file sends pip to the
-    # public index instead, where anyone may have registered the name yesterday. That index
-    # (here: nothing listens) is the one to ask; its silence is never a quiet pass.
+    # The environment's index (a company mirror) has internal-tool; the file sends pip to another
+    # index the policy accepts, where anyone may have registered the name yesterday. That index
+    # (here: nothing listens) is asked too; its silence is never a quiet pass.
+    seeded.write(".gate.yaml", "extends: default\ndeps:\n  offline_db: advisories\n"
+                 "  allowed_sources: [http://127.0.0.1:9/]\n")
+    seeded.commit("an accepted index")
     seeded.write("requirements.txt", "--index-url http://127.0.0.1:9/simple/\n"
                                      "internal-tool==1.0\n")
     code, result = deps(seeded)
     unchecked = [f for f in result.findings if f.rule == "trust-unchecked"]
     assert unchecked and "127.0.0.1:9" in unchecked[0].message, result.findings
+    assert result.status is StageStatus.PENDING and code == 3
+
+
+def test_an_index_the_change_names_is_never_contacted_unless_accepted(seeded: Repo) -> None:
+    # The gate must not send requests where a change points it (an internal address, from a CI
+    # runner): a new, unaccepted index is a package source that asks a person instead.
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/simple/"
+        seeded.write("requirements.txt", f"--extra-index-url {url}\nattrs==23.2.0\n")
+        code, result = deps(seeded)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == []
+    assert "package-source" in {f.rule for f in result.findings}
     assert result.status is StageStatus.PENDING and code == 3
 
 

@@ -291,8 +291,12 @@ def _manifest(audit: _Audit, path: str, after: Manifest, before: Manifest | None
     # URL's package is judged as a source, not asked of an index it does not come from.
     names_before = {r.name for r in old.requirements if not _from_url(r, old)} \
         if before is not None else set()
+    # Only indexes the policy accepts are asked (the default index, ``allowed_sources``): the gate
+    # never sends requests to a host the change names (an internal address from a CI runner);
+    # any other index is a new package source, which asks a person anyway.
     indexes = tuple((s.kind, s.target) for s in after.sources
-                    if s.kind in ("index-url", "extra-index-url"))
+                    if s.kind in ("index-url", "extra-index-url")
+                    and accepted(s, path, settings.allowed_sources) is not None)
     for req in after.requirements:
         if req.name not in names_before and req.name not in audit.added \
                 and not _from_url(req, after):  # a name new to this manifest: trust checks
