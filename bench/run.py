@@ -3,7 +3,7 @@
     python bench/run.py [--replay-repo GIT_DIR] [--mirrors DIR] [--benchmark DIR]
 
 Runs bench/classify.py, bench/latency.py, bench/hook.py, bench/precommit.py,
-bench/deps_trust.py, bench/replay.py,
+bench/deps_trust.py, bench/audit.py, bench/replay.py,
 when the corpus's mirrors are present (--mirrors, default /work/.mirror), bench/routing.py, and
 when the OWASP Benchmark for Python is present (--benchmark, default as bench/sast.py's),
 bench/sast.py over the whole benchmark (its rows score the odd, report half), each in its own
@@ -38,6 +38,8 @@ TARGETS = [
     ("hook_before_cost", "cold, legacy findings: before-side scan (no target)", None, "s",
      "+.3f"),
     ("precommit_added", "added over an empty pre-commit hook", ("<=", 0.3), "s", ".3f"),
+    ("audit_append", "decision log: import + append, added to the hook", ("<=", 0.005), "s",
+     ".4f"),
     ("trust_warm", "20 added packages, trust checks, warm", ("<=", 2.0), "s", ".3f"),
     ("trust_cold", "20 added packages, trust checks, cold", ("<=", 5.0), "s", ".3f"),
     ("replay_rate", "gate replay, commits per second", (">=", 200.0), "/s", ".0f"),
@@ -85,6 +87,7 @@ def main() -> int:
     figures |= run("hook.py")
     figures |= run("precommit.py")
     figures |= run("deps_trust.py")
+    figures |= run("audit.py")
     figures |= run("replay.py", *(["--repo", args.replay_repo] if args.replay_repo else []))
     if Path(args.mirrors).is_dir():
         figures |= run("routing.py", "--mirrors", args.mirrors)

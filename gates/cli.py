@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -52,9 +53,13 @@ def cli() -> None:
               help="With --pr: create or update the gate's one comment on the pull request.")
 @click.option("--only-commands", is_flag=True,
               help="Run only the policy's command stages of the lane (the unprivileged job).")
+@click.option("--audit-log", metavar="PATH", type=click.Path(dir_okay=False),
+              help="Append the decision to this log (default: $DRAFTGATE_AUDIT_LOG, else "
+                   ".git/draftgate/audit.db).")
 def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
           pull_request: bool, policy_file: str | None, fmt: str, explain: bool,
-          no_cache: bool, sarif_output: str | None, comment: bool, only_commands: bool) -> int:
+          no_cache: bool, sarif_output: str | None, comment: bool, only_commands: bool,
+          audit_log: str | None) -> int:
     """Classify a change, run its lane, and exit with the decision's code.
 
     Exit codes: 0 pass, 1 blocked, 2 usage or policy error, 3 awaiting human approval,
@@ -85,8 +90,10 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
                              event_name=os.environ.get("GITHUB_EVENT_NAME", "") if pull_request
                              else "", only_commands=only_commands)
     actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    started = time.perf_counter()
     with _json_errors(fmt), _quiet_log(actions, fmt) as out:
         decision = _decide(request, comment)
+        _record(decision, "check", started, decision.exit_code, audit_log)
         try:
             render(fmt, decision, out, explain=explain)
             out.flush()
@@ -103,6 +110,25 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
         log = sys.stdout if fmt in ("terminal", "markdown") else sys.stderr
         publish.after_check(decision, os.environ, log, comment=comment, annotate=actions)
     return decision.exit_code
+
+
+def _record(decision: Decision, command: str, started: float, exit_code: int,
+            where: str | None = None) -> None:
+    """Append the decision to the log (gates.audit); a log that cannot be written never changes
+    the decision or its exit code: one line on stderr says so."""
+    from gates.audit.log import ENV_VAR, AuditLogError, append, default_path, record_of
+
+    if where is not None:
+        path = Path(where)
+    elif decision.git_dir is not None or os.environ.get(ENV_VAR):
+        path = default_path(Path(decision.git_dir or "."), os.environ)
+    else:
+        return  # explicit paths outside a repository: no log unless one is named
+    try:
+        append(path, record_of(decision, argv_source=command, exit_code=exit_code,
+                               duration=time.perf_counter() - started))
+    except AuditLogError as exc:
+        _error(f"gate: audit log not written: {exc}")
 
 
 def _decide(request: Request, comment: bool) -> Decision:
@@ -162,7 +188,9 @@ def review_command(base: str | None, head: str, fmt: str) -> int:
     from gates.report import render
 
     kind = SourceKind.RANGE if base is not None else SourceKind.STAGED
+    started = time.perf_counter()
     decision = engine.review(engine.Request(kind=kind, base=base, head=head))
+    _record(decision, "review", started, decision.exit_code)
     render(fmt, decision, sys.stdout)
     return decision.exit_code
 
@@ -272,10 +300,13 @@ def hook_pre_commit(verbose: bool, no_cache: bool) -> int:
     """Check the staged change; quiet on a pass."""
     from gates import engine, hooks
 
+    started = time.perf_counter()
     decision, loaded = engine.judge(engine.Request(kind=SourceKind.STAGED,
                                                    use_cache=not no_cache))
+    code = hooks.exit_code(decision, loaded)
+    _record(decision, "hook pre-commit", started, code)
     hooks.report(decision, loaded, sys.stdout, verbose=verbose)
-    return hooks.exit_code(decision, loaded)
+    return code
 
 
 @hook.command("pre-push")
@@ -291,10 +322,12 @@ def hook_pre_push(remote: str | None, url: str | None, verbose: bool) -> int:
     stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     worst = 0
     for pushed in hooks.push_ranges(GitRepo(Path.cwd()), os.environ, stdin):
+        started = time.perf_counter()
         decision, loaded = engine.judge(engine.Request(kind=SourceKind.RANGE, base=pushed.base,
                                                        head=pushed.head))
-        hooks.report(decision, loaded, sys.stdout, verbose=verbose)
         code = hooks.exit_code(decision, loaded)
+        _record(decision, "hook pre-push", started, code)
+        hooks.report(decision, loaded, sys.stdout, verbose=verbose)
         worst = code if worst == 0 or (code and code > worst) else worst
     return worst
 

@@ -78,7 +78,8 @@ def judge(request: Request, only: tuple[str, ...] | None = None) -> tuple[Decisi
                            event_name=request.event_name)
         decision = pipeline.run(rules.policy, change, classification, ctx, lane=lane,
                                 ask_person=not request.only_commands)
-    return replace(decision, notes=(*notes, *decision.notes)), rules.policy
+    return replace(decision, notes=(*notes, *decision.notes),
+                   git_dir=str(repo.git_dir) if repo is not None else None), rules.policy
 
 
 def explain(request: Request) -> Decision:

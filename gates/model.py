@@ -318,6 +318,7 @@ class Decision:
     policy: PolicyRef
     required_actions: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    git_dir: str | None = None  # where the decision log lives (gates.audit), when in git
 
     @property
     def exit_code(self) -> int:
