@@ -195,6 +195,70 @@ def review_command(base: str | None, head: str, fmt: str) -> int:
     return decision.exit_code
 
 
+@cli.command("log")
+@click.option("--outcome", type=click.Choice(["pass", "block", "error", "pending",
+                                              "tool-failure"]), help="Only this outcome.")
+@click.option("--tier", metavar="TIER", help="Only changes of this tier.")
+@click.option("--since", metavar="DATE", help="Only decisions from this date on (YYYY-MM-DD, UTC).")
+@click.option("--path", "path_glob", metavar="GLOB",
+              help="Only changes touching a path this glob selects (gitignore semantics).")
+@click.option("--rule", metavar="RULE", help="Only decisions where this rule raised the tier or "
+                                             "found something.")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="At most this many, newest first.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
+              show_default=True, help="Report format.")
+@click.option("--audit-log", metavar="PATH", type=click.Path(dir_okay=False),
+              help="The log to read (default: $DRAFTGATE_AUDIT_LOG, else .git/draftgate/audit.db).")
+def log_command(outcome: str | None, tier: str | None, since: str | None,
+                path_glob: str | None, rule: str | None, limit: int, fmt: str,
+                audit_log: str | None) -> int:
+    """List recent decisions from the decision log (docs/record.md)."""
+    from datetime import UTC, datetime
+
+    from gates.audit.log import AuditLogError, default_path, read
+    from gates.gitrepo import GitRepo
+
+    with _json_errors(fmt):
+        if audit_log is not None:
+            path = Path(audit_log)
+        else:
+            path = default_path(Path(GitRepo(Path.cwd()).git_dir), os.environ)
+        try:
+            start = None if since is None else datetime.strptime(since, "%Y-%m-%d").replace(
+                tzinfo=UTC)
+        except ValueError:
+            raise UsageError(f"--since {since!r}: expected a date, YYYY-MM-DD") from None
+        try:
+            rows = read(path, since=start, outcome=outcome, tier=tier, path_glob=path_glob,
+                        rule=rule, limit=limit)
+        except AuditLogError as exc:
+            raise UsageError(str(exc)) from None
+    if fmt == "json":
+        from gates.report.json import dumps
+
+        _emit(dumps(rows))
+        return 0
+    _emit("".join(_log_line(row) for row in rows) or f"no decisions in {path}\n")
+    return 0
+
+
+def _log_line(row: dict[str, Any]) -> str:
+    """One decision on one line; paths and rules come from changes, so they are escaped."""
+    from gates.report.untrusted import shown
+
+    paths = [str(p) for p in row.get("paths") or []]
+    blocking = sorted(((row.get("findings") or {}).get("blocking_by_rule") or {}).items(),
+                      key=lambda kv: (-kv[1], kv[0]))
+    what = (paths[0] + (f" +{len(paths) - 1}" if len(paths) > 1 else "")) if paths else "-"
+    why = f"  blocks: {', '.join(f'{r} x{n}' for r, n in blocking[:3])}" if blocking else ""
+    kind = (row.get("source") or {}).get("kind", "")
+    return (f"{str(row.get('time', ''))[:19].replace('T', ' ')}  "
+            f"{str(row.get('outcome', '')).upper():<12} exit {row.get('exit_code')}  "
+            f"{row.get('tier', '')!s:<7} {row.get('command', '')!s:<16} {kind!s:<7} "
+            f"{shown(what + why, 160)}\n")
+
+
 @cli.command("replay")
 @click.option("--since", required=True, metavar="REF|DATE",
               help="Start after this revision, or at this date (YYYY-MM-DD, '6 months ago').")

@@ -62,3 +62,30 @@ def test_a_log_that_cannot_be_written_leaves_the_decision_alone(seeded: Repo,
     (line,) = [ln for ln in done.stderr.splitlines() if ln.startswith("gate: audit log")]
     assert line.startswith("gate: audit log not written: ")
     assert broken.read_bytes() == b"not a database" * 100
+
+
+def test_gate_log_lists_filters_and_escapes(seeded: Repo) -> None:
+    seeded.write("app/main.py", "def main():\n    return 2\n")
+    seeded.gate("check")
+    seeded.write("app/\x1b[2Jrun.py",
+                 "import yaml\n\ndef load(f):\n    return yaml.load(f, Loader=yaml.Loader)\n")
+    assert seeded.gate("check").returncode == 1
+    done = seeded.gate("log")
+    assert done.returncode == 0
+    newest, oldest = done.stdout.splitlines()
+    assert " BLOCK " in newest and "exit 1" in newest and "blocks: B506 x1" in newest
+    assert "\x1b" not in done.stdout and "\\x1b[2J" in newest
+    assert " PASS " in oldest and "app/main.py" in oldest
+    only = seeded.gate("log", "--outcome", "block", "--format", "json")
+    rows = json.loads(only.stdout)
+    assert [r["outcome"] for r in rows] == ["block"] and rows == log_of(seeded)[:1]
+    assert seeded.gate("log", "--rule", "B506", "--format", "json").stdout == only.stdout
+    assert seeded.gate("log", "--since", "2999-01-01").stdout.startswith("no decisions in ")
+
+
+def test_gate_log_refuses_a_log_it_cannot_read(seeded: Repo, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not a database" * 100)
+    done = seeded.gate("log", "--audit-log", str(broken))
+    assert done.returncode == 2 and done.stderr.startswith("gate: error: ")
+    assert done.stderr.count("\n") == 1
