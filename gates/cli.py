@@ -129,6 +129,8 @@ def _record(decision: Decision, command: str, started: float, exit_code: int,
                                duration=time.perf_counter() - started))
     except AuditLogError as exc:
         _error(f"gate: audit log not written: {exc}")
+    except Exception as exc:  # a bug in the record must not change the decision either
+        _error(f"gate: audit log not written: internal error: {type(exc).__name__}: {exc}")
 
 
 def _decide(request: Request, comment: bool) -> Decision:
