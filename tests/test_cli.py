@@ -207,7 +207,8 @@ def test_error_lines_escape_control_characters(seeded: Repo) -> None:
 
 
 def test_verbose_is_explain(seeded: Repo) -> None:
-    seeded.write("tests/test_app.py", "def test_main():\n    assert True\n")
+    seeded.write("tests/test_app.py",  # an assert for bandit's B101 note
+                 "from app.main import main\n\n\ndef test_main():\n    assert main() == 1\n")
     explained = seeded.gate("check", "--explain")
     assert "bandit B101" in explained.stdout  # the note the default folds
     for spelling in ("--verbose", "-v"):

@@ -143,7 +143,8 @@ def test_a_requirement_not_audited_is_said_on_the_deps_line(seeded: Repo) -> Non
 
 def test_the_json_report_keeps_every_finding(seeded: Repo) -> None:
     # Folding is the terminal's alone: the JSON report (and SARIF) list every note.
-    seeded.write("tests/test_app.py", "def test_main():\n    assert True\n")
+    seeded.write("tests/test_app.py",  # an assert for bandit's B101 note
+                 "from app.main import main\n\n\ndef test_main():\n    assert main() == 1\n")
     done = seeded.gate("check", "--format", "json")
     data = json.loads(done.stdout)
     sast = next(s for s in data["stages"] if s["name"] == "sast")
