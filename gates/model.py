@@ -288,6 +288,20 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelUsage:
+    """What the review model was asked and what it cost, as numbers (the decision log sums them;
+    the stage's message holds the model's own words and is never parsed for them)."""
+
+    provider: str
+    model: str
+    calls: int  # requests sent, retries included
+    tokens_in: int
+    tokens_out: int
+    cost: float | None  # USD, from the policy's review.price; None when no price is set
+    cached: int = 0  # batches answered from the verdict cache (no request, no tokens)
+
+
+@dataclass(frozen=True, slots=True)
 class StageResult:
     """What one stage of the lane concluded."""
 
@@ -296,6 +310,8 @@ class StageResult:
     message: str = ""
     findings: tuple[Finding, ...] = ()
     duration: float = 0.0
+    usage: ModelUsage | None = None  # the review stage, when a model was configured
+    actor: str | None = None  # the approval stage: the login whose label passed it
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +320,7 @@ class PolicyRef:
 
     origin: str
     digest: str
+    tiers: tuple[str, ...] = ()  # the policy's tiers, lowest first (a record ranks its tier)
 
 
 @dataclass(frozen=True, slots=True)

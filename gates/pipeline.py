@@ -110,7 +110,7 @@ def decide(policy: Policy, change: ChangeSet, classification: Classification,
     actions = tuple(f"{r.stage}: {r.message}" for r in results
                     if r.status in (StageStatus.PENDING, StageStatus.FAILED, StageStatus.ERROR))
     return Decision(outcome, change, classification, lane, results,
-                    PolicyRef(policy.origin, policy.digest), actions)
+                    PolicyRef(policy.origin, policy.digest, policy.tiers), actions)
 
 
 def fold(results: tuple[StageResult, ...]) -> Outcome:

@@ -111,7 +111,7 @@ def test_files_matches_and_findings(decision: Decision) -> None:
         for match in entry["matches"]:
             assert set(match) == MATCH_KEYS
     (stage,) = data["stages"]
-    assert set(stage) == {"name", "status", "message", "duration", "findings"}
+    assert set(stage) == {"name", "status", "message", "duration", "usage", "actor", "findings"}
     assert (stage["name"], stage["status"]) == ("sast", "failed")
     assert isinstance(stage["duration"], float)
     found = {(f["tool"], f["rule"], f["path"], f["line"], f["blocking"])

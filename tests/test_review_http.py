@@ -274,3 +274,23 @@ def test_values_away_from_their_names_never_reach_the_endpoint(seeded: Repo,
         assert f"### auth/tests/{path}" in sent  # sent, not withheld
     for value in values:
         assert value.encode() not in raw, value
+
+
+def test_model_use_is_data_in_the_report_and_the_log(seeded: Repo, server: Scripted) -> None:
+    from gates.audit.log import read
+
+    seeded.write(".gate.yaml", f"extends: default\nreview:\n  provider: openai-compatible\n"
+                 f"  model: m\n  base_url: {server.url}\n  prices: {{input: 3, output: 15}}\n")
+    seeded.commit("policy")
+    seeded.write("auth/login.py", "def login(user, password):\n    return True\n")
+    server.script += [(200, {}, chat("not a verdict"), 0.0), (200, {}, chat(VERDICT), 0.0)]
+    first = review(seeded.gate_json())
+    assert first["usage"] == {"provider": "openai-compatible", "model": "m", "calls": 2,
+                              "tokens_in": 2400, "tokens_out": 160, "cost": 0.0096,
+                              "cached": 0}  # the retry is counted and priced too
+    second = review(seeded.gate_json())
+    assert second["usage"] == {"provider": "openai-compatible", "model": "m", "calls": 0,
+                               "tokens_in": 0, "tokens_out": 0, "cost": 0.0, "cached": 1}
+    newest, oldest = read(seeded.root / ".git" / "draftgate" / "audit.db")
+    assert oldest["model"] == {"status": "failed", **first["usage"]}
+    assert newest["model"]["cached"] == 1 and newest["model"]["tokens_in"] == 0

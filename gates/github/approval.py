@@ -43,6 +43,7 @@ class Verdict:
 
     status: StageStatus
     message: str
+    actor: str | None = None  # the login whose label passed the check
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ class Check:
             return self._pending(f"the label was applied by `{who}`, who {problem}", excluded)
         return Verdict(StageStatus.PASSED,
                        f"approved by `{who}` with `{self.label}` at {stamp(at)}, after the "
-                       f"latest push ({how}, {stamp(pushed)}; head {short(pr.head)})")
+                       f"latest push ({how}, {stamp(pushed)}; head {short(pr.head)})", who)
 
     # -- facts ------------------------------------------------------------------------------
 

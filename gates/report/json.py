@@ -11,7 +11,7 @@ import re
 from typing import Any, TextIO
 
 from gates import __version__
-from gates.model import Decision, FileClass
+from gates.model import Decision, FileClass, ModelUsage
 
 SCHEMA_VERSION = 1
 # JSON escapes C0 controls itself; DEL, C1 controls (U+009B is a terminal's CSI) and the
@@ -81,6 +81,8 @@ def to_dict(decision: Decision) -> dict[str, Any]:
                 "status": r.status.value,
                 "message": _text(r.message),
                 "duration": round(r.duration, 4),
+                "usage": _usage(r.usage),
+                "actor": r.actor,
                 "findings": [
                     {"tool": x.tool, "rule": x.rule, "severity": x.severity,
                      "confidence": x.confidence or None, "path": _text(x.path), "line": x.line,
@@ -97,6 +99,15 @@ def to_dict(decision: Decision) -> dict[str, Any]:
         "required_actions": [_text(a) for a in decision.required_actions],
         "notes": [_text(n) for n in decision.notes],
     }
+
+
+def _usage(usage: ModelUsage | None) -> dict[str, Any] | None:
+    if usage is None:
+        return None
+    return {"provider": usage.provider, "model": _text(usage.model), "calls": usage.calls,
+            "tokens_in": usage.tokens_in, "tokens_out": usage.tokens_out,
+            "cost": None if usage.cost is None else round(usage.cost, 6),
+            "cached": usage.cached}
 
 
 def _file(fc: FileClass) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gates.cache import key as cache_key
 from gates.errors import ToolFailure
 from gates.hunks import changed_lines
-from gates.model import Finding, Side, StageResult, StageStatus
+from gates.model import Finding, ModelUsage, Side, StageResult, StageStatus
 from gates.policy import ReviewSettings
 from gates.review.prompt import TEMPLATE_VERSION, plan
 from gates.review.providers import Provider, Reply, provider
@@ -63,23 +63,35 @@ def review_change(ctx: StageContext) -> StageResult:
                      f"{_names(review.left_out)}")
     # The whole summary, on one line: the terminal bounds it, and a person reads it there.
     summary = " ".join(verdict.summary.split()) if verdict else "nothing could be sent"
-    tokens_in, tokens_out = sum(r.tokens_in for r in usage), sum(r.tokens_out for r in usage)
-    tokens = f"tokens in {tokens_in}, out {tokens_out}"
-    if settings.price_in is not None and settings.price_out is not None:
-        cost = (tokens_in * settings.price_in + tokens_out * settings.price_out) / 1_000_000
-        tokens += f", estimated cost ${cost:.4f}"
+    spent = _usage(settings, usage, cached)
+    tokens = f"tokens in {spent.tokens_in}, out {spent.tokens_out}"
+    if spent.cost is not None:
+        tokens += f", estimated cost ${spent.cost:.4f}"
     if cached:
         tokens += f"; {cached} of {len(review.batches)} batch(es) from the verdict cache"
     message = "; ".join([f"model verdict: {verdict.verdict if verdict else 'needs_human'}",
                          summary, *notes, tokens])
     if any(f.blocking for f in findings):
-        return StageResult("review", StageStatus.FAILED, message, tuple(findings))
+        status = StageStatus.FAILED
     # A file withheld for its secrets was seen by no model: an approval covers only the rest, so
     # a person must still look (pending, never passed).
-    if (verdict is None or verdict.verdict != "approve" or review.too_large or review.withheld
+    elif (verdict is None or verdict.verdict != "approve" or review.too_large or review.withheld
             or review.left_out):
-        return StageResult("review", StageStatus.PENDING, message, tuple(findings))
-    return StageResult("review", StageStatus.PASSED, message, tuple(findings))
+        status = StageStatus.PENDING
+    else:
+        status = StageStatus.PASSED
+    return StageResult("review", status, message, tuple(findings), usage=spent)
+
+
+def _usage(settings: ReviewSettings, replies: list[Reply], cached: int) -> ModelUsage:
+    """The requests' token counts summed, priced when the policy gives prices."""
+    tokens_in = sum(r.tokens_in for r in replies)
+    tokens_out = sum(r.tokens_out for r in replies)
+    cost = None
+    if settings.price_in is not None and settings.price_out is not None:
+        cost = (tokens_in * settings.price_in + tokens_out * settings.price_out) / 1_000_000
+    return ModelUsage(settings.provider, settings.model, len(replies), tokens_in, tokens_out,
+                      cost, cached)
 
 
 def _names(paths: tuple[str, ...], shown: int = 10) -> str:

@@ -33,4 +33,4 @@ def run(ctx: StageContext) -> StageResult:
     check = approval.Check(api, teams_api, approval.target(ctx.event, os.environ),
                            ctx.policy.approval, ctx.event)
     verdict = check.run()
-    return StageResult("approval", verdict.status, verdict.message)
+    return StageResult("approval", verdict.status, verdict.message, actor=verdict.actor)
