@@ -24,6 +24,8 @@ from gates.errors import GateError, UsageError
 from gates.model import Decision, SourceKind
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from gates.engine import Request
 
 
@@ -56,10 +58,13 @@ def cli() -> None:
 @click.option("--audit-log", metavar="PATH", type=click.Path(dir_okay=False),
               help="Append the decision to this log (default: $DRAFTGATE_AUDIT_LOG, else "
                    ".git/draftgate/audit.db).")
+@click.option("--record-jsonl", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also append the decision's record to this JSON-lines file (a --pr run in "
+                   "GitHub Actions writes $RUNNER_TEMP/draftgate-record.jsonl unless given).")
 def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
           pull_request: bool, policy_file: str | None, fmt: str, explain: bool,
           no_cache: bool, sarif_output: str | None, comment: bool, only_commands: bool,
-          audit_log: str | None) -> int:
+          audit_log: str | None, record_jsonl: str | None) -> int:
     """Classify a change, run its lane, and exit with the decision's code.
 
     Exit codes: 0 pass, 1 blocked, 2 usage or policy error, 3 awaiting human approval,
@@ -93,7 +98,9 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
     started = time.perf_counter()
     with _json_errors(fmt), _quiet_log(actions, fmt) as out:
         decision = _decide(request, comment)
-        _record(decision, "check", started, decision.exit_code, audit_log)
+        if record_jsonl is None and pull_request and actions and os.environ.get("RUNNER_TEMP"):
+            record_jsonl = str(Path(os.environ["RUNNER_TEMP"]) / "draftgate-record.jsonl")
+        _record(decision, "check", started, decision.exit_code, audit_log, record_jsonl)
         try:
             render(fmt, decision, out, explain=explain)
             out.flush()
@@ -113,24 +120,44 @@ def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
 
 
 def _record(decision: Decision, command: str, started: float, exit_code: int,
-            where: str | None = None) -> None:
-    """Append the decision to the log (gates.audit); a log that cannot be written never changes
-    the decision or its exit code: one line on stderr says so."""
+            where: str | None = None, jsonl: str | None = None) -> None:
+    """Append the decision to the log (gates.audit) and, when asked, to a JSON-lines file whose
+    path becomes the step output ``record``. A record that cannot be written never changes the
+    decision or its exit code: one line on stderr says so."""
     from gates.audit.log import ENV_VAR, AuditLogError, append, default_path, record_of
 
     if where is not None:
-        path = Path(where)
+        path: Path | None = Path(where)
     elif decision.git_dir is not None or os.environ.get(ENV_VAR):
         path = default_path(Path(decision.git_dir or "."), os.environ)
     else:
-        return  # explicit paths outside a repository: no log unless one is named
+        path = None  # explicit paths outside a repository: no log unless one is named
+    in_ci = os.environ.get("GITHUB_ACTIONS") == "true"
+    record = None
     try:
-        append(path, record_of(decision, argv_source=command, exit_code=exit_code,
-                               duration=time.perf_counter() - started))
+        record = record_of(decision, argv_source=command, exit_code=exit_code,
+                           duration=time.perf_counter() - started,
+                           repository=os.environ.get("GITHUB_REPOSITORY") if in_ci else None)
+        if path is not None:
+            append(path, record)
     except AuditLogError as exc:
         _error(f"gate: audit log not written: {exc}")
     except Exception as exc:  # a bug in the record must not change the decision either
         _error(f"gate: audit log not written: internal error: {type(exc).__name__}: {exc}")
+    if jsonl is None or record is None:
+        return
+    from gates.audit import jsonl as records
+
+    try:
+        records.write(Path(jsonl), record)
+        if in_ci:
+            from gates.github.actions import set_output
+
+            set_output(os.environ, "record", str(Path(jsonl).absolute()))
+    except AuditLogError as exc:
+        _error(f"gate: record file not written: {exc}")
+    except Exception as exc:
+        _error(f"gate: record file not written: internal error: {type(exc).__name__}: {exc}")
 
 
 def _decide(request: Request, comment: bool) -> Decision:
@@ -163,20 +190,14 @@ def _quiet_log(actions: bool, fmt: str) -> Iterator[TextIO]:
 
 
 def _write_report(fmt: str, decision: Decision, path: str) -> None:
-    """Write the decision in one more format to a file (``--sarif-output``).
+    """Write the decision in one more format to a file (``--sarif-output``)."""
+    import io
 
-    A symbolic link is not followed: in a pull-request run the work tree is the pull request's,
-    and a link it plants where the report goes would aim the write anywhere.
-    """
     from gates.report import render
 
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        with open(fd, "w", encoding="utf-8") as handle:
-            render(fmt, decision, handle)
-    except OSError as exc:
-        why = "it is a symbolic link" if Path(path).is_symlink() else exc.strerror or str(exc)
-        raise UsageError(f"cannot write {path}: {why}") from None
+    text = io.StringIO()
+    render(fmt, decision, text)
+    _write_text(path, text.getvalue())
 
 
 @cli.command("review")
@@ -216,8 +237,6 @@ def log_command(outcome: str | None, tier: str | None, since: str | None,
                 path_glob: str | None, rule: str | None, limit: int, fmt: str,
                 audit_log: str | None) -> int:
     """List recent decisions from the decision log (docs/record.md)."""
-    from datetime import UTC, datetime
-
     from gates.audit.log import AuditLogError, default_path, read
     from gates.gitrepo import GitRepo
 
@@ -226,11 +245,7 @@ def log_command(outcome: str | None, tier: str | None, since: str | None,
             path = Path(audit_log)
         else:
             path = default_path(Path(GitRepo(Path.cwd()).git_dir), os.environ)
-        try:
-            start = None if since is None else datetime.strptime(since, "%Y-%m-%d").replace(
-                tzinfo=UTC)
-        except ValueError:
-            raise UsageError(f"--since {since!r}: expected a date, YYYY-MM-DD") from None
+        start = _day_option("--since", since)
         try:
             rows = read(path, since=start, outcome=outcome, tier=tier, path_glob=path_glob,
                         rule=rule, limit=limit)
@@ -259,6 +274,76 @@ def _log_line(row: dict[str, Any]) -> str:
             f"{str(row.get('outcome', '')).upper():<12} exit {row.get('exit_code')}  "
             f"{row.get('tier', '')!s:<7} {row.get('command', '')!s:<16} {kind!s:<7} "
             f"{shown(what + why, 160)}\n")
+
+
+@cli.command("stats")
+@click.argument("more", nargs=-1, type=click.Path(), metavar="[FILE]...")
+@click.option("--since", metavar="DATE", help="From this date on (YYYY-MM-DD, UTC, inclusive).")
+@click.option("--until", metavar="DATE", help="Before this date (YYYY-MM-DD, UTC, exclusive).")
+@click.option("--from", "sources", multiple=True, type=click.Path(), metavar="FILE",
+              help="Read JSON-lines records (files, or directories of *.jsonl) instead of the "
+                   "log; FILE arguments after it are read too.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "markdown"]),
+              default="terminal", show_default=True, help="Summary format.")
+@click.option("--html", "html_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also write the summary as one self-contained HTML page.")
+@click.option("--audit-log", metavar="PATH", type=click.Path(dir_okay=False),
+              help="The log to read (default: $DRAFTGATE_AUDIT_LOG, else .git/draftgate/audit.db).")
+def stats_command(more: tuple[str, ...], since: str | None, until: str | None,
+                  sources: tuple[str, ...], fmt: str, html_file: str | None,
+                  audit_log: str | None) -> int:
+    """Summarise a period of decisions: tiers, lanes, blocks, rules, stage times, model cost,
+    approvals (docs/record.md)."""
+    from gates.audit.log import AuditLogError
+    from gates.audit.read import load
+
+    with _json_errors(fmt):
+        if more and not sources:
+            raise UsageError(f"unexpected argument {more[0]!r}: files are read with "
+                             f"--from FILE...")
+        if sources and audit_log is not None:
+            raise UsageError("choose one source: --from FILE... or --audit-log PATH")
+        start, end = _day_option("--since", since), _day_option("--until", until)
+        try:
+            doc = load(files=[Path(f) for f in (*sources, *more)],
+                       log=None if audit_log is None else Path(audit_log), since=start, until=end)
+        except AuditLogError as exc:
+            raise UsageError(str(exc)) from None
+        if html_file is not None:
+            from gates.audit.html import page
+
+            _write_text(html_file, page(doc))
+    if fmt == "json":
+        from gates.report.json import dumps
+
+        _emit(dumps(doc))
+    else:
+        from gates.audit import views
+
+        _emit(views.markdown(doc) if fmt == "markdown" else views.terminal(doc))
+    return 0
+
+
+def _day_option(name: str, value: str | None) -> datetime | None:
+    from datetime import UTC, datetime
+
+    try:
+        return None if value is None else datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise UsageError(f"{name} {value!r}: expected a date, YYYY-MM-DD") from None
+
+
+def _write_text(path: str, text: str) -> None:
+    """Write a file the command was asked for. A symbolic link is not followed: in a pull-request
+    run the work tree is the pull request's, and a link it plants where a report goes would aim
+    the write anywhere."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        why = "it is a symbolic link" if Path(path).is_symlink() else exc.strerror or str(exc)
+        raise UsageError(f"cannot write {path}: {why}") from None
 
 
 @cli.command("replay")

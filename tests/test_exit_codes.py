@@ -21,7 +21,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 COMMANDS = (
     ("check",), ("review",), ("explain", "app"), ("replay", "--since", "HEAD"), ("learn",),
-    ("log",),
+    ("log",), ("stats",),
     ("hook", "pre-commit"), ("hook", "pre-push"), ("install-hooks",), ("uninstall-hooks",),
     ("init",), ("policy", "validate"), ("policy", "show"),
 )

@@ -98,6 +98,28 @@ def test_valid_approval_passes_and_fills_outputs_summary_and_annotations(
     assert re.search(r"^::notice file=auth/session\.py", stdout, re.M)
 
 
+def test_the_record_goes_to_a_json_lines_file_named_in_the_outputs(
+        seeded: Repo, gh: FakeGitHub, url: str, tmp_path: Path) -> None:
+    from gates.audit import jsonl
+    from gates.audit.read import load
+
+    pr = open_pr(seeded, gh, url, tmp_path, AUTH)
+    gh.label("alice", AFTER)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    code, stdout, stderr = pr.gate(RUNNER_TEMP=str(runner_temp))
+    assert code == 0, stdout + stderr
+    written = Path(pr.outputs()["record"])
+    assert written == runner_temp / "draftgate-record.jsonl"
+    ((_, record),) = list(jsonl.read(written))
+    assert record["approval"] == {"status": "passed", "actor": "alice"}
+    assert record["repository"] == "acme/widgets" and record["source"]["kind"] == "pull-request"
+    assert record["source"]["pr_number"] == gh.number and record["exit_code"] == 0
+    doc = load(files=[written], log=None, since=None, until=None)
+    assert doc["approvals"]["by"] == [{"actor": "alice", "approvals": 1}]
+    assert doc["repositories"] == [{"repository": "acme/widgets", "decisions": 1, "blocked": 0}]
+
+
 def test_no_label_is_pending_with_who_may_approve(seeded: Repo, gh: FakeGitHub, url: str,
                                                    tmp_path: Path) -> None:
     pr = open_pr(seeded, gh, url, tmp_path, AUTH)

@@ -11,6 +11,7 @@ decision and its exit code.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ ENV_VAR = "DRAFTGATE_AUDIT_LOG"
 BUSY_TIMEOUT_MS = 5000
 
 _COLUMNS = ("time", "outcome", "tier", "source", "exit_code")
+_USAGE = ("provider", "model", "calls", "tokens_in", "tokens_out", "cost", "cached")
 
 
 class AuditLogError(Exception):
@@ -59,14 +61,14 @@ def default_path(git_dir: Path, env: Mapping[str, str]) -> Path:
 
 
 def record_of(decision: Decision, *, argv_source: str, duration: float, exit_code: int,
-              now: datetime | None = None) -> dict[str, Any]:
+              now: datetime | None = None, repository: str | None = None) -> dict[str, Any]:
     """The row's record, as JSON-serialisable plain data taken from the JSON report's document.
 
     ``argv_source`` names what the CLI ran ("check", "hook pre-commit", "review"); ``duration``
     is the run's wall time in seconds; ``exit_code`` is what the process exits with (a hook may
-    exit 0 on a decision that is not a pass). Model usage and the approving login are only in the
-    stages' free-text messages today, so their fields stay None until the stage results carry
-    them as data (a message holds the model's own words and is not parsed for numbers).
+    exit 0 on a decision that is not a pass); ``repository`` is ``owner/name`` in a CI run, so
+    records folded from many repositories keep theirs. ``id`` is random, so the same record read
+    twice (an artifact downloaded twice) counts once.
     """
     from gates.report.json import to_dict
 
@@ -77,16 +79,21 @@ def record_of(decision: Decision, *, argv_source: str, duration: float, exit_cod
                     | {e["rule"] for e in doc["escalations"] if e["to"] == tier})
     stages = {s["name"]: s for s in doc["stages"]}
     review, approval = stages.get("review"), stages.get("approval")
+    usage = (review or {}).get("usage") or {}
+    tiers = decision.policy.tiers
     return {
         "schema_version": SCHEMA_VERSION,
+        "id": os.urandom(12).hex(),
         "time": _iso(now or datetime.now(UTC)),
         "gate_version": doc["tool"]["version"],
+        "repository": repository,
         "command": argv_source,
         "source": doc["source"],
         "paths": [f["path"] for f in doc["files"]],
         "old_paths": [f["old_path"] for f in doc["files"] if f["old_path"] is not None],
         "policy": doc["policy"],
         "tier": tier,
+        "tier_rank": tiers.index(tier) if tier in tiers else None,
         "tier_rules": raised,
         "escalations": doc["escalations"],
         "lane": doc["lane"],
@@ -94,8 +101,9 @@ def record_of(decision: Decision, *, argv_source: str, duration: float, exit_cod
                    for s in doc["stages"]],
         "findings": _count([x for s in doc["stages"] for x in s["findings"]]),
         "model": {"status": review["status"] if review else None,
-                  "provider": None, "tokens_in": None, "tokens_out": None, "cost": None},
-        "approval": {"status": approval["status"] if approval else None, "actor": None},
+                  **{key: usage.get(key) for key in _USAGE}},
+        "approval": {"status": approval["status"] if approval else None,
+                     "actor": approval["actor"] if approval else None},
         "provenance": doc["provenance"],
         "outcome": doc["outcome"],
         "exit_code": exit_code,
@@ -134,12 +142,12 @@ def append(path: Path, record: dict[str, Any], *, busy_timeout_ms: int = BUSY_TI
         row = (str(record["time"]), str(record["outcome"]), str(record["tier"]),
                str(record["source"]["kind"]), int(record["exit_code"]), text)
     except (TypeError, ValueError, KeyError) as exc:
-        raise AuditLogError(_line(f"audit log {path}: not a decision record: {exc!r}")) from None
+        raise AuditLogError(one_line(f"audit log {path}: not a decision record: {exc!r}")) from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
-        raise AuditLogError(_line(f"audit log {path}: {exc}")) from None
+        raise AuditLogError(one_line(f"audit log {path}: {exc}")) from None
     try:
         # The version first, read-only: a newer gate's log is left exactly as it was, journal
         # mode included.
@@ -165,7 +173,7 @@ def append(path: Path, record: dict[str, Any], *, busy_timeout_ms: int = BUSY_TI
                 db.execute("ROLLBACK")
             raise
     except sqlite3.Error as exc:
-        raise AuditLogError(_line(f"audit log {path}: {exc}")) from None
+        raise AuditLogError(one_line(f"audit log {path}: {exc}")) from None
     finally:
         db.close()
 
@@ -194,7 +202,7 @@ def read(path: Path, *, since: datetime | None = None, outcome: str | None = Non
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise AuditLogError(_line(f"audit log {path}: {exc}")) from None
+        raise AuditLogError(one_line(f"audit log {path}: {exc}")) from None
     try:
         if _version(db, path) == 0:
             return []
@@ -213,7 +221,7 @@ def read(path: Path, *, since: datetime | None = None, outcome: str | None = Non
                 break
         return out
     except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
-        raise AuditLogError(_line(f"audit log {path}: {exc}")) from None
+        raise AuditLogError(one_line(f"audit log {path}: {exc}")) from None
     finally:
         db.close()
 
@@ -234,8 +242,9 @@ def _version(db: sqlite3.Connection, path: Path) -> int:
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "meta" not in tables:
         if tables - {"sqlite_sequence"}:
-            raise AuditLogError(_line(f"audit log {path}: not a draftgate decision log (it holds "
-                                      f"other tables: {', '.join(sorted(tables))})"))
+            raise AuditLogError(one_line(
+                f"audit log {path}: not a draftgate decision log (it holds other tables: "
+                f"{', '.join(sorted(tables))})"))
         return 0
     found = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     try:
@@ -243,19 +252,19 @@ def _version(db: sqlite3.Connection, path: Path) -> int:
     except ValueError:
         version = -1
     if version < 0:
-        raise AuditLogError(_line(f"audit log {path}: its meta table has no schema version"))
+        raise AuditLogError(one_line(f"audit log {path}: its meta table has no schema version"))
     if version > SCHEMA_VERSION:
-        raise AuditLogError(_line(
+        raise AuditLogError(one_line(
             f"audit log {path}: schema version {version} is newer than this gate knows "
             f"({SCHEMA_VERSION}); upgrade draftgate or point {ENV_VAR} elsewhere (nothing was "
             f"written)"))
     return version
 
 
-def _line(message: str) -> str:
+def one_line(message: str) -> str:
     """One line whatever the path holds: a newline in a name must not forge a second message."""
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)
 
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "AuditLogError", "append", "default_path", "read",
-           "record_of"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "AuditLogError", "append", "default_path", "one_line",
+           "read", "record_of"]

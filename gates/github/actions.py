@@ -94,6 +94,11 @@ def publish(decision: Decision, environ: Mapping[str, str], out: TextIO) -> None
     out.flush()
 
 
+def set_output(environ: Mapping[str, str], key: str, value: str) -> None:
+    """One step output (nothing outside a step)."""
+    _append(environ.get("GITHUB_OUTPUT"), _output(key, value))
+
+
 def _output(key: str, value: str) -> str:
     """One output in the multi-line form, so no value can smuggle in another key."""
     delimiter = f"draftgate_{secrets.token_hex(8)}"
