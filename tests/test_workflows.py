@@ -256,7 +256,7 @@ def test_actions_are_pinned_by_commit_with_their_version_and_alike_everywhere() 
                 assert match, f"{path.name}: not pinned by a full commit with its version: {line}"
                 pins.setdefault(match[1], set()).add(line.split("@", 1)[1])
     assert set(pins) == {"actions/checkout", "actions/setup-python",
-                         "github/codeql-action/upload-sarif"}
+                         "github/codeql-action/upload-sarif", "actions/upload-artifact"}
     assert all(len(found) == 1 for found in pins.values()), pins
 
 
@@ -266,14 +266,14 @@ def test_action_interface() -> None:
     assert set(action["inputs"]) == {"policy", "python-version", "draftgate", "args", "comment",
                                      "sarif", "path", "token", "status", "status-token",
                                      "review-key", "review-key-env", "teams-token",
-                                     "teams-token-env"}
+                                     "teams-token-env", "record-artifact"}
     assert action["inputs"]["status"]["default"] == "draftgate"
     assert action["inputs"]["comment"]["default"] == "true"
     assert action["inputs"]["token"]["default"] == "${{ github.token }}"
     for name, output in action["outputs"].items():
         step_output = "code" if name == "exit-code" else name  # the process's own code
         assert output["value"] == f"${{{{ steps.gate.outputs.{step_output} }}}}"
-    assert set(action["outputs"]) == {"outcome", "tier", "lane", "exit-code"}
+    assert set(action["outputs"]) == {"outcome", "tier", "lane", "exit-code", "record"}
 
 
 # --- the action's scripts, run by bash as the runner runs them --------------------------------
