@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gates.cli import main
+from gates.launch import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -144,6 +144,8 @@ def _record(decision: Decision, command: str, started: float, exit_code: int,
         _error(f"gate: audit log not written: {exc}")
     except Exception as exc:  # a bug in the record must not change the decision either
         _error(f"gate: audit log not written: internal error: {type(exc).__name__}: {exc}")
+    if record is not None:
+        _offer(decision, command, exit_code, record)
     if jsonl is None or record is None:
         return
     from gates.audit import jsonl as records
@@ -158,6 +160,25 @@ def _record(decision: Decision, command: str, started: float, exit_code: int,
         _error(f"gate: record file not written: {exc}")
     except Exception as exc:
         _error(f"gate: record file not written: internal error: {type(exc).__name__}: {exc}")
+
+
+def _offer(decision: Decision, command: str, exit_code: int, record: dict[str, Any]) -> None:
+    """Offer the decision to gates.quick for reuse, when nothing outside the key can change it:
+    pass, block or pending, and no stage ran but SAST, the review (its verdict is cached by
+    prompt anyway) and the approval. The dependency audit asks advisories and indexes that change
+    by the hour; a command stage reads the working tree."""
+    from gates import proc, quick
+    from gates.model import Outcome, StageStatus
+
+    if command not in ("check", "hook pre-commit") or decision.git_dir is None:
+        return
+    if decision.outcome not in (Outcome.PASS, Outcome.BLOCK, Outcome.PENDING):
+        return
+    if any(r.status is not StageStatus.SKIPPED and r.stage not in ("sast", "review", "approval")
+           for r in decision.results):
+        return
+    quick.offered = {"git_dir": decision.git_dir, "code": exit_code, "record": record,
+                     "executables": sorted(proc.RESOLVED)}
 
 
 def _decide(request: Request, comment: bool) -> Decision:

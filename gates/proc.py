@@ -63,13 +63,19 @@ class Completed:
         return f"exit status {self.returncode}"
 
 
+# Every executable this process resolved: a reused decision (gates.quick) rests on them too.
+RESOLVED: set[str] = set()
+
+
 def which(name: str) -> str:
     """The executable PATH gives for ``name``, or the bare name (which then fails to start).
 
     The scanners are installed with draftgate, so an activated environment, or pre-commit's own,
     has them on PATH.
     """
-    return shutil.which(name) or name
+    found = shutil.which(name) or name
+    RESOLVED.add(os.path.abspath(found) if found != name or os.sep in name else found)
+    return found
 
 
 def run(argv: Sequence[str], *, timeout: float, cwd: str | Path | None = None,

@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,11 +153,14 @@ class Repo:
         return data
 
 
-def run_in_process(argv: list[str], cwd: Path,
-                   env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``gate ARGV`` through ``gates.cli.main``, as a subprocess would see it: its own
-    environment, working directory, empty stdin and captured stdout/stderr."""
-    from gates.cli import main
+def run_in_process(argv: list[str], cwd: Path, env: dict[str, str],
+                   main: Callable[[list[str]], int] | None = None,
+                   ) -> subprocess.CompletedProcess[str]:
+    """``gate ARGV`` through ``gates.cli.main`` (or ``main``: the console script's
+    ``gates.launch.main``), as a subprocess would see it: its own environment, working directory,
+    empty stdin and captured stdout/stderr."""
+    if main is None:
+        from gates.cli import main
 
     saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
     out, err = io.StringIO(), io.StringIO()
