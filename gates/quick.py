@@ -14,7 +14,9 @@ environment but for a few variables that change from shell to shell and cannot c
 whether the output is a terminal, and its width; the Python and draftgate that run (every file of
 the package and its rules, by size and mtime, and the directories on ``sys.path``, whose mtime
 changes when a package is installed or removed); git itself; git's and the user's configuration
-files, by stat.
+files and the work tree's top ``.gitattributes`` (git reads it for ``diff --cached``), by stat;
+a ``.gitattributes`` deeper in the work tree, left unstaged, is not (the decision it would change
+was made under the attributes in place when it was stored).
 The run that stores a decision adds the executables it resolved (bandit, semgrep, a command's
 tool) by path, size and mtime, and lookup checks them again. A stored decision is reused for a
 day at most.
@@ -97,6 +99,8 @@ def key(argv: list[str], environ: dict[str, str] | os._Environ[str],
                         [_stat(Path(p)) for p in sys.path if p]]
     home = environ.get("HOME", "")
     parts.append([_stat(Path(git_dir) / name) for name in _CONFIG_FILES])
+    # git reads the work tree's .gitattributes for `diff --cached`, not only the committed one.
+    parts.append(_stat(Path(lines[1]) / ".gitattributes"))
     parts.append([_stat(Path(home) / name) for name in _USER_FILES] if home else [])
     parts.append([_stat(Path(p)) for p in ("/etc/gitconfig",)])
     digest = hashlib.sha256(json.dumps(parts, default=str).encode("utf-8",
