@@ -33,6 +33,9 @@ HERE = Path(__file__).resolve().parent
 TARGETS = [
     ("classify_ratio", "collect + classify vs git diff (10,000 files)", ("<=", 2.0), "x", ".3f"),
     ("latency", "gate check --staged, 5 files, warm", ("<=", 0.12), "s", ".3f"),
+    ("latency_python_ratio", "... vs python -c pass", ("<=", 6.0), "x", ".1f"),
+    ("latency_rebuilt", "... the decision made again, scans cached (no target)", None, "s",
+     ".3f"),
     ("hook_cold_ratio", "hook cold vs bandit + native semgrep in sequence", ("<=", 0.9), "x",
      ".3f"),
     ("hook_cold_classic_ratio", "... vs bandit + classic semgrep (no target)", None, "x", ".3f"),
