@@ -55,10 +55,12 @@ def cli() -> None:
               help="With --pr: create or update the gate's one comment on the pull request.")
 @click.option("--only-commands", is_flag=True,
               help="Run only the policy's command stages of the lane (the unprivileged job).")
-@click.option("--audit-log", metavar="PATH", type=click.Path(dir_okay=False),
+# No dir_okay=False on these two: a directory where the log goes must not turn the decision into
+# a usage error; append() and jsonl.write() refuse it with one line, and the decision stands.
+@click.option("--audit-log", metavar="PATH", type=click.Path(),
               help="Append the decision to this log (default: $DRAFTGATE_AUDIT_LOG, else "
                    ".git/draftgate/audit.db).")
-@click.option("--record-jsonl", metavar="FILE", type=click.Path(dir_okay=False),
+@click.option("--record-jsonl", metavar="FILE", type=click.Path(),
               help="Also append the decision's record to this JSON-lines file (a --pr run in "
                    "GitHub Actions writes $RUNNER_TEMP/draftgate-record.jsonl unless given).")
 def check(paths: tuple[str, ...], staged: bool, base: str | None, head: str,
@@ -275,26 +277,32 @@ def log_command(outcome: str | None, tier: str | None, since: str | None,
     if fmt == "json":
         from gates.report.json import dumps
 
-        _emit(dumps(rows))
+        _emit(dumps(rows), fmt)
         return 0
     _emit("".join(_log_line(row) for row in rows) or f"no decisions in {path}\n")
     return 0
 
 
 def _log_line(row: dict[str, Any]) -> str:
-    """One decision on one line; paths and rules come from changes, so they are escaped."""
+    """One decision on one line. Every field is shown cleaned: paths and rules come from
+    changes, and a row can come from whoever could write the log file."""
     from gates.report.untrusted import shown
 
-    paths = [str(p) for p in row.get("paths") or []]
-    blocking = sorted(((row.get("findings") or {}).get("blocking_by_rule") or {}).items(),
-                      key=lambda kv: (-kv[1], kv[0]))
+    def text(value: Any, limit: int) -> str:
+        return shown(str(value), limit)
+
+    paths = [str(p) for p in row.get("paths") or [] if isinstance(p, str)]
+    counts = (row.get("findings") or {}).get("blocking_by_rule") or {}
+    blocking = sorted(((str(r), n) for r, n in counts.items() if type(n) is int),
+                      key=lambda kv: (-kv[1], kv[0])) if isinstance(counts, dict) else []
     what = (paths[0] + (f" +{len(paths) - 1}" if len(paths) > 1 else "")) if paths else "-"
     why = f"  blocks: {', '.join(f'{r} x{n}' for r, n in blocking[:3])}" if blocking else ""
-    kind = (row.get("source") or {}).get("kind", "")
-    return (f"{str(row.get('time', ''))[:19].replace('T', ' ')}  "
-            f"{str(row.get('outcome', '')).upper():<12} exit {row.get('exit_code')}  "
-            f"{row.get('tier', '')!s:<7} {row.get('command', '')!s:<16} {kind!s:<7} "
-            f"{shown(what + why, 160)}\n")
+    source = row.get("source")
+    kind = source.get("kind", "") if isinstance(source, dict) else ""
+    return (f"{text(str(row.get('time', ''))[:19], 19).replace('T', ' ')}  "
+            f"{text(row.get('outcome', ''), 12).upper():<12} exit {text(row.get('exit_code'), 4)}"
+            f"  {text(row.get('tier', ''), 20):<7} {text(row.get('command', ''), 20):<16} "
+            f"{text(kind, 20):<7} {shown(what + why, 160)}\n")
 
 
 @cli.command("stats")
@@ -337,11 +345,11 @@ def stats_command(more: tuple[str, ...], since: str | None, until: str | None,
     if fmt == "json":
         from gates.report.json import dumps
 
-        _emit(dumps(doc))
+        _emit(dumps(doc), fmt)
     else:
         from gates.audit import views
 
-        _emit(views.markdown(doc) if fmt == "markdown" else views.terminal(doc))
+        _emit(views.markdown(doc) if fmt == "markdown" else views.terminal(doc), fmt)
     return 0
 
 
@@ -634,14 +642,17 @@ def _json_errors(fmt: str) -> Iterator[None]:
         if fmt == "json":
             from gates.report.json import error_document
 
-            _emit(error_document(exc))
+            _emit(error_document(exc), fmt)
         raise
 
 
-def _emit(document: str) -> None:
+def _emit(document: str, fmt: str = "terminal") -> None:
+    """Print a document whose text came from changes, records or a log: in GitHub Actions it
+    cannot issue workflow commands (``fmt`` json: escaped, else commands stopped around it)."""
     try:
-        sys.stdout.write(document)
-        sys.stdout.flush()
+        with _quiet_log(os.environ.get("GITHUB_ACTIONS") == "true", fmt) as out:
+            out.write(document)
+            out.flush()
     except BrokenPipeError:
         _silence_stdout()
 

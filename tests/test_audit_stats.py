@@ -164,11 +164,19 @@ def test_a_record_that_borrows_anothers_id_does_not_remove_it() -> None:
     assert doc["outcomes"]["block"] == 1
 
 
-def test_records_from_any_date_make_a_bounded_timeline() -> None:
-    line = timeline([checked(make() | {"time": moment}, "r")
-                     for moment in ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00")])
-    assert line["unit"] == "year" and len(line["buckets"]) == 9999
-    assert line["buckets"][-1]["start"] == "9999-01-01"
+def test_a_record_from_before_draftgate_or_from_the_future_is_refused() -> None:
+    for moment in ("2023-12-31T23:00:00+00:00", "0001-01-01T00:00:00+14:00",
+                   (datetime.now(UTC) + timedelta(days=3)).isoformat()):
+        with pytest.raises(AuditLogError, match="time"):
+            checked(make() | {"time": moment}, "r")
+
+
+def test_a_long_period_is_counted_by_year() -> None:
+    later = datetime(2041, 1, 1, tzinfo=UTC)  # "now", for the records of a long-lived gate
+    line = timeline([checked(make() | {"time": moment}, "r", now=later)
+                     for moment in ("2024-01-01T00:00:00+00:00", "2040-12-31T23:59:59+00:00")])
+    assert line["unit"] == "year" and len(line["buckets"]) == 17
+    assert line["buckets"][-1]["start"] == "2040-01-01"
 
 
 def test_the_timeline_keeps_empty_buckets_and_widens_its_unit() -> None:
@@ -177,15 +185,16 @@ def test_the_timeline_keeps_empty_buckets_and_widens_its_unit() -> None:
     assert [b["start"] for b in line["buckets"]] == [
         "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"]
     assert [b["decisions"] for b in line["buckets"]] == [2, 1, 0, 2]
-    assert line["buckets"][1]["tiers"] == {"low": 0, "medium": 0, "high": 1}
+    assert line["buckets"][1]["tiers"] == {"high": 1}  # only the tiers a bucket holds
+    assert line["buckets"][0]["tiers"] == {"low": 1, "medium": 1}
     assert line["buckets"][3]["block_rate"] == 0.5 and line["buckets"][2]["block_rate"] is None
     assert sum(b["cost"] for b in line["buckets"]) == pytest.approx(0.0045)
-    weeks = timeline([checked(make(d), "r") for d in (0, 100)])
-    assert weeks["unit"] == "week" and weeks["buckets"][0]["start"] == "2026-11-02"  # a Monday
+    weeks = timeline([checked(make(d), "r") for d in (-98, 0)])
+    assert weeks["unit"] == "week" and weeks["buckets"][0]["start"] == "2026-07-27"  # a Monday
     assert len(weeks["buckets"]) == 15
-    months = timeline([checked(make(d), "r") for d in (0, 800)])
-    assert months["unit"] == "month" and months["buckets"][0]["start"] == "2026-11-01"
-    assert months["buckets"][-1]["start"] == "2029-01-01" and len(months["buckets"]) == 27
+    months = timeline([checked(make(d), "r") for d in (-800, 0)])
+    assert months["unit"] == "month" and months["buckets"][0]["start"] == "2024-08-01"
+    assert months["buckets"][-1]["start"] == "2026-11-01" and len(months["buckets"]) == 28
 
 
 @pytest.mark.parametrize(("change", "why"), [
@@ -203,6 +212,9 @@ def test_the_timeline_keeps_empty_buckets_and_widens_its_unit() -> None:
     (lambda r: r.pop("approval"), "approval is NoneType"),
     (lambda r: r.update(schema_version=0), "schema_version 0"),
     (lambda r: r["model"].update(tokens_in=10**20), "above 1e+12"),
+    (lambda r: r["findings"]["blocking_by_rule"].update(B506=10**20), "blocking_by_rule"),
+    (lambda r: r.update(tier_rank=-1), "tier_rank -1"),
+    (lambda r: r.update(outcome="x" * 10_000), "outcome 'xxxx"),
 ])
 def test_a_record_stats_cannot_read_is_an_error_naming_where(change: Any,
                                                              why: str | None) -> None:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,6 +144,7 @@ def append(path: Path, record: dict[str, Any], *, busy_timeout_ms: int = BUSY_TI
                str(record["source"]["kind"]), int(record["exit_code"]), text)
     except (TypeError, ValueError, KeyError) as exc:
         raise AuditLogError(one_line(f"audit log {path}: not a decision record: {exc!r}")) from None
+    _regular(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
@@ -188,6 +190,7 @@ def read(path: Path, *, since: datetime | None = None, outcome: str | None = Non
     """
     if not path.exists():
         return []
+    _regular(path)
     where, args = [], []
     for column, value in (("outcome", outcome), ("tier", tier)):
         if value is not None:
@@ -197,7 +200,7 @@ def read(path: Path, *, since: datetime | None = None, outcome: str | None = Non
         where.append("time >= ?")
         args.append(_iso(since))
     # Only the fixed clauses above are joined into the text; every value is bound.
-    query = ("SELECT record FROM decisions"  # noqa: S608
+    query = ("SELECT id, record FROM decisions"  # noqa: S608
              + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id DESC")
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -209,8 +212,12 @@ def read(path: Path, *, since: datetime | None = None, outcome: str | None = Non
         rows = db.execute(query, args)
         matches = _matcher(path_glob)
         out = []
-        for (text,) in rows:
-            record: dict[str, Any] = json.loads(text)
+        from gates.audit.jsonl import parse
+
+        for row_id, text in rows:
+            # Rows are checked as a collected file's lines are: anyone who can write the file
+            # can insert one (the triggers forbid only changes).
+            record = parse(text if isinstance(text, str) else "", f"{path}: row {row_id}")
             if matches and not any(matches(p) for p in record["paths"] + record["old_paths"]):
                 continue
             if rule is not None and rule not in record["tier_rules"] \
@@ -224,6 +231,18 @@ def read(path: Path, *, since: datetime | None = None, outcome: str | None = Non
         raise AuditLogError(one_line(f"audit log {path}: {exc}")) from None
     finally:
         db.close()
+
+
+def _regular(path: Path) -> None:
+    """A log is a regular file: SQLite would wait in open() on a FIFO, for ever."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise AuditLogError(one_line(f"audit log {path}: {exc.strerror or exc}")) from None
+    if not stat.S_ISREG(mode):
+        raise AuditLogError(one_line(f"audit log {path}: not a regular file"))
 
 
 def _matcher(glob: str | None) -> Callable[[str], bool] | None:

@@ -25,7 +25,8 @@ STATS_VERSION = 1
 OUTCOMES = ("pass", "block", "pending", "error", "tool-failure")
 TOP = 10
 LOCAL = "(local)"  # records written outside CI carry no repository
-LIMIT = 1e12  # no duration, count or cost is larger: sums of real records stay finite
+LIMIT = 10**12  # no duration, count or cost is larger: sums of real records stay finite
+EARLIEST = datetime(2024, 1, 1, tzinfo=UTC)  # no draftgate decision is older
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,60 +56,98 @@ class Record:
     duration: float
 
 
-def checked(raw: Mapping[str, Any], where: str) -> Record:
-    """``raw`` as a :class:`Record`, or an :class:`AuditLogError` saying which field is wrong."""
-    def fail(why: str) -> AuditLogError:
-        return AuditLogError(one_line(f"{where}: not a decision record this gate can read: {why}"))
+class _Fields:
+    """Typed reads of one raw record; each failure names the record and the field."""
 
-    def get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
+    def __init__(self, raw: Mapping[str, Any], where: str) -> None:
+        self.raw, self.where = raw, where
+
+    def fail(self, why: str) -> AuditLogError:
+        return AuditLogError(one_line(
+            f"{self.where}: not a decision record this gate can read: {why}"))
+
+    def get(self, obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
             *, optional: bool = False, label: str = "") -> Any:
         value = obj.get(key)
         if value is None and optional:
             return None
         # bool is an int in Python; a count or a time that is `true` is not a record of ours.
         if (isinstance(value, bool) and bool not in _as_tuple(kind)) or not isinstance(value, kind):
-            raise fail(f"{label or key} is {type(value).__name__}, not {_names(kind)}")
+            raise self.fail(f"{label or key} is {type(value).__name__}, not {_names(kind)}")
         if isinstance(value, float) and not math.isfinite(value):
-            raise fail(f"{label or key} is not a finite number")
+            raise self.fail(f"{label or key} is not a finite number")
         return value
 
-    def strings(obj: Mapping[str, Any], key: str) -> tuple[str, ...]:
-        items = get(obj, key, list)
+    def strings(self, key: str) -> tuple[str, ...]:
+        items = self.get(self.raw, key, list)
         if not all(isinstance(x, str) for x in items):
-            raise fail(f"{key} holds something other than strings")
+            raise self.fail(f"{key} holds something other than strings")
         return tuple(items)
 
-    def part(key: str) -> Mapping[str, Any]:
-        return get(raw, key, dict)  # type: ignore[no-any-return]
+    def part(self, key: str) -> Mapping[str, Any]:
+        return self.get(self.raw, key, dict)  # type: ignore[no-any-return]
 
-    version = get(raw, "schema_version", int)
-    if version > SCHEMA_VERSION:
-        raise AuditLogError(one_line(
-            f"{where}: record schema version {version} is newer than this gate knows "
-            f"({SCHEMA_VERSION}); upgrade draftgate to read it"))
-    if version < 1:
-        raise fail(f"schema_version {version}")
-    try:
-        moment = datetime.fromisoformat(get(raw, "time", str))
-    except ValueError:
-        raise fail("time is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise fail("time has no UTC offset")
+    def version(self) -> int:
+        version: int = self.get(self.raw, "schema_version", int)
+        if version > SCHEMA_VERSION:
+            raise AuditLogError(one_line(
+                f"{self.where}: record schema version {version} is newer than this gate knows "
+                f"({SCHEMA_VERSION}); upgrade draftgate to read it"))
+        if version < 1:
+            raise self.fail(f"schema_version {version}")
+        return version
+
+    def moment(self, now: datetime | None) -> datetime:
+        try:
+            moment = datetime.fromisoformat(self.get(self.raw, "time", str))
+            if moment.tzinfo is None:
+                raise self.fail("time has no UTC offset")
+            moment = moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise self.fail("time is not an ISO 8601 time") from None
+        # A record from before draftgate or from tomorrow is not a decision: one such date
+        # would stretch everyone's timeline over centuries.
+        if not EARLIEST <= moment <= (now or datetime.now(UTC)) + timedelta(days=1):
+            raise self.fail(f"time {moment.date()} is before {EARLIEST.date()} or in the future")
+        return moment
+
+    def stages(self) -> list[tuple[str, str, float]]:
+        out = []
+        for stage in self.get(self.raw, "stages", list):
+            if not isinstance(stage, dict):
+                raise self.fail("a stage is not an object")
+            seconds = self.get(stage, "duration", (int, float), label="a stage's duration")
+            out.append((self.get(stage, "name", str, label="a stage's name"),
+                        self.get(stage, "status", str, label="a stage's status"),
+                        float(seconds)))
+        return out
+
+    def digest(self) -> str:
+        try:
+            canonical = json.dumps(self.raw, sort_keys=True, ensure_ascii=True, allow_nan=False)
+        except (ValueError, TypeError, RecursionError):
+            raise self.fail("it holds a value JSON does not allow") from None
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def checked(raw: Mapping[str, Any], where: str, now: datetime | None = None) -> Record:
+    """``raw`` as a :class:`Record`, or an :class:`AuditLogError` saying which field is wrong."""
+    f = _Fields(raw, where)
+    get, fail = f.get, f.fail
+    f.version()
+    moment = f.moment(now)
     outcome = get(raw, "outcome", str)
     if outcome not in OUTCOMES:
-        raise fail(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
-    stages = []
-    for stage in get(raw, "stages", list):
-        if not isinstance(stage, dict):
-            raise fail("a stage is not an object")
-        seconds = get(stage, "duration", (int, float), label="a stage's duration")
-        stages.append((get(stage, "name", str, label="a stage's name"),
-                       get(stage, "status", str, label="a stage's status"), float(seconds)))
-    blocking = get(part("findings"), "blocking_by_rule", dict)
-    if not all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in blocking.items()):
+        raise fail(f"outcome {outcome[:40]!r} is not one of {', '.join(OUTCOMES)}")
+    stages = f.stages()
+    blocking = get(f.part("findings"), "blocking_by_rule", dict)
+    if not all(isinstance(k, str) and type(v) is int and 0 <= v <= LIMIT
+               for k, v in blocking.items()):
         raise fail("findings.blocking_by_rule is not a count per rule")
-    model, approval, provenance = part("model"), part("approval"), part("provenance")
+    model, approval, provenance = f.part("model"), f.part("approval"), f.part("provenance")
     rank = get(raw, "tier_rank", int, optional=True)
+    if rank is not None and not 0 <= rank <= 1000:
+        raise fail(f"tier_rank {rank} is not a place in a policy's tiers")
     cost = get(model, "cost", (int, float), optional=True, label="model.cost")
     counts = [get(model, key, int, optional=True, label=f"model.{key}") or 0
               for key in ("calls", "tokens_in", "tokens_out")]
@@ -119,14 +158,12 @@ def checked(raw: Mapping[str, Any], where: str) -> Record:
         raise fail("a duration, count or cost is negative")
     if max(amounts) > LIMIT:
         raise fail(f"a duration, count or cost is above {LIMIT:.0e}")
-    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=True, allow_nan=False)
     return Record(
-        key=f"{get(raw, 'id', str, optional=True)}:"
-            f"{hashlib.sha256(canonical.encode()).hexdigest()}",
-        time=moment.astimezone(UTC),
+        key=f"{get(raw, 'id', str, optional=True)}:{f.digest()}",
+        time=moment,
         repository=get(raw, "repository", str, optional=True) or LOCAL,
-        tier=get(raw, "tier", str), tier_rank=rank, tier_rules=strings(raw, "tier_rules"),
-        lane=strings(raw, "lane"), stages=tuple(stages), blocking_by_rule=blocking,
+        tier=get(raw, "tier", str), tier_rank=rank, tier_rules=f.strings("tier_rules"),
+        lane=f.strings("lane"), stages=tuple(stages), blocking_by_rule=blocking,
         review_status=get(model, "status", str, optional=True, label="model.status"),
         provider=get(model, "provider", str, optional=True, label="model.provider"),
         model=get(model, "model", str, optional=True, label="model.model"),
@@ -346,7 +383,10 @@ def timeline(records: list[Record]) -> dict[str, Any]:
         group = rows[start]
         blocked = sum(1 for r in group if r.outcome == "block")
         buckets.append({"start": start.isoformat(), "decisions": len(group),
-                        "tiers": {t: sum(1 for r in group if r.tier == t) for t in tiers},
+                        # Only the tiers the bucket holds: the summary grows with records,
+                        # not with buckets x tiers.
+                        "tiers": {t: n for t in tiers
+                                  if (n := sum(1 for r in group if r.tier == t))},
                         "blocked": blocked, "block_rate": _share(blocked, len(group)),
                         "cost": round(sum(r.cost or 0.0 for r in group), 6)})
     return {"unit": unit, "buckets": buckets}
