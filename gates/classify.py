@@ -56,6 +56,7 @@ class Rules:
         self.any_path = GlobSet(p for c in self.categories for p in c.paths)
         self.any_exclude = GlobSet(p for c in self.categories for p in c.exclude)
         self.order = {c.name: i for i, c in enumerate(self.categories)}
+        self._text_categories: dict[str, frozenset[int]] = {}
         # category -> the tier a version-bump-only change of its files gets (gates/bumps.py)
         self.version_only = {c.name: c.version_only for c in self.categories if c.version_only}
         self.content_owner = [i for i, c in enumerate(self.categories) for _ in c.content]
@@ -108,11 +109,18 @@ class Rules:
         return frozenset(i for i, g in enumerate(self.excludes) if g.matches(path))
 
     def text_categories(self, path: str) -> frozenset[int]:
-        """The categories whose content and symbol rules apply to ``path``."""
-        excluded = self.excluded(path)
-        return frozenset(i for i, c in enumerate(self.categories)
-                         if (c.content or c.symbols) and i not in excluded
-                         and self.text_filter(i, path))
+        """The categories whose content and symbol rules apply to ``path`` (asked two or three
+        times a file: once whether to read its text, then to classify it)."""
+        found = self._text_categories.get(path)
+        if found is None:
+            excluded = self.excluded(path)
+            found = frozenset(i for i, c in enumerate(self.categories)
+                              if (c.content or c.symbols) and i not in excluded
+                              and self.text_filter(i, path))
+            if len(self._text_categories) >= 100_000:  # a replay's paths: bounded memory
+                self._text_categories.clear()
+            self._text_categories[path] = found
+        return found
 
     def text_filter(self, index: int, path: str) -> bool:
         """Whether category ``index``'s ``extensions:`` and ``files:`` both let its text rules

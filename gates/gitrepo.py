@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, cast
 
 import git
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from git.exc import InvalidGitRepositoryError, NoSuchPathError
 
 from gates.errors import GitError
 from gates.model import Commit
@@ -79,25 +79,28 @@ class GitRepo:
         return Path(self.repo.git_dir)
 
     def run(self, *args: str, ok_codes: Sequence[int] = (0,), stdin: bytes | None = None) -> bytes:
-        """Run ``git args...`` and return its stdout as bytes, exactly as printed."""
+        """Run ``git args...`` and return its stdout as bytes, exactly as printed.
+
+        In the environment GitPython gives its own commands (its GIT_DIR when one was named, and
+        git's messages in English), but read directly: with stderr in a file, stdout (a 30 MB
+        patch for a 10,000-file change) is read in one call instead of polled in small chunks.
+        """
         command = ["git", *self._config, *args]
-        try:
-            if stdin is None:
-                status, out, err = self.repo.git.execute(
-                    command, with_extended_output=True, with_exceptions=False,
-                    stdout_as_string=False, strip_newline_in_stdout=False)
-            else:
-                with tempfile.TemporaryFile() as feed:
-                    feed.write(stdin)
-                    feed.seek(0)
-                    status, out, err = self.repo.git.execute(
-                        command, istream=feed, with_extended_output=True, with_exceptions=False,
-                        stdout_as_string=False, strip_newline_in_stdout=False)
-        except GitCommandError as exc:  # git itself could not be started
-            raise GitError(f"git failed: {exc}") from None
-        if status not in ok_codes:
-            raise _failure(args, status, err if isinstance(err, bytes) else str(err).encode())
-        return out if isinstance(out, bytes) else str(out).encode()
+        env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.repo.git.environment()}
+        with tempfile.TemporaryFile() as errors, tempfile.TemporaryFile() as feed:
+            if stdin is not None:  # from a file, not a pipe: stdout is then read in one call
+                feed.write(stdin)
+                feed.seek(0)
+            try:
+                done = subprocess.run(command, cwd=self.root, env=env,
+                                      stdin=subprocess.DEVNULL if stdin is None else feed,
+                                      stdout=subprocess.PIPE, stderr=errors, check=False)
+            except OSError as exc:  # git itself could not be started
+                raise GitError(f"git failed: {exc}") from None
+            if done.returncode not in ok_codes:
+                errors.seek(0)
+                raise _failure(args, done.returncode, errors.read())
+        return done.stdout
 
     def stream(self, *args: str, chunk: int = 1 << 20) -> Iterator[bytes]:
         """Run ``git args...`` and yield its stdout in chunks while it runs (``git log -p`` over
