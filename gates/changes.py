@@ -52,7 +52,8 @@ def staged(repo: GitRepo, want_text: WantText | None = None) -> ChangeSet:
     if repo.bare:
         raise UsageError("a bare repository has no index to check: use --base and --head")
     head = repo.resolve("HEAD")
-    files = _diff(repo, ["--cached", head or repo.empty_tree()], want_text)
+    with repo.attributes_from_index():
+        files = _diff(repo, ["--cached", head or repo.empty_tree()], want_text)
     unmerged = [f.path for f in files if f.status is FileStatus.UNMERGED]
     if unmerged:
         # git refuses to commit in this state too; judging half a merge would be a guess.

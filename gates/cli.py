@@ -169,10 +169,10 @@ def _offer(decision: Decision, command: str, exit_code: int, record: dict[str, A
     pass, block or pending, and no stage ran but SAST, the review (its verdict is cached by
     prompt anyway) and the approval. The dependency audit asks advisories and indexes that change
     by the hour; a command stage reads the working tree."""
-    from gates import proc, quick
+    from gates import quick
     from gates.model import Outcome, StageStatus
 
-    if command not in ("check", "hook pre-commit") or decision.git_dir is None:
+    if command not in ("check", "hook pre-commit") or decision.git_dir is None or quick.unsure:
         return
     if decision.outcome not in (Outcome.PASS, Outcome.BLOCK, Outcome.PENDING):
         return
@@ -180,7 +180,7 @@ def _offer(decision: Decision, command: str, exit_code: int, record: dict[str, A
            for r in decision.results):
         return
     quick.offered = {"git_dir": decision.git_dir, "code": exit_code, "record": record,
-                     "executables": sorted(proc.RESOLVED)}
+                     "executables": dict(quick.resolved), "files": sorted(quick.read_files)}
 
 
 def _decide(request: Request, comment: bool) -> Decision:

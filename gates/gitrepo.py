@@ -6,6 +6,7 @@ machine-readable whatever the user's config says (colour, prefixes, external dif
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -23,6 +24,9 @@ from gates.model import Commit
 # git's built-in diff drivers make hunk headers name the enclosing function (see the file).
 _ATTRIBUTES = resources.files("gates").joinpath("diff-drivers.gitattributes")
 
+# Variables git may set (a hook's environment) with paths relative to where git runs.
+_PATH_VARIABLES = ("GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+                   "GIT_COMMON_DIR")
 EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
 
@@ -51,6 +55,43 @@ class GitRepo:
             self.root = Path(self.repo.git_dir)
         else:
             self.root = Path(str(self.repo.working_tree_dir))
+        # `git replace` (refs/replace/*) would let any object stand for another: a HEAD replaced
+        # by a commit holding the staged tree makes a staged change look empty, while git commit
+        # records the real one. The gate reads objects as they are.
+        self.repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")
+        self._extra: dict[str, str] = {}
+        self._cwd = self.root
+
+    @contextlib.contextmanager
+    def attributes_from_index(self) -> Iterator[None]:
+        """git commands in this block take ``.gitattributes`` from the index, not the work tree.
+
+        ``git diff --cached`` reads the work tree's ``.gitattributes`` first: an untracked or
+        unstaged one (``*.go diff=python``) would change how the staged change is read, though
+        it is not part of what is committed. With an empty work tree git falls back to the
+        index's (``--attr-source`` needs git 2.40).
+        """
+        with tempfile.TemporaryDirectory(prefix="draftgate-attrs-") as empty:
+            saved, saved_cwd = dict(self._extra), self._cwd
+            # git looks for attributes from where it runs too: run inside the empty tree. Paths
+            # git gave relative to the real one (a hook's GIT_INDEX_FILE, ".git/index.lock")
+            # are made absolute first, or git would read no index and see no change at all.
+            here = os.getcwd()
+            for name in _PATH_VARIABLES:
+                value = os.environ.get(name)
+                if value:
+                    self._extra[name] = os.pathsep.join(
+                        os.path.join(here, part) if part else part
+                        for part in value.split(os.pathsep)) \
+                        if name == "GIT_ALTERNATE_OBJECT_DIRECTORIES" \
+                        else os.path.join(here, value)
+            self._extra.update(GIT_DIR=str(Path(self.repo.git_dir).resolve()),
+                               GIT_WORK_TREE=empty)
+            self._cwd = Path(empty)
+            try:
+                yield
+            finally:
+                self._extra, self._cwd = saved, saved_cwd
 
     _config = ("-c", "core.quotePath=false", "-c", "color.ui=false",
                "-c", f"core.attributesFile={_ATTRIBUTES}")
@@ -86,13 +127,14 @@ class GitRepo:
         patch for a 10,000-file change) is read in one call instead of polled in small chunks.
         """
         command = ["git", *self._config, *args]
-        env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.repo.git.environment()}
+        env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.repo.git.environment(),
+               **self._extra}
         with tempfile.TemporaryFile() as errors, tempfile.TemporaryFile() as feed:
             if stdin is not None:  # from a file, not a pipe: stdout is then read in one call
                 feed.write(stdin)
                 feed.seek(0)
             try:
-                done = subprocess.run(command, cwd=self.root, env=env,
+                done = subprocess.run(command, cwd=self._cwd, env=env,
                                       stdin=subprocess.DEVNULL if stdin is None else feed,
                                       stdout=subprocess.PIPE, stderr=errors, check=False)
             except OSError as exc:  # git itself could not be started
@@ -113,10 +155,11 @@ class GitRepo:
         with tempfile.TemporaryFile() as errors:
             try:
                 # GitPython's own environment (GIT_DIR, GIT_COMMON_DIR) names the repository.
-                proc = subprocess.Popen(command, cwd=self.root,
+                proc = subprocess.Popen(command, cwd=self._cwd,
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=errors,
-                                        env={**os.environ, **self.repo.git.environment()})
+                                        env={**os.environ, **self.repo.git.environment(),
+                                             **self._extra})
             except OSError as exc:
                 raise GitError(f"git failed: {exc}") from None
             stdout = cast(IO[bytes], proc.stdout)  # stdout=PIPE above

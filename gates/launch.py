@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
             return quick.replay(named[0], entry, started, sys.stdout, sys.stderr)
     out, err = _Tee(sys.stdout), _Tee(sys.stderr)
     quick.offered = None
+    quick.resolved.clear()
+    quick.read_files.clear()
+    quick.unsure.clear()
     sys.stdout, sys.stderr = out, err
     try:
         code = _cli(args)
@@ -42,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     if same_repo and out.complete and err.complete \
             and quick.key(args, os.environ, out.inner, err.inner) == named:
         quick.store(named[0], named[1], stdout=out.text(), stderr=err.text(), code=code,
-                    record=offered["record"], executables=offered["executables"])
+                    record=offered["record"], executables=offered["executables"],
+                    files=offered["files"])
     return code
 
 

@@ -98,6 +98,9 @@ def _optional(policy: Policy, tier: str, result: StageResult) -> StageResult:
             # What did run found something: an optional stage may be incomplete, not ignored.
             return replace(result, status=StageStatus.FAILED,
                            message=f"incomplete (optional for tier {tier}): {result.message}")
+        from gates import quick
+
+        quick.not_reusable(f"the optional stage {result.stage} could not run")
         return replace(result, status=StageStatus.SKIPPED,
                        message=f"could not run (optional for tier {tier}): {result.message}")
     return result

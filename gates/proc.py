@@ -63,10 +63,6 @@ class Completed:
         return f"exit status {self.returncode}"
 
 
-# Every executable this process resolved: a reused decision (gates.quick) rests on them too.
-RESOLVED: set[str] = set()
-
-
 def which(name: str) -> str:
     """The executable PATH gives for ``name``, or the bare name (which then fails to start).
 
@@ -74,7 +70,9 @@ def which(name: str) -> str:
     has them on PATH.
     """
     found = shutil.which(name) or name
-    RESOLVED.add(os.path.abspath(found) if found != name or os.sep in name else found)
+    from gates import quick
+
+    quick.resolved[name] = found  # a reused decision rests on this tool too
     return found
 
 

@@ -3,7 +3,7 @@
 A developer runs the hook again and again on the same staged change (a commit that failed, a
 message retyped, ``git commit --amend``). Rebuilding the same decision costs the interpreter's
 start plus ~0.1 s of imports (GitPython, click, the policy, the pipeline) and ten git processes.
-Here, before any of that is imported, two git processes and some ``stat`` calls name everything
+Here, before any of that is imported, three git processes and some ``stat`` calls name everything
 the decision depends on; when a stored decision has that name, its report is printed again, its
 record is logged again (marked ``reused``), and the process exits with its code.
 
@@ -13,18 +13,20 @@ provenance reads it); the staged tree (``git write-tree``: every staged byte, mo
 environment but for a few variables that change from shell to shell and cannot change a verdict;
 whether the output is a terminal, and its width; the Python and draftgate that run (every file of
 the package and its rules, by size and mtime, and the directories on ``sys.path``, whose mtime
-changes when a package is installed or removed); git itself; git's and the user's configuration
-files and the work tree's top ``.gitattributes`` (git reads it for ``diff --cached``), by stat;
-a ``.gitattributes`` deeper in the work tree, left unstaged, is not (the decision it would change
-was made under the attributes in place when it was stored).
+changes when a package is installed or removed); git itself; the configuration git applies
+(``git config --list``: every file, includes and ``GIT_CONFIG_*`` alike) and ``info/attributes``
+of the git dir and the common dir, by content. (The staged diff takes ``.gitattributes`` from the
+index, which the staged tree names: gates.gitrepo.GitRepo.attributes_from_index.)
 The run that stores a decision adds the executables it resolved (bandit, semgrep, a command's
-tool) by path, size and mtime, and lookup checks them again. A stored decision is reused for a
-day at most.
+tool: the name must still resolve to the same path, of the same size and mtime) and the files it
+read from outside the repository (semgrep rules, review instructions: by content). A stored
+decision is reused for a day at most.
 
 What is never stored: anything but pass, block or pending; a decision in which the dependency
 audit ran (advisories and package indexes change by the hour) or a command stage ran (a command
-reads the working tree); a run inside GitHub Actions; a decision whose repository the key did
-not name. When in doubt the gate runs: every failure here is a miss, never an answer.
+reads the working tree), or an optional stage could not run; semgrep rules from a registry or a
+URL; a run inside GitHub Actions; a decision whose repository the key did not name. When in
+doubt the gate runs: every failure here is a miss, never an answer.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -52,11 +55,26 @@ _VOLATILE = {"_", "PWD", "OLDPWD", "SHLVL", "GIT_INDEX_FILE", "GIT_EDITOR", "GIT
              "KITTY_WINDOW_ID", "ITERM_SESSION_ID", "VSCODE_GIT_IPC_HANDLE",
              "VSCODE_GIT_ASKPASS_MAIN", "VSCODE_GIT_ASKPASS_NODE", "VSCODE_GIT_ASKPASS_EXTRA_ARGS",
              "GIT_ASKPASS", "DRAFTGATE_AUDIT_LOG"}
-_CONFIG_FILES = ("config", "info/attributes")  # under the git dir
-_USER_FILES = (".gitconfig", ".config/git/config", ".config/git/attributes")  # under $HOME
 
 # Set by the CLI (gates.cli._record) when the decision it just made may be stored.
 offered: dict[str, Any] | None = None
+# What this run rested on beyond the key, noted where it happens: executables as resolved on
+# PATH (name -> path), files read from outside the repository (semgrep rules, review
+# instructions: checked by content), and reasons the decision must not be stored at all.
+resolved: dict[str, str] = {}
+read_files: set[str] = set()
+unsure: list[str] = []
+MAX_ENTRY = 4 << 20  # bytes; a stored report is a few kilobytes
+
+
+def depends_on(path: str | os.PathLike[str]) -> None:
+    """Note a file outside the key that the decision read (checked by content on reuse)."""
+    read_files.add(os.path.abspath(path))
+
+
+def not_reusable(reason: str) -> None:
+    """Note that this run's decision rests on something no key can name."""
+    unsure.append(reason)
 
 
 def eligible(argv: list[str], environ: dict[str, str] | os._Environ[str]) -> bool:
@@ -81,15 +99,18 @@ def eligible(argv: list[str], environ: dict[str, str] | os._Environ[str]) -> boo
 def key(argv: list[str], environ: dict[str, str] | os._Environ[str],
         out: TextIO, err: TextIO) -> tuple[str, str] | None:
     """``(git_dir, name)`` of the decision this run would make, or None when it cannot tell."""
-    head = _git("rev-parse", "--absolute-git-dir", "--show-toplevel", "HEAD",
+    head = _git("rev-parse", "--absolute-git-dir", "--git-common-dir", "--show-toplevel", "HEAD",
                 "--symbolic-full-name", "HEAD")
     tree = _git("write-tree")  # fails (a miss) during a merge conflict, as git commit would
-    if head is None or tree is None:
+    # The configuration git really applies (every file, includes and GIT_CONFIG_* too), by
+    # content: a diff driver's funcname there changes what a hunk header names.
+    config = _git("config", "--list", "-z")
+    if head is None or tree is None or config is None:
         return None
     lines = head.splitlines()
-    if len(lines) != 4 or len(tree.split()) != 1:
+    if len(lines) != 5 or len(tree.split()) != 1:
         return None
-    git_dir = lines[0]
+    git_dir, common = lines[0], os.path.join(os.getcwd(), lines[1])
     parts: list[Any] = [SCHEMA, argv, lines, tree.strip(), sys.version, sys.executable,
                         sorted((k, v) for k, v in environ.items() if k not in _VOLATILE),
                         [_tty(out), _tty(err)], _code(), os.getcwd(),
@@ -97,12 +118,8 @@ def key(argv: list[str], environ: dict[str, str] | os._Environ[str],
                         # A package installed or removed beside the scanners (a bandit plugin,
                         # a dependency) changes its site directory's mtime.
                         [_stat(Path(p)) for p in sys.path if p]]
-    home = environ.get("HOME", "")
-    parts.append([_stat(Path(git_dir) / name) for name in _CONFIG_FILES])
-    # git reads the work tree's .gitattributes for `diff --cached`, not only the committed one.
-    parts.append(_stat(Path(lines[1]) / ".gitattributes"))
-    parts.append([_stat(Path(home) / name) for name in _USER_FILES] if home else [])
-    parts.append([_stat(Path(p)) for p in ("/etc/gitconfig",)])
+    parts.append(hashlib.sha256(config.encode("utf-8", "surrogateescape")).hexdigest())
+    parts.append([_digest(Path(folder) / "info" / "attributes") for folder in (git_dir, common)])
     digest = hashlib.sha256(json.dumps(parts, default=str).encode("utf-8",
                                                                  "surrogateescape")).hexdigest()
     return git_dir, digest
@@ -113,12 +130,17 @@ def lookup(git_dir: str, name: str, now: float | None = None) -> dict[str, Any] 
     was; anything unreadable is a miss."""
     path = _store(git_dir) / f"{name}.json"
     try:
-        entry = json.loads(path.read_text("utf-8"))
+        entry = json.loads(_read_entry(path))
         now = time.time() if now is None else now
         created = float(entry["created"])
         if not 0 <= now - created <= TTL or entry["schema"] != SCHEMA:
             return None
-        if any(_stat(Path(p)) != list(seen) for p, *seen in entry["files"]):
+        if any(_stat(Path(p)) != list(seen) for p, *seen in entry["executables"]):
+            return None
+        # A tool that another PATH entry now shadows is another tool.
+        if any((shutil.which(n) or n) != found for n, found in entry["resolved"]):
+            return None
+        if any(_digest(Path(p)) != seen for p, seen in entry["files"]):
             return None
         if not isinstance(entry["stdout"], str) or not isinstance(entry["stderr"], str) \
                 or type(entry["code"]) is not int or not isinstance(entry["record"], dict):
@@ -129,12 +151,14 @@ def lookup(git_dir: str, name: str, now: float | None = None) -> dict[str, Any] 
 
 
 def store(git_dir: str, name: str, *, stdout: str, stderr: str, code: int,
-          record: dict[str, Any], executables: list[str]) -> None:
+          record: dict[str, Any], executables: dict[str, str], files: list[str]) -> None:
     """Keep this decision for later runs (atomically; a failure to store is silent)."""
     folder = _store(git_dir)
     entry = {"schema": SCHEMA, "created": time.time(), "stdout": stdout, "stderr": stderr,
              "code": code, "record": record,
-             "files": [[p, *_stat(Path(p))] for p in sorted(set(executables))]}
+             "executables": [[p, *_stat(Path(p))] for p in sorted(set(executables.values()))],
+             "resolved": sorted([n, p] for n, p in executables.items()),
+             "files": [[p, _digest(Path(p))] for p in sorted(set(files))]}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _prune(folder)
@@ -148,11 +172,22 @@ def store(git_dir: str, name: str, *, stdout: str, stderr: str, code: int,
 def replay(git_dir: str, entry: dict[str, Any], started: float, out: TextIO,
            err: TextIO) -> int:
     """Print the stored report, log the decision again, and return its exit code."""
-    out.write(entry["stdout"])
-    out.flush()
-    err.write(entry["stderr"])
-    err.flush()
+    for stream, text in ((out, entry["stdout"]), (err, entry["stderr"])):
+        try:
+            stream.write(text)
+            stream.flush()
+        except (OSError, ValueError):
+            continue  # a reader that went away (| head): the decision stands, and is logged
     record = dict(entry["record"])
+    model = record.get("model")
+    if isinstance(model, dict) and model.get("provider") is not None:
+        # Nothing was asked this time: the record must not bill the model again.
+        # As a fresh run over the verdict cache would log it: every batch from the cache.
+        asked, kept = (value if isinstance(value := model.get(k), int) else 0
+                       for k in ("calls", "cached"))
+        record["model"] = {**model, "calls": 0, "tokens_in": 0, "tokens_out": 0,
+                           "cost": None if model.get("cost") is None else 0.0,
+                           "cached": asked + kept}
     from datetime import UTC, datetime
 
     from gates.audit.log import AuditLogError, append, default_path
@@ -170,8 +205,10 @@ def replay(git_dir: str, entry: dict[str, Any], started: float, out: TextIO,
 
 
 def _git(*args: str) -> str | None:
+    env = {**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"}  # as the gate reads objects
     try:
-        done = subprocess.run(["git", *args], capture_output=True, check=False, timeout=10)
+        done = subprocess.run(["git", *args], capture_output=True, check=False, timeout=10,
+                              env=env)
     except (OSError, subprocess.SubprocessError):
         return None
     if done.returncode != 0:
@@ -179,6 +216,29 @@ def _git(*args: str) -> str | None:
     try:
         return done.stdout.decode("utf-8")
     except UnicodeDecodeError:
+        return None
+
+
+def _read_entry(path: Path) -> str:
+    """A stored entry's text: a regular file, not followed through a link, of bounded size
+    (a FIFO or a device in the store must not hang or flood the hook)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
+            raise ValueError("not a stored decision")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(MAX_ENTRY + 1).decode("utf-8")
+    finally:
+        os.close(fd)
+
+
+def _digest(path: Path) -> str | None:
+    """A small file by content (a same-size edit with its mtime put back is still an edit)."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.sha256(handle.read(MAX_ENTRY)).hexdigest()
+    except OSError:
         return None
 
 
@@ -238,4 +298,5 @@ def _prune(folder: Path) -> None:
             continue
 
 
-__all__ = ["TTL", "eligible", "key", "lookup", "offered", "replay", "store"]
+__all__ = ["TTL", "depends_on", "eligible", "key", "lookup", "not_reusable", "offered",
+           "read_files", "replay", "resolved", "store", "unsure"]

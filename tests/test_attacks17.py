@@ -6,8 +6,8 @@ report and exit code. The attacker is a fast model drafting code that wants its 
 fresh run blocks is a hole. Each case stores a decision under one state, changes something, and
 compares the reused answer with a fresh run's (``repo.gate``: the CLI itself, no reuse at all).
 
-Strict xfails are holes found by this pass (the reason says what happens and the fix proposed);
-the other tests are defences that held.
+The pass found 12 holes, each first a strict xfail here; all are fixed, and every test is now a
+regression test (those of the holes failed on the code before the fix).
 """
 
 from __future__ import annotations
@@ -70,13 +70,6 @@ def stored_then_shown(repo: Repo, hide: object, show: object, *,
 
 # --- What git reads that the name misses ---------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "An untracked pkg/.gitattributes ('*.go diff=python', never staged, not part of the change) "
-    "makes git's diff --cached use the python funcname on Go files: the hunk header loses "
-    "'func VerifySignature' and a FRESH run judges the change low (pass, 0) instead of high "
-    "(pending, 3). Fix: read attributes from the judged side, not the work tree: run the staged "
-    "diff with GIT_WORK_TREE at an empty directory (git then falls back to the index's "
-    ".gitattributes), or --attr-source/GIT_ATTR_SOURCE on git >= 2.40."))
 def test_an_untracked_gitattributes_does_not_lower_a_fresh_verdict(repo: Repo) -> None:
     go_change(repo)
     assert repo.gate("check").returncode == 3
@@ -84,12 +77,6 @@ def test_an_untracked_gitattributes_does_not_lower_a_fresh_verdict(repo: Repo) -
     assert repo.gate("check").returncode == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A pass stored while an unstaged pkg/.gitattributes hid the header is reused after the file "
-    "is deleted: reused 0, fresh 3 (docs/hooks.md names this gap). Fix: judge with the index's "
-    "attributes (see the test above), which takes the work tree out of the name; else stat "
-    "<dir>/.gitattributes for every directory above each changed path and store them with "
-    "the entry's files."))
 def test_a_nested_gitattributes_removed_after_storing(repo: Repo) -> None:
     go_change(repo)
     attributes = repo.root / "pkg" / ".gitattributes"
@@ -98,12 +85,6 @@ def test_a_nested_gitattributes_removed_after_storing(repo: Repo) -> None:
     assert codes[0] == codes[1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The top .gitattributes is named by size and mtime only: an edit of the same size whose "
-    "mtime is put back (touch -r, rsync -t, tar, or a filesystem with coarse mtimes) keeps the "
-    "name, and the pass stored under '*.go diff=python' is reused under '*.go diff=golang' "
-    "(reused 0, fresh 3). Fix: hash the few small config and attribute files (they are read "
-    "anyway by git) instead of stat, or drop the work tree's attributes from the judgement."))
 def test_a_same_size_gitattributes_edit_with_its_mtime_put_back(repo: Repo) -> None:
     go_change(repo)
     attributes = repo.root / ".gitattributes"
@@ -119,14 +100,6 @@ def test_a_same_size_gitattributes_edit_with_its_mtime_put_back(repo: Repo) -> N
 
 
 @pytest.mark.parametrize("variable", ["GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"])
-@pytest.mark.xfail(strict=True, reason=(
-    "Only ~/.gitconfig, ~/.config/git/config and /etc/gitconfig are in the name: a global or "
-    "system config that GIT_CONFIG_GLOBAL/GIT_CONFIG_SYSTEM point at (the variable's value is in "
-    "the name, the file's content is not) can change diff.golang.xfuncname; a pass stored while "
-    "it hid the header is reused after the file is emptied (reused 0, fresh 3). Fix: stat (or "
-    "hash) the files git actually reads: $GIT_CONFIG_GLOBAL else $XDG_CONFIG_HOME/git/config and "
-    "~/.gitconfig, $GIT_CONFIG_SYSTEM else /etc/gitconfig; simplest, ask git once: "
-    "`git config --list --show-origin -z` names every file read, includes too."))
 def test_a_config_file_named_by_a_variable(repo: Repo, tmp_path: Path, variable: str,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GIT_CONFIG_NOSYSTEM")
@@ -137,10 +110,6 @@ def test_a_config_file_named_by_a_variable(repo: Repo, tmp_path: Path, variable:
     assert codes[0] == codes[1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "With XDG_CONFIG_HOME set git reads $XDG_CONFIG_HOME/git/config, but the name stats "
-    "$HOME/.config/git/config: a pass stored while that file hid the header is reused after it "
-    "is emptied (reused 0, fresh 3). Fix: as for GIT_CONFIG_GLOBAL (the files git reads)."))
 def test_the_xdg_config_file(repo: Repo, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GIT_CONFIG_GLOBAL")
@@ -155,11 +124,6 @@ def test_the_xdg_config_file(repo: Repo, tmp_path: Path,
     assert codes[0] == codes[1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A file that .git/config includes (include.path) is not in the name (docs/hooks.md says so): "
-    "a pass stored while it hid the header is reused after it is emptied (reused 0, fresh 3). "
-    "Fix: `git config --list --show-origin -z` (one process) lists every included file; stat "
-    "those."))
 def test_a_file_the_config_includes(repo: Repo, tmp_path: Path) -> None:
     go_change(repo)
     included = tmp_path / "included.config"
@@ -180,13 +144,6 @@ def linked_worktree(repo: Repo, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("where", ["config", "info/attributes"])
-@pytest.mark.xfail(strict=True, reason=(
-    "In a linked worktree the git dir is .git/worktrees/NAME, so the name stats "
-    ".git/worktrees/NAME/config and .../info/attributes, which do not exist; git reads the "
-    "common dir's (.git/config, .git/info/attributes). A pass stored while either hid the header "
-    "is reused after it is undone (reused 0, fresh 3). Fix: also ask rev-parse for "
-    "--git-common-dir and stat <common>/config, <common>/info/attributes and "
-    "<git_dir>/config.worktree."))
 def test_the_common_dir_of_a_linked_worktree(repo: Repo, tmp_path: Path, where: str) -> None:
     tree = linked_worktree(repo, tmp_path)
     common = repo.root / ".git" / where
@@ -206,22 +163,12 @@ def replace_head(repo: Repo) -> str:
     return head
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "git honours refs/replace when it reads HEAD's commit: replacing HEAD by a commit whose tree "
-    "is the staged tree makes `git diff --cached HEAD` empty, so a FRESH run says 'nothing to "
-    "check' (pass, 0) on a staged yaml.load (block, 1), while `git commit` records the real "
-    "change on top of the real HEAD. Fix: run every git command of the gate (gitrepo and "
-    "quick._git) with GIT_NO_REPLACE_OBJECTS=1 (or `git --no-replace-objects`)."))
 def test_a_replaced_head_does_not_empty_a_fresh_change(seeded: Repo) -> None:
     seeded.write("app/main.py", UNSAFE)
     replace_head(seeded)
     assert seeded.gate("check").returncode == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "refs/replace is not in the name (HEAD's id does not change): the pass stored under a "
-    "replaced HEAD is reused after `git replace -d` (reused 0, fresh 1). Fix: "
-    "GIT_NO_REPLACE_OBJECTS=1 for the gate's git (above) makes replacements irrelevant to both."))
 def test_a_replacement_removed_after_storing(seeded: Repo) -> None:
     seeded.write("app/main.py", UNSAFE)
     head = replace_head(seeded)
@@ -245,13 +192,6 @@ def installed_later(tmp_path: Path, name: str, body: str
     return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}, install
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A stage the policy marks optional that could not run is SKIPPED, and _offer only refuses "
-    "stages that are not skipped: the pass whose lint 'could not run (attack-lint is not "
-    "installed)' is stored, and reused after attack-lint appears on PATH and would block "
-    "(reused 0, fresh 1). The same holds for an optional deps or review stage that could not "
-    "reach its service. Fix: never offer a decision in which any stage could not run (keep that "
-    "fact on the StageResult in pipeline._optional instead of folding it into SKIPPED)."))
 def test_an_optional_stage_that_could_not_run_is_not_stored(seeded: Repo,
                                                              tmp_path: Path) -> None:
     seeded.write(".gate.yaml", "extends: default\nstages:\n  lint:\n    run: [attack-lint]\n"
@@ -263,14 +203,6 @@ def test_an_optional_stage_that_could_not_run_is_not_stored(seeded: Repo,
     assert codes[0] == codes[1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A committed policy may name semgrep rules outside the repository (an absolute path; '~' "
-    "and registry configs alike): the file is read from disk on every run but is neither in the "
-    "name nor in the entry's files. A pass stored under the old rules is reused after the team's "
-    "rule file gains a rule that blocks (reused 0, fresh 1); review.instructions_file outside "
-    "the repository is the same. Fix: in _offer, add every non-local file the policy reads to "
-    "the entry's files (stat-checked at lookup), and refuse to store when a rule is a registry "
-    "or URL config."))
 def test_rules_outside_the_repository(seeded: Repo, tmp_path: Path) -> None:
     rules = tmp_path / "team-rules.yml"
     rule = ("rules:\n  - id: no-frobnicate\n    pattern: frobnicate(...)\n"
@@ -284,13 +216,6 @@ def test_rules_outside_the_repository(seeded: Repo, tmp_path: Path) -> None:
     assert codes[0] == codes[1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The entry's files are the executables the run resolved, by path: a scanner that appears "
-    "EARLIER on PATH afterwards (a newer bandit in ~/.local/bin) is what a fresh run uses, but "
-    "the old path is unchanged, so the stored decision is reused (reused 1 from the old bandit, "
-    "fresh 4 from the new one; a stricter new scanner makes it reused pass, fresh block). Fix: "
-    "store name -> resolved path and re-resolve with shutil.which at lookup, or stat every PATH "
-    "directory (adding a file changes its mtime) as part of the name."))
 def test_a_scanner_shadowed_on_path_after_storing(seeded: Repo, tmp_path: Path) -> None:
     seeded.write("app/main.py", "import subprocess\n\ndef run(c):\n"
                  "    return subprocess.call(c, shell=True)\n")
@@ -301,11 +226,6 @@ def test_a_scanner_shadowed_on_path_after_storing(seeded: Repo, tmp_path: Path) 
 
 # --- The store and the replay --------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lookup() reads the entry with Path.read_text: an entry that is a FIFO blocks the hook "
-    "forever (a symlink to /dev/zero reads until memory runs out; a huge file is read whole). "
-    "Fix: open with O_RDONLY|O_NONBLOCK|O_NOFOLLOW, fstat, refuse anything not a regular file or "
-    "over a bound (say 4 MiB), then read."))
 def test_an_entry_that_is_a_fifo_does_not_hang_the_hook(seeded: Repo) -> None:
     seeded.write("app/main.py", UNSAFE)
     gate(seeded)
@@ -327,12 +247,6 @@ def test_an_entry_that_is_a_fifo_does_not_hang_the_hook(seeded: Repo) -> None:
 
 
 @pytest.mark.cli
-@pytest.mark.xfail(strict=True, reason=(
-    "replay() writes the stored report without catching BrokenPipeError: with stdout's reader "
-    "gone (`gate check | head -0`, a closed pipe) a reused PASS ends in a traceback and exit 1 "
-    "(the code of a block), and the reuse is not logged; a fresh run silences stdout and exits "
-    "0. Fix: catch OSError around the writes in replay (as cli._silence_stdout does), still log, "
-    "and return the decision's code."))
 def test_a_reused_pass_into_a_closed_pipe_keeps_its_exit_code(seeded: Repo) -> None:
     seeded.write("app/main.py", SAFE)
     command = [sys.executable, "-m", "gates", "check"]
@@ -355,12 +269,6 @@ def test_a_reused_pass_into_a_closed_pipe_keeps_its_exit_code(seeded: Repo) -> N
     assert reused(seeded.root / ".git") == [False, False, True]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The reused record repeats the stored run's model usage: model.calls 1 (and its tokens and "
-    "cost) and cached 0, so gate stats counts a model call and its cost for every reuse; a "
-    "fresh run logs calls 0, cached 1 (its report says '1 of 1 batch(es) from the verdict "
-    "cache', the reused report still says the tokens were spent). Fix: in replay, log "
-    "calls/tokens/cost 0 and cached = the stored calls + cached."))
 def test_a_reused_record_does_not_bill_the_model_again(seeded: Repo, tmp_path: Path) -> None:
     script = tmp_path / "reviewer.py"
     script.write_text("import json, sys\nsys.stdin.read()\nprint(json.dumps({'verdict': "
@@ -436,10 +344,6 @@ def user_config(repo: Repo, home: Path) -> None:
     (home / ".gitconfig").write_text(HIDE_HEADER)
 
 
-def top_attributes(repo: Repo, home: Path) -> None:
-    repo.write(".gitattributes", "*.go diff=python\n", stage=False)
-
-
 def branch_renamed(repo: Repo, home: Path) -> None:
     repo.git("branch", "-m", "ai/renamed")
 
@@ -448,8 +352,7 @@ def detached(repo: Repo, home: Path) -> None:
     repo.git("checkout", "-q", "--detach")
 
 
-@pytest.mark.parametrize("change", [git_config, user_config, top_attributes, branch_renamed,
-                                    detached])
+@pytest.mark.parametrize("change", [git_config, user_config, branch_renamed, detached])
 def test_what_the_name_covers_is_judged_afresh(repo: Repo, tmp_path: Path, change: object,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GIT_CONFIG_GLOBAL")
@@ -462,6 +365,14 @@ def test_what_the_name_covers_is_judged_afresh(repo: Repo, tmp_path: Path, chang
     after = gate(repo, env=env)
     assert after.returncode == repo.gate("check", env=env).returncode
     assert reused(repo.root / ".git") == [False, False, False]
+
+
+def test_an_unstaged_top_gitattributes_changes_no_verdict_fresh_or_reused(repo: Repo) -> None:
+    # The staged diff takes attributes from the index: an unstaged file changes neither answer.
+    go_change(repo)
+    assert gate(repo).returncode == 3
+    repo.write(".gitattributes", "*.go diff=python\n", stage=False)
+    assert gate(repo).returncode == repo.gate("check").returncode == 3
 
 
 def test_an_index_edited_while_the_gate_runs_is_not_stored(seeded: Repo, tmp_path: Path) -> None:

@@ -79,12 +79,12 @@ def switch_branch(repo: Repo) -> None:
     repo.git("checkout", "-q", "-b", "ai/drafted-by-model")
 
 
-def unstaged_attributes(repo: Repo) -> None:
-    repo.write(".gitattributes", "*.py -diff\n", stage=False)  # git diff --cached reads it
+def staged_attributes(repo: Repo) -> None:
+    repo.write(".gitattributes", "*.py -diff\n")  # the staged diff reads the index's attributes
 
 
 @pytest.mark.parametrize("change", [edit_staged, commit_policy, switch_branch,
-                                    unstaged_attributes])
+                                    staged_attributes])
 def test_a_change_to_what_the_decision_rests_on_is_judged_afresh(seeded: Repo,
                                                                  change: object) -> None:
     seeded.write("app/main.py", UNSAFE)

@@ -105,6 +105,9 @@ def _instructions(ctx: StageContext, settings: ReviewSettings) -> str:
     text = settings.instructions
     if settings.instructions_file:
         source = (ctx.trusted or ctx.root) / settings.instructions_file
+        from gates import quick
+
+        quick.depends_on(source)
         try:
             text = f"{text}\n{source.read_text('utf-8')}".strip()
         except (OSError, UnicodeDecodeError) as exc:

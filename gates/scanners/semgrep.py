@@ -67,9 +67,14 @@ class Semgrep:
 
     def fingerprint(self) -> str:
         """semgrep's identity, the engine, the rules' content and the disabled rules."""
+        from gates import quick
+
         digest = hashlib.sha256()
         for config in self.configs:
+            if not Path(config).exists():  # a registry or URL config: its rules change remotely
+                quick.not_reusable(f"semgrep config {config} is not a local file")
             for file in _rule_files(config):
+                quick.depends_on(file)
                 digest.update(file.name.encode() + b"\0" + file.read_bytes())
             digest.update(config.encode())
         return "|".join((tool_identity(self.executable, "semgrep"), self.settings.engine,
