@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +25,7 @@ from gates.model import Commit
 # git's built-in diff drivers make hunk headers name the enclosing function (see the file).
 _ATTRIBUTES = resources.files("gates").joinpath("diff-drivers.gitattributes")
 
+_OBJECT_ID = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")
 # Variables git may set (a hook's environment) with paths relative to where git runs.
 _PATH_VARIABLES = ("GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
                    "GIT_COMMON_DIR")
@@ -61,6 +63,7 @@ class GitRepo:
         self.repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")
         self._extra: dict[str, str] = {}
         self._cwd = self.root
+        self._resolved: dict[str, str | None] = {}
 
     @contextlib.contextmanager
     def attributes_from_index(self) -> Iterator[None]:
@@ -181,12 +184,15 @@ class GitRepo:
         return self.run(*args, ok_codes=ok_codes).decode("utf-8", "surrogateescape").strip()
 
     def resolve(self, rev: str) -> str | None:
-        """The commit SHA ``rev`` names, or None when it names no commit."""
+        """The commit SHA ``rev`` names, or None when it names no commit (asked once a run:
+        the policy's source and the change read the same HEAD)."""
         if rev.startswith("-"):
             return None
-        sha = self.text("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}",
-                        ok_codes=(0, 1, 128))
-        return sha or None
+        if rev not in self._resolved:
+            sha = self.text("rev-parse", "--verify", "--quiet", "--end-of-options",
+                            f"{rev}^{{commit}}", ok_codes=(0, 1, 128))
+            self._resolved[rev] = sha or None
+        return self._resolved[rev]
 
     def commit(self, rev: str) -> str:
         """The commit SHA ``rev`` names; an unknown revision is a usage error."""
@@ -233,6 +239,33 @@ class GitRepo:
             return self.run("cat-file", "blob", f"{rev}:{path}")
         except GitError:
             return None
+
+    def show_first(self, rev: str, paths: Sequence[str]) -> tuple[str, bytes] | None:
+        """The first of ``paths`` that is a file at ``rev``, with its content: one process for
+        all of them (``.gate.yaml``, then ``.gate.yml``). A tree or a link there is not a file."""
+        if any("\n" in path for path in paths):  # --batch reads a line each: ask one by one
+            for path in paths:
+                body = self.show(rev, path)
+                if body is not None:
+                    return path, body
+            return None
+        asked = [f"{rev}:{path}" for path in paths]
+        out = self.run("cat-file", "--batch", stdin="".join(f"{a}\n" for a in asked).encode())
+        pos = 0
+        for path in paths:
+            eol = out.index(b"\n", pos)
+            header = out[pos:eol].split(b" ")
+            pos = eol + 1
+            # "<id> <type> <size>", then the content; anything else ("<asked> missing") has none.
+            if len(header) != 3 or not _OBJECT_ID.fullmatch(header[0]) \
+                    or not header[2].isdigit():
+                continue
+            size = int(header[2])
+            body = out[pos:pos + size]
+            pos += size + 1
+            if header[1] == b"blob":
+                return path, body
+        return None
 
     def sizes(self, ids: Iterable[str]) -> dict[str, int]:
         """Object sizes with one ``git cat-file --batch-check`` process."""

@@ -39,11 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     offered, quick.offered = quick.offered, None
     if named is None or offered is None or offered.get("code") != code:
         return code
-    # Stored only when the run judged the repository the key named, and nothing the key covers
-    # changed while it ran (an index edited mid-run must not be stored under the old name).
+    # Stored only when the run judged the repository the key named, and HEAD, the branch and the
+    # staged tree did not change while it ran (an index edited mid-run must not be stored under
+    # the old name).
     same_repo = os.path.realpath(str(offered.get("git_dir"))) == os.path.realpath(named[0])
-    if same_repo and out.complete and err.complete \
-            and quick.key(args, os.environ, out.inner, err.inner) == named:
+    if same_repo and out.complete and err.complete and quick.unchanged(named[0]):
         quick.store(named[0], named[1], stdout=out.text(), stderr=err.text(), code=code,
                     record=offered["record"], executables=offered["executables"],
                     files=offered["files"])

@@ -56,6 +56,10 @@ _VOLATILE = {"_", "PWD", "OLDPWD", "SHLVL", "GIT_INDEX_FILE", "GIT_EDITOR", "GIT
              "VSCODE_GIT_ASKPASS_MAIN", "VSCODE_GIT_ASKPASS_NODE", "VSCODE_GIT_ASKPASS_EXTRA_ARGS",
              "GIT_ASKPASS", "DRAFTGATE_AUDIT_LOG"}
 
+_HEAD = ("rev-parse", "--absolute-git-dir", "--git-common-dir", "--show-toplevel", "HEAD",
+         "--symbolic-full-name", "HEAD")
+# The state each key() named, by git dir: unchanged() compares with it after the run.
+_last: dict[str, tuple[str, str]] = {}
 # Set by the CLI (gates.cli._record) when the decision it just made may be stored.
 offered: dict[str, Any] | None = None
 # What this run rested on beyond the key, noted where it happens: executables as resolved on
@@ -99,17 +103,16 @@ def eligible(argv: list[str], environ: dict[str, str] | os._Environ[str]) -> boo
 def key(argv: list[str], environ: dict[str, str] | os._Environ[str],
         out: TextIO, err: TextIO) -> tuple[str, str] | None:
     """``(git_dir, name)`` of the decision this run would make, or None when it cannot tell."""
-    head = _git("rev-parse", "--absolute-git-dir", "--git-common-dir", "--show-toplevel", "HEAD",
-                "--symbolic-full-name", "HEAD")
-    tree = _git("write-tree")  # fails (a miss) during a merge conflict, as git commit would
-    # The configuration git really applies (every file, includes and GIT_CONFIG_* too), by
+    # The three at once. write-tree fails (a miss) during a merge conflict, as git commit would;
+    # the configuration is the one git applies (every file, includes and GIT_CONFIG_* too), by
     # content: a diff driver's funcname there changes what a hunk header names.
-    config = _git("config", "--list", "-z")
+    head, tree, config = _git(_HEAD, ("write-tree",), ("config", "--list", "-z"))
     if head is None or tree is None or config is None:
         return None
     lines = head.splitlines()
     if len(lines) != 5 or len(tree.split()) != 1:
         return None
+    _last[lines[0]] = (head, tree)
     git_dir, common = lines[0], os.path.join(os.getcwd(), lines[1])
     parts: list[Any] = [SCHEMA, argv, lines, tree.strip(), sys.version, sys.executable,
                         sorted((k, v) for k, v in environ.items() if k not in _VOLATILE),
@@ -123,6 +126,14 @@ def key(argv: list[str], environ: dict[str, str] | os._Environ[str],
     digest = hashlib.sha256(json.dumps(parts, default=str).encode("utf-8",
                                                                  "surrogateescape")).hexdigest()
     return git_dir, digest
+
+
+def unchanged(git_dir: str) -> bool:
+    """Whether HEAD, the branch and the staged tree are still what :func:`key` named for
+    ``git_dir``: asked after a run, so a decision made while the index changed is not stored
+    under the name of the state before."""
+    head, tree = _git(_HEAD, ("write-tree",))
+    return head is not None and tree is not None and _last.get(git_dir) == (head, tree)
 
 
 def lookup(git_dir: str, name: str, now: float | None = None) -> dict[str, Any] | None:
@@ -204,19 +215,34 @@ def replay(git_dir: str, entry: dict[str, Any], started: float, out: TextIO,
     return int(entry["code"])
 
 
-def _git(*args: str) -> str | None:
+def _git(*commands: tuple[str, ...]) -> list[str | None]:
+    """Each git command's stdout (None when it failed), the commands run at once."""
     env = {**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"}  # as the gate reads objects
-    try:
-        done = subprocess.run(["git", *args], capture_output=True, check=False, timeout=10,
-                              env=env)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    try:
-        return done.stdout.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    started: list[subprocess.Popen[bytes] | None] = []
+    for args in commands:
+        try:
+            started.append(subprocess.Popen(["git", *args], stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                            env=env))
+        except OSError:
+            started.append(None)
+    out: list[str | None] = []
+    for child in started:
+        if child is None:
+            out.append(None)
+            continue
+        try:
+            data, _ = child.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            out.append(None)
+            continue
+        try:
+            out.append(data.decode("utf-8") if child.returncode == 0 else None)
+        except UnicodeDecodeError:
+            out.append(None)
+    return out
 
 
 def _read_entry(path: Path) -> str:

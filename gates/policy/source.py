@@ -8,6 +8,7 @@ judged by the policy it is trying to replace (and the edit itself is high tier b
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -66,24 +67,23 @@ def discover(repo: GitRepo | None, root: Path, revision: str | None) -> Policy |
     ``revision`` may be :data:`INDEX`: the policy as staged (what a staged change proposes).
     """
     if revision is not None and repo is not None:
-        for name in POLICY_NAMES:
-            found = _at_revision(repo, revision, name)
-            if found is not None:
-                return found
-        return None
+        return _at_revision(repo, revision)
     for name in POLICY_NAMES:
         if (root / name).is_file():
             return from_file(root / name, root)
     return None
 
 
-def _at_revision(repo: GitRepo, revision: str, name: str) -> Policy | None:
-    """The policy file ``name`` (relative to the root) as it is at ``revision``; None if absent."""
+def _at_revision(repo: GitRepo, revision: str,
+                 names: Sequence[str] = POLICY_NAMES) -> Policy | None:
+    """The policy file (the first of ``names``, relative to the root) as it is at ``revision``;
+    None if absent."""
     label = INDEX if revision == INDEX else revision[:12]
     rev = "" if revision == INDEX else revision  # git's ":path" names the index's copy
-    blob = repo.show(rev, name)
-    if blob is None:
+    found = repo.show_first(rev, names)
+    if found is None:
         return None
+    name, blob = found
     origin = f"{label}:{name}"
     try:
         text = blob.decode("utf-8")
@@ -132,7 +132,7 @@ def _explicit(repo: GitRepo | None, root: Path, revision: str | None,
     if repo is None or revision is None or not _inside(Path(explicit), root):
         return from_file(explicit, root), ()
     relative = Path(explicit).resolve().relative_to(root.resolve()).as_posix()
-    found = _at_revision(repo, revision, relative)
+    found = _at_revision(repo, revision, (relative,))
     if found is not None:
         return found, ()
     if not checkout_is_change:
@@ -157,7 +157,7 @@ def proposed(repo: GitRepo, revision: str, explicit: str | None = None) -> Polic
     if not _inside(Path(explicit), repo.root):
         return from_file(explicit)  # outside the repository: the change cannot edit it
     relative = Path(explicit).resolve().relative_to(repo.root.resolve()).as_posix()
-    return _at_revision(repo, revision, relative)
+    return _at_revision(repo, revision, (relative,))
 
 
 def _inside(path: Path, root: Path) -> bool:
