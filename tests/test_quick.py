@@ -167,3 +167,15 @@ def test_the_console_script_reuses_a_decision(seeded: Repo) -> None:
                            capture_output=True, text=True, check=False) for _ in range(2)]
     assert [r.returncode for r in runs] == [1, 1] and runs[0].stdout == runs[1].stdout
     assert reused(seeded) == [False, True]
+
+
+@pytest.mark.cli
+def test_python_m_gates_in_a_repository_imports_nothing_from_it(repo: Repo) -> None:
+    # python -m puts the current directory first on sys.path: a drafted module named like one
+    # the gate imports must not run.
+    for name in ("click", "yaml", "git", "json"):
+        repo.write(f"{name}.py", f"raise SystemExit('drafted {name}.py ran')\n")
+    done = subprocess.run([sys.executable, "-m", "gates", "check"], cwd=repo.root,
+                          capture_output=True, text=True, check=False)
+    assert "ran" not in done.stdout + done.stderr, done.stderr
+    assert done.returncode in (0, 1, 3), done.stderr
