@@ -6,7 +6,7 @@ Builds a scratch repository with ``--files`` Python modules, commits them, then 
 that rewrites ~55 lines per file (about 550,000 changed lines and 26 MB of patch at the default
 size), with renames, deletions, new files and a sprinkling of sensitive paths and lines. It times
 ``git diff --cached -p -M`` (output read into memory) and the gate's collect + classify with the
-default policy, in the same run, and prints the ratio. Target: gate <= 4x git diff.
+default policy, in the same run, and prints the ratio. Target (issue 17): gate <= 2x git diff.
 """
 
 from __future__ import annotations
@@ -47,6 +47,16 @@ def module(rng: random.Random, n: int, version: int, sensitive: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def commit_modules(root: Path, paths: list[Path] | list[str]) -> None:
+    """The base commit: one plausible module at each path (module ``i`` seeded with ``i``, so a
+    later ``module(random.Random(i), 56, 1, ...)`` rewrites about half of its lines)."""
+    for i, rel in enumerate(paths):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(module(random.Random(i), 56, 0, i % 53 == 0))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+
+
 def build(root: Path, files: int) -> None:
     """The base commit and the staged change."""
     init(root)
@@ -55,11 +65,7 @@ def build(root: Path, files: int) -> None:
     for i in range(files):
         folder = "auth" if i % 97 == 0 else f"pkg{i % 50}"
         paths.append(Path(folder) / f"mod_{i}.py")
-    for i, rel in enumerate(paths):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(module(random.Random(i), 56, 0, i % 53 == 0))
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
+    commit_modules(root, paths)
     for i, rel in enumerate(paths):
         target = root / rel
         if i % 50 == 1:
@@ -115,7 +121,7 @@ def main() -> int:
           f"{len(patch) / 1e6:.1f} MB of patch; file tiers {tiers}")
     print(f"git diff --cached -p -M : median {g:.3f} s over {args.runs} runs")
     print(f"gate collect + classify : median {d:.3f} s over {args.runs} runs")
-    print(f"ratio gate / git diff   : {d / g:.2f}x (target <= 4x)")
+    print(f"ratio gate / git diff   : {d / g:.2f}x (target <= 2x)")
     report_figures(classify_ratio=d / g)
     return 0
 

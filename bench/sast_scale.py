@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from classify import module
+from classify import commit_modules, module
 from common import GIT_ENV, gate_command, git, init, machine, median, report_figures
 
 
@@ -34,11 +34,7 @@ def build(root: Path, files: int) -> list[str]:
 
     init(root)
     paths = [f"{'auth' if i % 97 == 0 else f'pkg{i % 20}'}/mod_{i}.py" for i in range(files)]
-    for i, rel in enumerate(paths):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(module(random.Random(i), 56, 0, i % 53 == 0))
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
+    commit_modules(root, paths)
     for i, rel in enumerate(paths):
         (root / rel).write_text(module(random.Random(i), 56, 1, i % 53 == 0))
     git(root, "add", "-A")

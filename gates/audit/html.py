@@ -212,16 +212,16 @@ def _tier_colour(rank: int | None) -> str:
 
 
 def _outcomes(doc: dict[str, Any]) -> str:
-    rows = [[(_e(k)), (_num(("outcomes", k), v))] for k, v in doc["outcomes"].items()]
+    rows = [[_e(k), _num(("outcomes", k), v)] for k, v in doc["outcomes"].items()]
     return "<section><h2>Outcomes</h2>" + _table(["outcome", "decisions"], rows) + "</section>"
 
 
 def _tiers(doc: dict[str, Any]) -> str:
-    rows = [[(_name(t["tier"])), (_num(("tiers", i, "decisions"), t["decisions"])),
-             (_pct(("tiers", i, "share"), t["share"])),
-             (_num(("tiers", i, "blocked"), t["blocked"]))] for i, t in enumerate(doc["tiers"])]
-    lanes = [[(_name(x["lane"])), (_num(("lanes", i, "decisions"), x["decisions"])),
-              (_pct(("lanes", i, "share"), x["share"]))] for i, x in enumerate(doc["lanes"])]
+    rows = [[_name(t["tier"]), _num(("tiers", i, "decisions"), t["decisions"]),
+             _pct(("tiers", i, "share"), t["share"]),
+             _num(("tiers", i, "blocked"), t["blocked"])] for i, t in enumerate(doc["tiers"])]
+    lanes = [[_name(x["lane"]), _num(("lanes", i, "decisions"), x["decisions"]),
+              _pct(("lanes", i, "share"), x["share"])] for i, x in enumerate(doc["lanes"])]
     return ("<section><h2>Tiers and lanes</h2>"
             + _table(["tier", "decisions", "share", "blocked"], rows)
             + _table(["lane", "decisions", "share"], lanes) + "</section>")
@@ -249,9 +249,9 @@ def _blocking(doc: dict[str, Any]) -> str:
     top = doc["top_blocking_rules"]
     bars = _hbars([(r["rule"], ("top_blocking_rules", i, "decisions"), r["decisions"])
                    for i, r in enumerate(top)], BLOCK)
-    rows = [[(_name(r["rule"])),
-             (_num(("top_blocking_rules", i, "decisions"), r["decisions"])),
-             (_num(("top_blocking_rules", i, "findings"), r["findings"]))]
+    rows = [[_name(r["rule"]),
+             _num(("top_blocking_rules", i, "decisions"), r["decisions"]),
+             _num(("top_blocking_rules", i, "findings"), r["findings"])]
             for i, r in enumerate(top)]
     return ("<section><h2>Top blocking rules</h2>" + bars
             + _table(["rule", "decisions", "findings"], rows) + "</section>")
@@ -261,8 +261,8 @@ def _raising(doc: dict[str, Any]) -> str:
     top = doc["top_tier_rules"]
     bars = _hbars([(r["rule"], ("top_tier_rules", i, "decisions"), r["decisions"])
                    for i, r in enumerate(top)], BAR)
-    rows = [[(_name(r["rule"])), (_name(r["tier"])),
-             (_num(("top_tier_rules", i, "decisions"), r["decisions"]))]
+    rows = [[_name(r["rule"]), _name(r["tier"]),
+             _num(("top_tier_rules", i, "decisions"), r["decisions"])]
             for i, r in enumerate(top)]
     return ("<section><h2>Rules that raised the tier</h2>" + bars
             + _table(["rule", "tier", "decisions"], rows, numeric_from=2) + "</section>")
@@ -272,9 +272,9 @@ def _stages(doc: dict[str, Any]) -> str:
     stages = doc["stages"]
     bars = _hbars([(s["stage"], ("stages", i, "median_seconds"), s["median_seconds"])
                    for i, s in enumerate(stages) if s["median_seconds"] is not None], BAR)
-    rows = [[(_name(s["stage"])), (_num(("stages", i, "runs"), s["runs"])),
-             (_sec(("stages", i, "median_seconds"), s["median_seconds"])),
-             (_sec(("stages", i, "p90_seconds"), s["p90_seconds"]))]
+    rows = [[_name(s["stage"]), _num(("stages", i, "runs"), s["runs"]),
+             _sec(("stages", i, "median_seconds"), s["median_seconds"]),
+             _sec(("stages", i, "p90_seconds"), s["p90_seconds"])]
             for i, s in enumerate(stages)]
     return ("<section><h2>Time per stage (seconds; (run) is the whole run)</h2>" + bars
             + _table(["stage", "runs", "median", "p90"], rows) + "</section>")
@@ -288,17 +288,17 @@ def _model(doc: dict[str, Any]) -> str:
                      [[(("timeline", "buckets", i, "cost"), b["cost"], BAR, f"${b['cost']:.4f}")]
                       for i, b in enumerate(buckets)], peak=peak, top=f"${peak:.2f}",
                      height=100) if peak else ""
-    totals = [[(_e(label)), (_num(("model", key), model[key]) if key != "cost"
-                                   else _usd(("model", "cost"), model["cost"]))]
+    totals = [[_e(label), _num(("model", key), model[key]) if key != "cost"
+                                   else _usd(("model", "cost"), model["cost"])]
               for label, key in (("reviews", "reviews"), ("calls", "calls"),
                                  ("tokens in", "tokens_in"), ("tokens out", "tokens_out"),
                                  ("estimated cost (USD)", "cost"),
                                  ("reviews without a price", "unpriced_reviews"))]
-    per_model = [[(_name(m["model"])),
-                  (_num(("model", "models", i, "reviews"), m["reviews"])),
-                  (_num(("model", "models", i, "tokens_in"), m["tokens_in"])),
-                  (_num(("model", "models", i, "tokens_out"), m["tokens_out"])),
-                  (_usd(("model", "models", i, "cost"), m["cost"]))]
+    per_model = [[_name(m["model"]),
+                  _num(("model", "models", i, "reviews"), m["reviews"]),
+                  _num(("model", "models", i, "tokens_in"), m["tokens_in"]),
+                  _num(("model", "models", i, "tokens_out"), m["tokens_out"]),
+                  _usd(("model", "models", i, "cost"), m["cost"])]
                  for i, m in enumerate(model["models"])]
     return ("<section><h2>Model review: use and estimated cost</h2>"
             + costs + _table(["", "total"], totals)
@@ -308,7 +308,7 @@ def _model(doc: dict[str, Any]) -> str:
 
 def _approvals(doc: dict[str, Any]) -> str:
     approvals = doc["approvals"]
-    rows = [[(_name(a["actor"])), (_num(("approvals", "by", i, "approvals"), a["approvals"]))]
+    rows = [[_name(a["actor"]), _num(("approvals", "by", i, "approvals"), a["approvals"])]
             for i, a in enumerate(approvals["by"])]
     return ("<section><h2>Approvals</h2><p>"
             + _num(("approvals", "asked"), approvals["asked"]) + " asked, "
@@ -318,10 +318,10 @@ def _approvals(doc: dict[str, Any]) -> str:
 
 
 def _provenance(doc: dict[str, Any]) -> str:
-    rows = [[(_e(p["drafted"])), (_num(("provenance", i, "decisions"), p["decisions"])),
-             (_pct(("provenance", i, "share"), p["share"])),
-             (_num(("provenance", i, "blocked"), p["blocked"])),
-             (_pct(("provenance", i, "block_rate"), p["block_rate"]))]
+    rows = [[_e(p["drafted"]), _num(("provenance", i, "decisions"), p["decisions"]),
+             _pct(("provenance", i, "share"), p["share"]),
+             _num(("provenance", i, "blocked"), p["blocked"]),
+             _pct(("provenance", i, "block_rate"), p["block_rate"])]
             for i, p in enumerate(doc["provenance"])]
     return ("<section><h2>AI-drafted or not</h2>"
             + _table(["drafted", "decisions", "share", "blocked", "block rate"], rows)
@@ -332,9 +332,9 @@ def _repositories(doc: dict[str, Any]) -> str:
     repos = doc["repositories"]
     if len(repos) < 2:
         return ""
-    rows = [[(_name(r["repository"])),
-             (_num(("repositories", i, "decisions"), r["decisions"])),
-             (_num(("repositories", i, "blocked"), r["blocked"]))]
+    rows = [[_name(r["repository"]),
+             _num(("repositories", i, "decisions"), r["decisions"]),
+             _num(("repositories", i, "blocked"), r["blocked"])]
             for i, r in enumerate(repos)]
     return ("<section><h2>Repositories</h2>"
             + _table(["repository", "decisions", "blocked"], rows) + "</section>")
