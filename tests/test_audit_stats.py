@@ -129,6 +129,13 @@ def test_the_summary_counts_shares_rules_and_times() -> None:
                                 "p90_seconds": 6.0, "statuses": {"failed": 1, "passed": 1}}
 
 
+def test_a_reused_decision_counts_as_a_run_but_not_as_stage_runs() -> None:
+    again = copy.deepcopy(PERIOD[2]) | {"id": "again", "reused": True, "duration": 0.05}
+    stages = {s["stage"]: s for s in summary([*PERIOD, again])["stages"]}
+    assert stages["(run)"]["runs"] == 6 and stages["review"]["runs"] == 2
+    assert stages["sast"]["runs"] == 5
+
+
 def test_model_approvals_provenance_and_repositories() -> None:
     doc = summary(PERIOD)
     model = doc["model"]

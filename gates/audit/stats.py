@@ -54,6 +54,7 @@ class Record:
     ai_drafted: bool | None
     outcome: str
     duration: float
+    reused: bool = False  # a stored decision answered: its stages did not run again
 
 
 class _Fields:
@@ -173,7 +174,8 @@ def checked(raw: Mapping[str, Any], where: str, now: datetime | None = None) -> 
         actor=get(approval, "actor", str, optional=True, label="approval.actor"),
         ai_drafted=get(provenance, "ai_drafted", bool, optional=True,
                        label="provenance.ai_drafted"),
-        outcome=outcome, duration=duration)
+        outcome=outcome, duration=duration,
+        reused=get(raw, "reused", bool, optional=True) or False)
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -290,6 +292,8 @@ def _stages(records: list[Record]) -> list[dict[str, Any]]:
     times: dict[str, list[float]] = {"(run)": [r.duration for r in records]}
     statuses: dict[str, Counter[str]] = {"(run)": Counter(r.outcome for r in records)}
     for r in records:
+        if r.reused:  # the stored run's stages, repeated: counted once, with that run
+            continue
         for name, status, seconds in r.stages:
             statuses.setdefault(name, Counter())[status] += 1
             if status != "skipped":
