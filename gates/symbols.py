@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from gates.decode import PYTHON_SUFFIXES
 from gates.hunks import ADDED, CONTEXT, NO_NEWLINE, REMOVED, changed_lines, hunks
 from gates.model import ChangedFile, Side
 from gates.patterns import compile_regex, replace_anchors
+from gates.pyscopes import PY_DECL, Parsed, Scope, derive, parse, python_scopes, spans
 
 # RE2, not re: these run over untrusted patches and must stay linear on hostile input.
-_PY_DECL = compile_regex(rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
 _KEYWORD_DECL_TEXT = (
     r"(?:^|[\s(])(?:async\s+)?(?:def|class|func|function|fn|sub|interface|struct|trait|enum|module"
     r"|impl|procedure|record|object)\s+(?:\([^)]*\)\s*)?\*?\s*([A-Za-z_$][\w$]*)"
@@ -29,6 +29,7 @@ _KEYWORD_DECL_TEXT = (
 _KEYWORD_DECL = compile_regex(_KEYWORD_DECL_TEXT)
 _KEYWORD_DECL_BYTES = compile_regex(_KEYWORD_DECL_TEXT.encode())
 _WORD_BOUNDARY = r"\b"
+_GAP = r"(?:[ \t\f]|\\\n)"  # between a keyword and its name (gates.pyscopes.PY_DECL)
 _SCOPES_KEPT = 512  # parsed blobs remembered by a SymbolMatcher (a few KB each)
 # A name bound on a line without a def: at module or class level ("name = ..."), on another
 # object at any depth ("views.check_password = ..."), through setattr, or as an import alias. A
@@ -39,7 +40,10 @@ _REBIND = re.compile(
     rb"|^[ \t]*((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*)[ \t]*=(?!=)(?![^\n]*,[ \t]*\r?$)"
     rb"|\bsetattr\([^,]+,[ \t]*[\"']([A-Za-z_]\w*)[\"']"
     rb"|\bimport[ \t]+[^\n]*?\bas[ \t]+([A-Za-z_]\w*)")
-_PY_BREAK = re.compile(rb"\r\n|\r|\n")  # Python's universal newlines
+# A def/class whose name has a non-ASCII byte (Python may normalise it to an ASCII one).
+_NON_ASCII_DECL = re.compile(
+    rb"(?m)^[ \t\f]*(?:async(?:[ \t\f]|\\\n)+)?(?:def|class)(?:[ \t\f]|\\\n)+\w*[\x80-\xff]")
+_NOTHING = Parsed(())
 _CALL_LIKE = compile_regex(r"([A-Za-z_$][\w$]*)\s*\(")
 
 
@@ -61,12 +65,12 @@ class SymbolMatcher:
         self.patterns = tuple(patterns)
         self._each = tuple(compile_regex(p) for p in self.patterns)
         self._cache: dict[str, tuple[int, ...]] = {}
-        self._scopes: dict[str, list[_Scope]] = {}
+        self._kept: dict[str, Parsed] = {}
         # One pass over a whole Python file finds whether any def/class name *could* match: each
         # pattern is embedded after "def " with its anchors widened to word boundaries (a superset).
         embedded = "|".join(f"(?:{replace_anchors(p, _WORD_BOUNDARY)})" for p in self.patterns)
         self._python_decl = compile_regex(
-            rf"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w*?(?:{embedded})".encode()
+            rf"(?m)^[ \t\f]*(?:async{_GAP}+)?(?:def|class){_GAP}+\w*?(?:{embedded})".encode()
         ) if self.patterns else None
         # The same superset for a name bound without a def on a changed line (an assignment, a
         # setattr, an import): one pass over the patch decides whether to look line by line.
@@ -75,28 +79,54 @@ class SymbolMatcher:
         ) if self.patterns else None
 
     def may_declare(self, source: bytes) -> bool:
-        """False only when no def/class name in the Python ``source`` can match a pattern."""
-        return self._python_decl is not None and self._python_decl.search(source) is not None
+        """False only when no def/class name in the Python ``source`` can match a pattern.
 
-    def scopes(self, source: bytes, blob: str | None = None) -> list[_Scope]:
-        """The ``def``/``class`` scopes of a Python ``source`` whose names match a pattern.
-
-        Parsing is the expensive step, and ``gate replay`` meets most blobs twice (as the new side
-        of one commit and the old side of the next), so results are kept per blob id.
+        A name with a non-ASCII letter always may: Python reads identifiers in NFKC, so
+        ``def \uff56erify_signature`` (a fullwidth v) defines ``verify_signature``.
         """
-        if blob is not None and blob in self._scopes:
-            return self._scopes[blob]
-        found: list[_Scope] = []
+        if self._python_decl is None:
+            return False
         # Python reads a bare \r as a line break: a "def" behind one is a def.
-        flat = source.replace(b"\r", b"\n") if b"\r" in source else source
-        if self.may_declare(flat) and self.any(
-                n.decode("ascii") for n in set(_PY_DECL.findall(flat))):
-            found = [s for s in python_scopes(source) if self.match(s.name)]
+        flat = source.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in source \
+            else source
+        if not flat.isascii() and _NON_ASCII_DECL.search(flat):
+            return True
+        return self._python_decl.search(flat) is not None and self.any(
+            n.decode("ascii") for n in set(PY_DECL.findall(flat)))
+
+    def scopes(self, text: bytes | None, blob: str | None = None, *,
+               other: tuple[bytes | None, str | None] = (None, None),
+               patch: bytes = b"", reverse: bool = False) -> list[Scope]:
+        """The ``def``/``class`` scopes of a Python ``text`` whose names match a pattern.
+
+        Parsing is the expensive step. ``gate replay`` meets most blobs twice (as the new side of
+        one commit and the old side of the next), so results are kept per blob id; and when the
+        ``other`` side of the change (its text and blob) is known, only the stretches ``patch``
+        changes are parsed (:func:`gates.pyscopes.derive`; ``reverse``: ``text`` is the old side).
+        """
+        return list(self._parsed(text, blob, other, patch, reverse).scopes)
+
+    def _parsed(self, text: bytes | None, blob: str | None,
+                other: tuple[bytes | None, str | None], patch: bytes, reverse: bool) -> Parsed:
+        if not text:
+            return _NOTHING
+        found = self._kept.get(blob) if blob is not None else None
+        if found is not None:
+            return found
+        known = self._kept.get(other[1]) if other[1] is not None else None
+        if known is not None and known.cuts and other[0] is not None:
+            # Exact scopes of the whole text, so the prefilter (a superset) has nothing to add.
+            found = derive(known, other[0], text, spans(patch, reverse=reverse), self._keep)
+        if found is None:
+            found = parse(text, self._keep) if self.may_declare(text) else _NOTHING
         if blob is not None:
-            if len(self._scopes) >= _SCOPES_KEPT:
-                del self._scopes[next(iter(self._scopes))]  # the oldest entry
-            self._scopes[blob] = found
+            if len(self._kept) >= _SCOPES_KEPT:
+                del self._kept[next(iter(self._kept))]  # the oldest entry
+            self._kept[blob] = found
         return found
+
+    def _keep(self, name: str) -> bool:
+        return bool(self.match(name))
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
@@ -169,21 +199,14 @@ def _may_hit(patch: bytes, matcher: SymbolMatcher) -> bool:
     return matcher.any(n for n in names if n)
 
 
-@dataclass(frozen=True, slots=True)
-class _Scope:
-    start: int
-    end: int
-    name: str
-    function: bool = False
-    body: int = 0  # the first line of the body (decorators and the signature come before it)
-
-
 def _python_hits(file: ChangedFile, matcher: SymbolMatcher,
                  old_text: bytes | None, new_text: bytes | None) -> list[SymbolHit]:
-    scopes: dict[Side, list[_Scope]] = {}
-    for side, text, blob in ((Side.REMOVED, old_text, file.old_blob),
-                             (Side.ADDED, new_text, file.new_blob)):
-        found = matcher.scopes(text, blob) if text else []
+    old, new = (old_text, file.old_blob), (new_text, file.new_blob)
+    scopes: dict[Side, list[Scope]] = {}
+    # The old side first: the new one is then derived from it (or the old from a cached new).
+    for side, found in ((Side.REMOVED, matcher.scopes(*old, other=new, patch=file.patch,
+                                                      reverse=True)),
+                        (Side.ADDED, matcher.scopes(*new, other=old, patch=file.patch))):
         if found:
             scopes[side] = found
     if not scopes:
@@ -200,15 +223,15 @@ def _python_hits(file: ChangedFile, matcher: SymbolMatcher,
     return hits
 
 
-def _enclosing(scopes: list[_Scope], lines: list[tuple[int, bytes]]
-               ) -> Iterator[tuple[int, bytes, list[_Scope]]]:
+def _enclosing(scopes: list[Scope], lines: list[tuple[int, bytes]]
+               ) -> Iterator[tuple[int, bytes, list[Scope]]]:
     """For ascending ``lines``, the scopes enclosing each: one sweep, O(scopes + lines x depth).
 
     Scopes nest (they come from a syntax tree or from indentation), so the scopes still open at a
     line are exactly the ones that enclose it.
     """
     order = sorted(scopes, key=lambda s: (s.start, -s.end))
-    open_scopes: list[_Scope] = []
+    open_scopes: list[Scope] = []
     i = 0
     for line, text in lines:
         while i < len(order) and order[i].start <= line:
@@ -217,74 +240,6 @@ def _enclosing(scopes: list[_Scope], lines: list[tuple[int, bytes]]
         open_scopes = [s for s in open_scopes if s.end >= line]
         if open_scopes:
             yield line, text, open_scopes
-
-
-def python_scopes(source: bytes) -> list[_Scope]:
-    """Every ``def`` and ``class`` with the lines it spans (decorators included), numbered as git
-    numbers lines.
-
-    Python also breaks lines at a bare ``\r``, git only at ``\n``: when the two differ, each
-    scope's lines are mapped back to git's, so a scope reaches exactly the changed lines it holds.
-    """
-    scopes = _ast_scopes(source)
-    if b"\r" not in source.replace(b"\r\n", b""):
-        return scopes
-    to_git = _git_lines(source)
-    return [_Scope(to_git(s.start), to_git(s.end), s.name, s.function, to_git(s.body))
-            for s in scopes]
-
-
-def _git_lines(source: bytes) -> Callable[[int], int]:
-    """Python's line number -> git's, for a source with bare carriage returns."""
-    starts = [0, *(m.end() for m in _PY_BREAK.finditer(source))]
-    git = [source.count(b"\n", 0, start) + 1 for start in starts]
-    return lambda line: git[min(max(line, 1), len(git)) - 1]
-
-
-def _ast_scopes(source: bytes) -> list[_Scope]:
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        # A draft that does not parse, or one nested too deep for the parser: indentation still
-        # tells where each def and class ends.
-        return _indent_scopes(source.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-    found = []
-    # Only statements can hold a def or class: walking bodies skips every expression node.
-    stack: list[ast.AST] = list(tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            found.append(_Scope(start, node.end_lineno or node.lineno, node.name,
-                                not isinstance(node, ast.ClassDef),
-                                node.body[0].lineno if node.body else node.lineno))
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            stack.extend(getattr(node, name, ()))
-    return found
-
-
-def _indent_scopes(source: bytes) -> list[_Scope]:
-    """Scopes by indentation, for a file that does not parse."""
-    lines = source.split(b"\n")
-    open_scopes: list[tuple[int, int, str, bool]] = []
-    found: list[_Scope] = []
-    last = 0
-    for number, raw in enumerate(lines, 1):
-        stripped = raw.lstrip()
-        if not stripped or stripped.startswith(b"#"):
-            continue
-        indent = len(raw) - len(stripped)
-        while open_scopes and indent <= open_scopes[-1][1]:
-            start, _, name, function = open_scopes.pop()
-            found.append(_Scope(start, last, name, function, start + 1))
-        m = _PY_DECL.match(raw)
-        if m:
-            open_scopes.append((number, indent, m.group(1).decode("ascii"),
-                                not stripped.startswith(b"class")))
-        last = number
-    found.extend(_Scope(start, last, name, function, start + 1)
-                 for start, _, name, function in open_scopes)
-    return found
 
 
 def _hunk_hits(patch: bytes, matcher: SymbolMatcher) -> Iterator[SymbolHit]:
