@@ -389,13 +389,17 @@ def _write_text(path: str, text: str) -> None:
               help="The repository to read (a bare one works); default: the current one.")
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json", "csv"]),
               default="terminal", show_default=True, help="Report format.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Processes to classify with (default: the usable cores; a range under 1,000 "
+                   "commits uses one).")
 def replay_command(since: str, until: str, policy_file: str | None, compare_file: str | None,
-                   max_count: int | None, git_dir: str | None, fmt: str) -> int:
+                   max_count: int | None, git_dir: str | None, fmt: str,
+                   jobs: int | None) -> int:
     """Classify every non-merge commit of a range, as the policy would have (no scanners, no
     models): commits per tier and lane, the share sent to the slow lane, the rules that raised
     tiers, and one row per commit.
     """
-    from gates import history, replay
+    from gates import history, proc, replay
     from gates.gitrepo import GitRepo
     from gates.policy import source
     from gates.report import replay as report
@@ -405,7 +409,8 @@ def replay_command(since: str, until: str, policy_file: str | None, compare_file
         selected = history.span(repo, since, until, max_count)
         policies = source.for_replay(repo, selected.until, policy_file, compare_file)
         with report.progress(sys.stderr, lambda: history.count(repo, selected)) as advance:
-            result = replay.replay(repo, selected, policies, advance)
+            result = replay.replay(repo, selected, policies, advance,
+                                   jobs=jobs or proc.cores())
     try:
         report.render(fmt, result, sys.stdout, since=since, until=until)
         sys.stdout.flush()

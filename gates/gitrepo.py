@@ -64,6 +64,8 @@ class GitRepo:
         self._extra: dict[str, str] = {}
         self._cwd = self.root
         self._resolved: dict[str, str | None] = {}
+        # How to open this repository again, in another process (``gate replay --jobs``).
+        self.opened = (os.path.abspath(path), git_dir)
 
     @contextlib.contextmanager
     def attributes_from_index(self) -> Iterator[None]:
@@ -147,19 +149,24 @@ class GitRepo:
                 raise _failure(args, done.returncode, errors.read())
         return done.stdout
 
-    def stream(self, *args: str, chunk: int = 1 << 20) -> Iterator[bytes]:
+    def stream(self, *args: str, chunk: int = 1 << 20, stdin: bytes | None = None
+               ) -> Iterator[bytes]:
         """Run ``git args...`` and yield its stdout in chunks while it runs (``git log -p`` over
         thousands of commits): the caller works while git diffs the next commits.
 
         stderr goes to a file, not a pipe, so per-commit warnings can never fill a pipe and stall
         git; a failure is raised after the last chunk. Closing the generator early stops git.
+        ``stdin`` (a list of commits, too long for a command line) is given from a file too.
         """
         command = ["git", *self._config, *args]
-        with tempfile.TemporaryFile() as errors:
+        with tempfile.TemporaryFile() as errors, tempfile.TemporaryFile() as feed:
+            feed.write(stdin or b"")
+            feed.seek(0)
             try:
                 # GitPython's own environment (GIT_DIR, GIT_COMMON_DIR) names the repository.
                 proc = subprocess.Popen(command, cwd=self._cwd,
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stdin=feed if stdin is not None else subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE,
                                         stderr=errors,
                                         env={**os.environ, **self.repo.git.environment(),
                                              **self._extra})

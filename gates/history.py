@@ -41,9 +41,19 @@ class Span:
     # Commits at the edge of a shallow clone: git shows them as root commits (their parent is not
     # here), so the whole tree would look added. They are left out and reported.
     boundary: tuple[str, ...] = ()
+    # Exactly these commits, in this order (one part of a replay split across processes); they
+    # are given to git on its standard input (``stdin``), not as arguments.
+    only: tuple[str, ...] = ()
+
+    @property
+    def stdin(self) -> bytes | None:
+        """What git reads on its standard input for this selection, if anything."""
+        return "".join(f"{sha}\n" for sha in self.only).encode() if self.only else None
 
     def rev_args(self) -> list[str]:
         """The ``git log`` / ``git rev-list`` arguments that select the commits."""
+        if self.only:
+            return ["--no-walk=unsorted", "--stdin"]
         args = ["--no-merges"]
         if self.max_count is not None:
             args.append(f"--max-count={self.max_count}")
@@ -109,7 +119,22 @@ def parse_date(text: str, now: datetime) -> datetime | None:
 
 def count(repo: GitRepo, selected: Span) -> int:
     """How many commits ``selected`` names (for the progress bar): one ``git rev-list``."""
-    return int(repo.text("rev-list", "--count", *selected.rev_args(), "--"))
+    return len(selected.only) if selected.only else \
+        int(repo.text("rev-list", "--count", *selected.rev_args(), "--"))
+
+
+def split(repo: GitRepo, selected: Span, parts: int, smallest: int) -> list[Span]:
+    """``selected`` as up to ``parts`` runs of consecutive commits (newest first), each of at
+    least ``smallest`` commits: one ``git rev-list``, then each part names its commits."""
+    if parts < 2:
+        return [selected]
+    listed = repo.text("rev-list", *selected.rev_args(), "--").split()
+    parts = min(parts, len(listed) // max(smallest, 1))
+    if parts < 2:
+        return [selected]
+    size = -(-len(listed) // parts)
+    return [replace(selected, only=tuple(listed[i:i + size]))
+            for i in range(0, len(listed), size)]
 
 
 def commits(repo: GitRepo, selected: Span,
@@ -121,7 +146,7 @@ def commits(repo: GitRepo, selected: Span,
     fmt = marker.decode().replace("\0", "%x00") + \
         "%H%x00%P%x00%cI%x00%s%x00%(trailers:only=true,unfold=true)%x00"
     stream = repo.stream(*DIFF_CONFIG, "log", "--no-show-signature", "--root", *LOG_ARGS,
-                         f"--format={fmt}", *selected.rev_args(), "--")
+                         f"--format={fmt}", *selected.rev_args(), "--", stdin=selected.stdin)
     empty_tree = repo.empty_tree()
     for entry in _entries(_prefetch(stream), marker):
         yield _commit(repo, entry, want_text, empty_tree)

@@ -63,6 +63,13 @@ class Completed:
         return f"exit status {self.returncode}"
 
 
+def cores() -> int:
+    """The cores this process may run on (its affinity mask where the system has one: a CI
+    container limited to 2 of 64 cores must not start 64 workers)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+
+
 def which(name: str) -> str:
     """The executable PATH gives for ``name``, or the bare name (which then fails to start).
 

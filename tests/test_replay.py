@@ -357,3 +357,42 @@ def test_a_swapped_range_says_so(repo: Repo, story: dict[str, str]) -> None:
     assert "note: --since is not an ancestor of --until" in done.stdout
     assert replay_json(repo, "--since", "HEAD", "--until", story["auth"])["notes"]
     assert replay_json(repo, "--since", "HEAD")["notes"] == []  # empty, but not swapped
+
+
+def test_a_replay_split_across_processes_gives_the_same_rows(repo: Repo,
+                                                             story: dict[str, str]) -> None:
+    """``--jobs``: the range cut into runs of consecutive commits, the older runs classified in
+    spawned processes, gives row for row what one process gives (the merge still left out)."""
+    from gates import replay
+    from gates.policy import source
+
+    git = GitRepo(repo.root)
+    selected = history.span(git, "2000-01-01")
+    policies = (source.default(),)
+    one = replay.replay(git, selected, policies)
+    ticks: list[int] = []
+    split = replay.replay(git, selected, policies, ticks.append, jobs=3, smallest_part=2)
+    assert len(history.split(git, selected, 3, 2)) == 3
+    assert split.rows == one.rows and len(one.rows) == 7
+    assert story["merge"] not in {row.sha for row in split.rows}
+    assert [t.tiers for t in split.tallies] == [t.tiers for t in one.tallies]
+    assert sum(ticks) == 7  # the progress bar reaches the end
+
+
+def test_a_part_git_cannot_read_fails_the_whole_replay(repo: Repo, story: dict[str, str]) -> None:
+    from gates import replay
+    from gates.errors import GitError
+    from gates.policy import source
+
+    blob = repo.git("rev-parse", f"{story['auth']}:auth/login.py").strip()
+    (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    git = GitRepo(repo.root)
+    # The damaged commit is an old one: it falls in a part another process classifies.
+    with pytest.raises(GitError, match="git log failed"):
+        replay.replay(git, history.span(git, "2000-01-01"), (source.default(),), jobs=2,
+                      smallest_part=2)
+
+
+def test_jobs_must_be_a_positive_number(repo: Repo, story: dict[str, str]) -> None:
+    done = repo.gate("replay", "--since", "2000-01-01", "--jobs", "0")
+    assert done.returncode == 2 and "--jobs" in done.stderr and "Traceback" not in done.stderr

@@ -8,7 +8,6 @@ can be counted and shown; the gate applies ``# nosec`` itself.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -52,7 +51,7 @@ class Bandit:
         bandit is single-threaded: a large change is split into one run per core (each at least
         ``CHUNK`` files, so a small change still costs one interpreter start), run concurrently.
         """
-        parts = max(1, min(os.cpu_count() or 1, len(files) // CHUNK))
+        parts = max(1, min(proc.cores(), len(files) // CHUNK))
         chunks = [list(files[i::parts]) for i in range(parts)]
         if parts == 1:
             reports = [self._run(root, chunks[0], timeout)]
