@@ -57,6 +57,9 @@ class Rules:
         self.any_exclude = GlobSet(p for c in self.categories for p in c.exclude)
         self.order = {c.name: i for i, c in enumerate(self.categories)}
         self._text_categories: dict[str, frozenset[int]] = {}
+        self._dotted = all(e.startswith(".") and "/" not in e
+                           for c in self.categories for e in c.extensions)
+        self._by_tail: dict[str, tuple[int, ...]] = {}
         # category -> the tier a version-bump-only change of its files gets (gates/bumps.py)
         self.version_only = {c.name: c.version_only for c in self.categories if c.version_only}
         self.content_owner = [i for i, c in enumerate(self.categories) for _ in c.content]
@@ -113,12 +116,23 @@ class Rules:
         times a file: once whether to read its text, then to classify it)."""
         found = self._text_categories.get(path)
         if found is None:
+            # The suffix filters depend only on the lowercased name from its first dot when every
+            # extension is a dotted suffix (".py", ".tar.gz"): 10,000 files share a few such
+            # tails, so they are decided once per tail. Otherwise the tail is the whole path.
+            base = posixpath.basename(path).lower()
+            dot = base.find(".")
+            tail = (base[dot:] if dot >= 0 else "") if self._dotted else path
+            by_suffix = self._by_tail.get(tail)
+            if by_suffix is None:
+                by_suffix = self._by_tail[tail] = tuple(
+                    i for i, c in enumerate(self.categories)
+                    if (c.content or c.symbols) and c.applies_to_text(tail))
             excluded = self.excluded(path)
-            found = frozenset(i for i, c in enumerate(self.categories)
-                              if (c.content or c.symbols) and i not in excluded
-                              and self.text_filter(i, path))
+            found = frozenset(i for i in by_suffix if i not in excluded
+                              and ((files := self.files[i]) is None or files.matches(path)))
             if len(self._text_categories) >= 100_000:  # a replay's paths: bounded memory
                 self._text_categories.clear()
+                self._by_tail.clear()
             self._text_categories[path] = found
         return found
 

@@ -359,3 +359,45 @@ def test_schema_migrations_in_every_common_layout_are_high(seeded: Repo, path: s
     seeded.write(path, "def upgrade():\n    pass\n")
     (fc,) = run(seeded).files
     assert ("migrations" in {m.category for m in fc.matches}) is high, fc.matches
+
+
+def test_text_categories_decided_per_suffix_are_the_per_path_answer(tmp_path: Path) -> None:
+    """The suffix memo (gates.classify.Rules.text_categories) answers as each category's own
+    filters do, for dotted names, dot files, upper case, excluded paths and ``files:`` globs."""
+    import random
+
+    policy = custom(tmp_path, """\
+        version: 1
+        tiers: [low, high]
+        default_tier: low
+        lanes: {low: [], high: []}
+        categories:
+          py:
+            tier: high
+            extensions: [".py", ".tar.gz"]
+            content: ["eval\\\\("]
+            exclude: ["tests/**"]
+          notes:
+            tier: high
+            files: ["docs/**"]
+            content: ["TODO"]
+          any:
+            tier: high
+            content: ["secret"]
+            exclude: ["vendor/**"]
+        """)
+    rules = Rules(policy)
+    rng = random.Random(5)
+    names = ["a.py", "A.PY", "x.tar.gz", "y.gz", ".py", ".bashrc", "Makefile", "m.py.txt",
+             "t.Py", "z.pyc", "q.tar.GZ"]
+    dirs = ["", "tests/", "docs/", "vendor/", "src/pkg/", "docs/tests/"]
+    for _ in range(400):
+        path = rng.choice(dirs) + rng.choice(names)
+        excluded = rules.excluded(path)
+        want = frozenset(i for i, c in enumerate(rules.categories)
+                         if (c.content or c.symbols) and i not in excluded
+                         and rules.text_filter(i, path))
+        assert rules.text_categories(path) == want, path
+    assert rules.text_categories("src/a.py") == {0, 2}
+    assert rules.text_categories("tests/a.py") == {2}
+    assert rules.text_categories("docs/x.md") == {1, 2}
