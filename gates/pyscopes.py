@@ -92,7 +92,7 @@ def parse(source: bytes, keep: Callable[[str], bool]) -> Parsed:
         to_git = _git_lines(source)
         return Parsed(tuple(Scope(to_git(s.start), to_git(s.end), s.name, s.function,
                                   to_git(s.body)) for s in scopes))
-    if tree is None or not _cuttable(source):
+    if tree is None or not decoded_as_is(source):
         return Parsed(tuple(scopes))
     lines = source.split(b"\n")
     cuts = _tree_cuts(tree.body, lines, 0, 0, nested=_ODD_INDENT.search(source) is None)
@@ -109,7 +109,7 @@ def derive(known: Parsed, source: bytes, target: bytes, spans: Sequence[Span],
     ``if True:`` line when it lies between two unchanged statements of that class and leaves it in
     the class; any other change re-parses whole module-level statements.
     """
-    if not known.cuts or not _cuttable(target) or _bare_cr(target):
+    if not known.cuts or not decoded_as_is(target) or _bare_cr(target):
         return None
     old, new = source.split(b"\n"), target.split(b"\n")
     if len(old) != known.lines:
@@ -148,7 +148,8 @@ def derive(known: Parsed, source: bytes, target: bytes, spans: Sequence[Span],
             shift += ordered[at][3] - ordered[at][1]
             at += 1
         first = cut + shift
-        if first < done or new[first - 1:last + shift] != old[cut - 1:last]:
+        if first < done or new[first - 1:last + shift] != old[cut - 1:last] \
+                or _continued(new, first):
             return None
         end = _stretch(new, done, first - 1, level, keep=keep, scopes=scopes, cuts=out)
         if end is None:
@@ -265,8 +266,13 @@ def _stretch(lines: list[bytes], first: int, last: int, level: int | None, *,
     text = b"\n".join(lines[first - 1:last])
     if last < len(lines):
         text += b"\n"
+    parsed = _BLOCK + text if level else text
+    # Python reads a piece's first two lines for a coding declaration, and drops a byte order
+    # mark that opens it: mid-file, neither does anything (or the mark is an error).
+    if not decoded_as_is(parsed) or (first > 1 and text.startswith(b"\xef\xbb\xbf")):
+        return None
     try:
-        tree = ast.parse(_BLOCK + text if level else text)
+        tree = ast.parse(parsed)
     except _PARSE_ERRORS:
         return None
     body, offset = tree.body, first - 1
@@ -313,7 +319,7 @@ def _tree_cuts(body: list[ast.stmt], lines: list[bytes], offset: int, level: int
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
         line = lines[start + offset - 1]
         if start > end and len(line) > level and not line[:level].strip(b" ") \
-                and line[level:level + 1] != b" ":
+                and line[level:level + 1] != b" " and not _continued(lines, start + offset):
             cuts.append((start + offset, level))
             if not level and nested and isinstance(node, ast.ClassDef) and node.body:
                 inner = node.body[0].col_offset
@@ -325,8 +331,18 @@ def _tree_cuts(body: list[ast.stmt], lines: list[bytes], offset: int, level: int
     return cuts
 
 
-def _cuttable(source: bytes) -> bool:
-    """False for a source Python would read differently in pieces (see the module's docstring).
+def _continued(lines: list[bytes], line: int) -> bool:
+    """Whether the line before ``line`` ends in a backslash, joining ``line`` to it (a line of
+    only a backslash carries its indentation onto the next). Also true for a backslash that ends
+    a comment or a string, which joins nothing: such a line is simply not a cut."""
+    return line > 1 and lines[line - 2].rstrip(b"\r").endswith(b"\\")
+
+
+def decoded_as_is(source: bytes) -> bool:
+    """Whether Python reads ``source`` as UTF-8 with its usual grammar: no other coding declared
+    in its first two lines, no ``barry_as_FLUFL``. Only then may it be cut into pieces (see the
+    module's docstring), and only then is a byte-level search over it a search of what Python
+    parses.
 
     An encoding cookie that names UTF-8 (``# -*- coding: utf-8 -*-``, common in older projects)
     changes nothing: a piece without it is read as UTF-8 too."""

@@ -19,7 +19,16 @@ from gates.decode import PYTHON_SUFFIXES
 from gates.hunks import ADDED, CONTEXT, NO_NEWLINE, REMOVED, changed_lines, hunks
 from gates.model import ChangedFile, Side
 from gates.patterns import compile_regex, replace_anchors
-from gates.pyscopes import PY_DECL, Parsed, Scope, derive, parse, python_scopes, spans
+from gates.pyscopes import (
+    PY_DECL,
+    Parsed,
+    Scope,
+    decoded_as_is,
+    derive,
+    parse,
+    python_scopes,
+    spans,
+)
 
 # RE2, not re: these run over untrusted patches and must stay linear on hostile input.
 _KEYWORD_DECL_TEXT = (
@@ -89,8 +98,12 @@ class SymbolMatcher:
         # Python reads a bare \r as a line break: a "def" behind one is a def.
         flat = source.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in source \
             else source
+        # Python drops a byte order mark before the first line ("\ufeffdef verify(...)").
+        flat = flat.removeprefix(b"\xef\xbb\xbf")
         if not flat.isascii() and _NON_ASCII_DECL.search(flat):
             return True
+        if not decoded_as_is(flat):
+            return True  # the bytes are not what Python parses (another coding): parse
         return self._python_decl.search(flat) is not None and self.any(
             n.decode("ascii") for n in set(PY_DECL.findall(flat)))
 
