@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         entry = quick.lookup(*named)
         if entry is not None:
             return quick.replay(named[0], entry, started, sys.stdout, sys.stderr)
+        head = quick.head_of(named[0])
+        if head is not None:  # semgrep, the slowest scanner, starts now (gates.early)
+            from gates import early
+
+            early.start(head)
     out, err = _Tee(sys.stdout), _Tee(sys.stderr)
     quick.offered = None
     quick.resolved.clear()
@@ -36,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         code = _cli(args)
     finally:
         sys.stdout, sys.stderr = out.inner, err.inner
+        if "gates.early" in sys.modules:  # an early run the decision did not take
+            sys.modules["gates.early"].discard()
     offered, quick.offered = quick.offered, None
     if named is None or offered is None or offered.get("code") != code:
         return code

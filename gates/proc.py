@@ -120,6 +120,23 @@ def run(argv: Sequence[str], *, timeout: float, cwd: str | Path | None = None,
     return Completed(tuple(argv), process.returncode, out, err, time.perf_counter() - started)
 
 
+def adopt(group: int) -> None:
+    """Count a process group started elsewhere (gates.early) among the running tools."""
+    with _LIVE_LOCK:
+        _LIVE.add(group)
+
+
+def release(group: int) -> None:
+    """Forget a process group :func:`adopt` counted (it has ended)."""
+    with _LIVE_LOCK:
+        _LIVE.discard(group)
+
+
+def kill(group: int) -> None:
+    """Kill a running tool's whole process group."""
+    _kill_group(group)
+
+
 def stop_all() -> None:
     """Kill every running tool's process group and refuse new starts (the gate is exiting)."""
     with _LIVE_LOCK:

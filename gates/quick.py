@@ -128,6 +128,12 @@ def key(argv: list[str], environ: dict[str, str] | os._Environ[str],
     return git_dir, digest
 
 
+def head_of(git_dir: str) -> str | None:
+    """The HEAD commit :func:`key` read for ``git_dir``."""
+    lines = _last[git_dir][0].splitlines() if git_dir in _last else []
+    return lines[3] if len(lines) == 5 else None
+
+
 def unchanged(git_dir: str) -> bool:
     """Whether HEAD, the branch and the staged tree are still what :func:`key` named for
     ``git_dir``: asked after a run, so a decision made while the index changed is not stored

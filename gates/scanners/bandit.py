@@ -8,12 +8,13 @@ can be counted and shown; the gate applies ``# nosec`` itself.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from gates import proc
+from gates import early, proc
 from gates.errors import ToolFailure
 from gates.model import Finding
 from gates.policy import BanditSettings
@@ -27,7 +28,7 @@ from gates.scanners import (
 )
 
 _LEVEL = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high", "UNDEFINED": "low"}
-CHUNK = 40  # files below which a second bandit process costs more (its start) than it saves
+CHUNK = early.BANDIT_CHUNK
 
 
 class Bandit:
@@ -86,14 +87,14 @@ class Bandit:
 
     def _run(self, root: Path, files: list[str], timeout: float) -> dict[str, Any]:
         """One bandit process over ``files``: its JSON report, checked for the parts read."""
-        # -x '': bandit's default excludes (.git, CVS, .tox, __pycache__...) match substrings even
-        # of files named on the command line, so tools/CVS_import.py would go unscanned.
-        argv = [self.executable, "-f", "json", "-q", "--ignore-nosec", "-x", ""]
-        if self.settings.skip:
-            argv += ["-s", ",".join(self.settings.skip)]
-        done = proc.run([*argv, "--", *files], timeout=timeout, cwd=root)
+        head = early.bandit_command(self.executable, self.settings.skip)
+        taken = early.take("bandit", head, files, root, env=os.environ, timeout=timeout)
+        done = taken[0] if taken is not None else \
+            proc.run([*head, "--", *files], timeout=timeout, cwd=root)
         try:
             report = json.loads(done.stdout.decode("utf-8", "surrogateescape"))
+            if taken is not None and taken[1]:
+                report = _cut(report, files)
             if not isinstance(report["results"], list) or not isinstance(report["errors"], list):
                 raise TypeError("results and errors are not lists")
         except (ValueError, KeyError, TypeError):
@@ -102,6 +103,20 @@ class Bandit:
         if done.returncode not in (0, 1):
             raise ToolFailure(f"bandit failed (exit {done.returncode}): {done.last_line()}")
         return report  # type: ignore[no-any-return]
+
+
+def _cut(report: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
+    """An early run's report (gates.early) reduced to ``files``: their results, errors and
+    per-file metrics (the totals are kept)."""
+    wanted = set(files)
+
+    def kept(name: object) -> bool:
+        return _relative(str(name)) in wanted
+
+    return {**report, "results": [r for r in report["results"] if kept(r.get("filename"))],
+            "errors": [e for e in report["errors"] if kept(e.get("filename", ""))],
+            "metrics": {k: v for k, v in report.get("metrics", {}).items()
+                        if k == "_totals" or kept(k)}}
 
 
 def _relative(name: str) -> str:

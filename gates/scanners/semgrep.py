@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from gates import proc
+from gates import early, proc
+from gates.early import ENV, shipped_rules
 from gates.errors import ToolFailure
 from gates.model import Finding
 from gates.policy import SemgrepSettings
@@ -36,15 +38,9 @@ from gates.scanners import (
     tool_identity,
 )
 
-ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 _LIMITS = re.compile(r"(?i)timeout|out of memory|outofmemory|stack ?overflow|too (?:big|large)")
 _LEVEL = {"INFO": "low", "LOW": "low", "WARNING": "medium", "MEDIUM": "medium", "ERROR": "high",
           "HIGH": "high", "CRITICAL": "critical"}
-
-
-def shipped_rules() -> Path:
-    """The folder of rules that ship with draftgate."""
-    return Path(str(resources.files("gates.policies").joinpath("semgrep")))
 
 
 class Semgrep:
@@ -80,25 +76,26 @@ class Semgrep:
         return "|".join((tool_identity(self.executable, "semgrep"), self.settings.engine,
                          digest.hexdigest(), ",".join(sorted(self.settings.disable))))
 
+    def head(self, targets: int) -> list[str]:
+        """The command line for that many target files, without them."""
+        return early.semgrep_command(self.executable, self.settings.engine, self.configs,
+                                     self.settings.disable, targets)
+
     def argv(self, files: Sequence[str]) -> list[str]:
         """The command line for ``files``."""
-        argv = [self.executable]
-        if self.settings.engine in ("auto", "native"):
-            argv.append("--experimental")
-        # --max-target-bytes 0: semgrep silently skips files over 1 MB by default.
-        argv += ["--json", "--metrics=off", "--disable-version-check", "--disable-nosem",
-                 "--no-git-ignore", "--quiet", "--max-target-bytes", "0"]
-        for config in self.configs:
-            argv += ["--config", config]
-        for rule in self.settings.disable:
-            argv += ["--exclude-rule", rule]
-        return [*argv, "--", *files]
+        return [*self.head(len(files)), "--", *files]
 
     def scan(self, root: Path, files: Sequence[str], timeout: float) -> ScanOutcome:
-        """Run semgrep over ``files`` and parse its JSON."""
-        done = proc.run(self.argv(files), timeout=timeout, cwd=root, env=ENV)
+        """Run semgrep over ``files`` and parse its JSON (or take the run gates.early started,
+        when it was this very run)."""
+        taken = early.take("semgrep", self.head(len(files)), files, root,
+                           env={**os.environ, **ENV}, timeout=timeout)
+        done = taken[0] if taken is not None else \
+            proc.run(self.argv(files), timeout=timeout, cwd=root, env=ENV)
         try:
             report = json.loads(done.stdout.decode("utf-8", "surrogateescape"))
+            if taken is not None and taken[1]:
+                report = _cut(report, files)
             results, errors = report["results"], report.get("errors", [])
         except (ValueError, KeyError, TypeError):
             raise ToolFailure(f"semgrep gave no JSON report (exit {done.returncode}): "
@@ -157,6 +154,19 @@ class Semgrep:
             if check_id == declared or check_id.endswith(f".{declared}"):
                 return declared
         return check_id
+
+
+def _cut(report: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
+    """An early run's report (gates.early) reduced to ``files``: their results and errors, and
+    the errors of no file."""
+    wanted = {f.removeprefix("./") for f in files}
+
+    def kept(item: Any) -> bool:
+        path = item.get("path") if isinstance(item, dict) else None
+        return path is None or str(path).removeprefix("./") in wanted
+
+    return {**report, "results": [r for r in report["results"] if kept(r)],
+            "errors": [e for e in report.get("errors", []) if kept(e)]}
 
 
 def _config(rule: str, repo_root: Path) -> str:
