@@ -95,7 +95,7 @@ def parse(source: bytes, keep: Callable[[str], bool]) -> Parsed:
     if tree is None or not decoded_as_is(source):
         return Parsed(tuple(scopes))
     lines = source.split(b"\n")
-    cuts = _tree_cuts(tree.body, lines, 0, 0, nested=_ODD_INDENT.search(source) is None)
+    cuts = _tree_cuts(tree.body, lines, 0, 0, nested=not _odd_indent(source))
     return Parsed(tuple(scopes), tuple(c for c, _ in cuts), tuple(k for _, k in cuts), len(lines))
 
 
@@ -115,7 +115,7 @@ def derive(known: Parsed, source: bytes, target: bytes, spans: Sequence[Span],
     if len(old) != known.lines:
         return None
     cuts, levels = known.cuts, known.levels
-    if any(levels) and _ODD_INDENT.search(target):  # the class bodies' indentation may differ
+    if any(levels) and _odd_indent(target):  # the class bodies' indentation may differ
         cuts = tuple(c for c, k in zip(cuts, levels, strict=True) if not k)
         levels = (0,) * len(cuts)
     ordered = sorted(spans)
@@ -329,6 +329,11 @@ def _tree_cuts(body: list[ast.stmt], lines: list[bytes], offset: int, level: int
     if not level and (not cuts or cuts[0][0] != offset + 1):
         cuts.insert(0, (offset + 1, 0))
     return cuts
+
+
+def _odd_indent(source: bytes) -> bool:
+    """Whether a tab or form feed indents a line (the byte test first: most sources have none)."""
+    return (b"\t" in source or b"\f" in source) and _ODD_INDENT.search(source) is not None
 
 
 def _continued(lines: list[bytes], line: int) -> bool:
