@@ -39,7 +39,8 @@ _KEYWORD_DECL = compile_regex(_KEYWORD_DECL_TEXT)
 _KEYWORD_DECL_BYTES = compile_regex(_KEYWORD_DECL_TEXT.encode())
 _WORD_BOUNDARY = r"\b"
 _GAP = r"(?:[ \t\f]|\\\n)"  # between a keyword and its name (gates.pyscopes.PY_DECL)
-_SCOPES_KEPT = 512  # parsed blobs remembered by a SymbolMatcher (a few KB each)
+_SCOPES_KEPT = 1024  # parsed blobs remembered by a SymbolMatcher (a few KB to some 50 KB each)
+_NOTHING_KEPT = 100_000  # blob ids known to declare no matching name
 # A name bound on a line without a def: at module or class level ("name = ..."), on another
 # object at any depth ("views.check_password = ..."), through setattr, or as an import alias. A
 # function's local variable (indented deeper) and a keyword argument on its own line (ending in a
@@ -75,6 +76,7 @@ class SymbolMatcher:
         self._each = tuple(compile_regex(p) for p in self.patterns)
         self._cache: dict[str, tuple[int, ...]] = {}
         self._kept: dict[str, Parsed] = {}
+        self._nothing: set[str] = set()  # blobs that can declare no matching name
         # One pass over a whole Python file finds whether any def/class name *could* match: each
         # pattern is embedded after "def " with its anchors widened to word boundaries (a superset).
         embedded = "|".join(f"(?:{replace_anchors(p, _WORD_BOUNDARY)})" for p in self.patterns)
@@ -121,7 +123,7 @@ class SymbolMatcher:
 
     def _parsed(self, text: bytes | None, blob: str | None,
                 other: tuple[bytes | None, str | None], patch: bytes, reverse: bool) -> Parsed:
-        if not text:
+        if not text or blob in self._nothing:
             return _NOTHING
         found = self._kept.get(blob) if blob is not None else None
         if found is not None:
@@ -132,7 +134,13 @@ class SymbolMatcher:
             found = derive(known, other[0], text, spans(patch, reverse=reverse), self._keep)
         if found is None:
             found = parse(text, self._keep) if self.may_declare(text) else _NOTHING
-        if blob is not None:
+        if blob is None:
+            return found
+        if found is _NOTHING:  # most blobs: a set entry, so they do not push parsed ones out
+            if len(self._nothing) >= _NOTHING_KEPT:
+                self._nothing.clear()
+            self._nothing.add(blob)
+        else:
             if len(self._kept) >= _SCOPES_KEPT:
                 del self._kept[next(iter(self._kept))]  # the oldest entry
             self._kept[blob] = found
