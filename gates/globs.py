@@ -24,6 +24,8 @@ from typing import Any
 
 import re2
 
+from gates.patterns import LATIN1
+
 
 class GlobError(ValueError):
     """A glob that cannot be translated (an unterminated character class)."""
@@ -132,16 +134,13 @@ class GlobSet:
         return [p for p, rx in zip(self.patterns, self._each, strict=True) if rx.fullmatch(raw)]
 
 
-_LATIN1 = re2.Options()
-_LATIN1.encoding = re2.Options.Encoding.LATIN1  # one byte, one character: any path bytes match
-_LATIN1.log_errors = False
 
 
 @functools.lru_cache(maxsize=4096)
 def _compile(source: str) -> Any:
     # Cached: validating a policy compiles each glob alone, and explaining a match compiles the
     # same ones again (a few hundred globs in the default policy, ~0.07 ms each).
-    return re2.compile(f"(?is)(?:{source})".encode(), options=_LATIN1)
+    return re2.compile(f"(?is)(?:{source})".encode(), options=LATIN1)
 
 
 def _bytes(path: str) -> bytes:

@@ -23,6 +23,9 @@ import re2
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 logs parse errors to stderr; we report them ourselves.
+LATIN1 = re2.Options()
+LATIN1.encoding = re2.Options.Encoding.LATIN1  # one byte, one character: any bytes match
+LATIN1.log_errors = False
 
 _LEADING_FLAGS = re.compile(r"^((?:\(\?[imsU-]+\))*)")
 _ANCHORS = frozenset({"^", "$", "\\A", "\\z"})
@@ -45,6 +48,12 @@ def compile_regex(pattern: str | bytes) -> re2._Regexp:
         return re2.compile(pattern, options=_OPTIONS)
     except re2.error as exc:
         raise PatternError(_reason(exc)) from None
+
+
+def compile_latin1(pattern: bytes) -> re2._Regexp:
+    """Compile an RE2 pattern over bytes read one byte a character (``[\\x80-\\xff]`` matches
+    any high byte, valid UTF-8 or not)."""
+    return re2.compile(pattern, options=LATIN1)
 
 
 def _reason(exc: Exception) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from gates.decode import PYTHON_SUFFIXES
 from gates.hunks import ADDED, CONTEXT, NO_NEWLINE, REMOVED, changed_lines, hunks
 from gates.model import ChangedFile, Side
-from gates.patterns import compile_regex, replace_anchors
+from gates.patterns import compile_latin1, compile_regex, replace_anchors
 from gates.pyscopes import (
     PY_DECL,
     Parsed,
@@ -51,7 +51,8 @@ _REBIND = re.compile(
     rb"|\bsetattr\([^,]+,[ \t]*[\"']([A-Za-z_]\w*)[\"']"
     rb"|\bimport[ \t]+[^\n]*?\bas[ \t]+([A-Za-z_]\w*)")
 # A def/class whose name has a non-ASCII byte (Python may normalise it to an ASCII one).
-_NON_ASCII_DECL = re.compile(
+# RE2 in Latin-1 (one byte, one character): Python's re would retry at every line of a big file.
+_NON_ASCII_DECL = compile_latin1(
     rb"(?m)^[ \t\f]*(?:async(?:[ \t\f]|\\\n)+)?(?:def|class)(?:[ \t\f]|\\\n)+\w*[\x80-\xff]")
 _NOTHING = Parsed(())
 _CALL_LIKE = compile_regex(r"([A-Za-z_$][\w$]*)\s*\(")
