@@ -21,7 +21,7 @@ from gates.changes import WantText, consumer_views, recheck_binary
 from gates.diff import DIFF_CONFIG, LOG_ARGS, parse_log_entry
 from gates.errors import UsageError
 from gates.gitrepo import GitRepo, parse_trailers
-from gates.model import ChangedFile, ChangeSet, Commit, Source, SourceKind
+from gates.model import ChangeSet, Commit, Source, SourceKind
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*\.?\s*(second|minute|hour|day|week|month|year)s?"
                        r"(?:\s+ago)?\s*$", re.IGNORECASE)
@@ -178,18 +178,16 @@ def _commit(repo: GitRepo, entry: bytes, want_text: WantText | None,
     revs = [parent or empty_tree, sha.decode()]
     files = recheck_binary(repo, revs, files)
     if want_text is not None:
-        files = tuple(_with_text(repo, f) if f.has_text and want_text(f.path) else f
-                      for f in files)
-    files = consumer_views(lambda ids: {i: repo.blob(i) for i in ids}, repo.sizes, files)
+        texts = [f for f in files if f.has_text and want_text(f.path)]
+        blobs = repo.read_blobs(b for f in texts for b in (f.old_blob, f.new_blob) if b)
+        files = tuple(replace(f, old_text=blobs.get(f.old_blob or ""),
+                              new_text=blobs.get(f.new_blob or ""))
+                      if f.has_text and want_text(f.path) else f for f in files)
+    files = consumer_views(repo.read_blobs, repo.sizes, files)
     commit = Commit(sha.decode(), subject.decode("utf-8", "replace"),
                     parse_trailers(trailer_text.decode("utf-8", "replace")))
     source = Source(SourceKind.RANGE, base=parent, head=commit.sha, merge_base=parent)
     return HistoryCommit(commit, parent, date.decode(), ChangeSet(files, source, (commit,)))
-
-
-def _with_text(repo: GitRepo, file: ChangedFile) -> ChangedFile:
-    return replace(file, old_text=repo.blob(file.old_blob) if file.old_blob else None,
-                   new_text=repo.blob(file.new_blob) if file.new_blob else None)
 
 
 def _prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
