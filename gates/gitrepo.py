@@ -347,12 +347,16 @@ class GitRepo:
                 for sha in chunk:
                     header = stdout.readline().split()
                     if len(header) != 3 or header[1] != b"blob":
-                        raise GitError(f"git cat-file: {sha} is not a blob here "
-                                       f"({b' '.join(header[1:]).decode(errors='replace')})")
+                        raise GitError(f"git cat-file: {sha} is not a blob here ("
+                                       f"{b' '.join(header[1:2]).decode(errors='replace')})")
                     found[sha] = stdout.read(int(header[2]))
                     stdout.read(1)
-            except (OSError, ValueError) as exc:
-                raise GitError(f"git cat-file failed: {exc}") from None
+            except (OSError, ValueError, GitError) as exc:
+                # The rest of this answer is still in the pipe: never read it as the next one.
+                _end(batch)
+                self._catfile = None
+                raise exc if isinstance(exc, GitError) else \
+                    GitError(f"git cat-file failed: {exc}") from None
         return found
 
     def _batch(self) -> subprocess.Popen[bytes]:

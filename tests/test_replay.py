@@ -396,3 +396,19 @@ def test_a_part_git_cannot_read_fails_the_whole_replay(repo: Repo, story: dict[s
 def test_jobs_must_be_a_positive_number(repo: Repo, story: dict[str, str]) -> None:
     done = repo.gate("replay", "--since", "2000-01-01", "--jobs", "0")
     assert done.returncode == 2 and "--jobs" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_replay_reads_blobs_through_one_process_and_a_missing_one_is_an_error(
+        repo: Repo, story: dict[str, str]) -> None:
+    from gates.errors import GitError
+
+    git = GitRepo(repo.root)
+    blob = repo.git("rev-parse", f"{story['auth']}:auth/login.py").strip()
+    keys = repo.git("rev-parse", f"{story['root']}:lib/keys.py").strip()
+    assert git.read_blobs([blob, keys, blob]) == {
+        blob: b"def authenticate(user):\n    return True\n", keys: KEYS.encode()}
+    with pytest.raises(GitError, match="not a blob"):
+        git.read_blobs(["0" * 40])
+    with pytest.raises(GitError, match="not a blob"):  # a tree is not a blob either
+        git.read_blobs([repo.git("rev-parse", f"{story['root']}^{{tree}}").strip()])
+    assert git.read_blobs([blob]) == {blob: b"def authenticate(user):\n    return True\n"}
