@@ -15,10 +15,15 @@ starting its own only when nothing can tell the two apart:
 - no semgrep configuration file (``.semgrepignore`` and the like) among the files, where either
   run would read it from its own folder.
 
-It may ask for fewer files (the others' results came from the scan cache): the early report is
-then cut down to those files by the scanner (both match within one file). Anything else, and the
-early run is simply not used: the stage runs the scanner as it always did. An unused run is killed
-when the gate's command ends. Nothing here can turn a finding into a pass; at worst it spends CPU.
+- exactly the files it scanned: fewer (the others came from the scan cache, or the policy
+  excludes them) would mean waiting for work nobody asked for.
+
+Anything else, and the early run is stopped at once and the stage runs the scanner as it always
+did (the same when the stage needs no scan at all). An early run starts only under the default
+policy (no ``.gate.yaml`` or ``.gate.yml`` at HEAD): a repository's own policy may exclude files,
+skip tests or change the rules. Until the CLI takes over the stop signals, a SIGTERM or SIGHUP
+stops the early runs and removes their folder first. Nothing here can turn a finding into a pass;
+at worst it spends CPU.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -100,6 +106,8 @@ def start(head_sha: str) -> None:
     surprise means no early run."""
     if _folder:
         return
+    from gates import proc
+
     try:
         files = _staged(head_sha)
         if not files:
@@ -107,17 +115,28 @@ def start(head_sha: str) -> None:
         folder = Path(tempfile.mkdtemp(prefix="draftgate-early-"))
         _folder.append(folder)
         atexit.register(discard)
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(number) is signal.SIG_DFL:
+                signal.signal(number, _stopped)
         for path, content in files.items():
             _write(folder / "files", path, content)
         semgrep, bandit = shutil.which("semgrep"), shutil.which("bandit")
         if semgrep is not None:
             _launch("semgrep", semgrep_command(semgrep, "auto", [str(shipped_rules())], [],
-                                               len(files)), files, {**os.environ, **ENV})
+                                               len(files)), files, proc.tool_environment(ENV))
         python = {p: c for p, c in files.items() if p.endswith(".py")}
         if bandit is not None and python and len(python) < 2 * BANDIT_CHUNK:
-            _launch("bandit", bandit_command(bandit, ()), python, dict(os.environ))
+            _launch("bandit", bandit_command(bandit, ()), python, proc.tool_environment())
     except (OSError, ValueError, subprocess.SubprocessError):
         discard()
+
+
+def _stopped(number: int, _frame: object) -> None:
+    """A stop signal before the CLI handles them: no early run or copy of the change outlives
+    the gate; then the signal does what it would have done."""
+    discard()
+    signal.signal(number, signal.SIG_DFL)
+    os.kill(os.getpid(), number)
 
 
 def _launch(tool: str, head: list[str], files: dict[str, bytes], env: dict[str, str]) -> None:
@@ -139,22 +158,16 @@ def _launch(tool: str, head: list[str], files: dict[str, bytes], env: dict[str, 
 
 
 def take(tool: str, head: Sequence[str], files: Sequence[str], root: Path, *,
-         env: Mapping[str, str], timeout: float) -> tuple[Any, bool] | None:
-    """The early ``tool`` run's result for ``head`` over ``files`` read from ``root``, as
-    ``(proc.Completed, cut)`` (``cut``: its report covers more files and must be cut down to
-    ``files``); None when it cannot stand for that run (see the module's docstring)."""
+         env: Mapping[str, str], timeout: float) -> Any:
+    """The early ``tool`` run's result (a ``proc.Completed``) for ``head`` over ``files`` read
+    from ``root``; None when it cannot stand for that run (see the module's docstring), and the
+    early run is then stopped: the stage asks once, for the files it judges."""
     early = _running.get(tool)
-    if early is None or list(head) != early.head or dict(env) != early.env:
+    if early is None:
         return None
-    if any(Path(p).name.startswith(".semgrep") for p in (*files, *early.files)):
+    if not _same(early, head, files, root, env):
+        _stop(tool)
         return None
-    for path in files:
-        content = early.files.get(path)
-        try:
-            if content is None or (root / path).read_bytes() != content:
-                return None
-        except OSError:
-            return None
     from gates import proc
 
     try:
@@ -165,11 +178,27 @@ def take(tool: str, head: Sequence[str], files: Sequence[str], root: Path, *,
     _stop(tool)
     if proc.STOPPING.is_set():  # killed with the other tools: its output is not a report
         raise proc.Interrupted(f"{tool} was stopped: the gate is stopping")
-    done = proc.Completed(tuple([*head, "--", *files]), early.process.returncode,
+    return proc.Completed(tuple([*head, "--", *files]), early.process.returncode,
                           (early.folder / f"{tool}.out").read_bytes(),
                           (early.folder / f"{tool}.err").read_bytes(),
                           time.perf_counter() - early.started)
-    return done, set(files) != set(early.files)
+
+
+def skip(tool: str) -> None:
+    """The stage needs no ``tool`` run (every file's results were cached): stop the early one."""
+    _stop(tool)
+
+
+def _same(early: _Early, head: Sequence[str], files: Sequence[str], root: Path,
+          env: Mapping[str, str]) -> bool:
+    if list(head) != early.head or dict(env) != early.env or set(files) != set(early.files):
+        return False
+    if any(Path(p).name.startswith(".semgrep") for p in files):
+        return False
+    try:
+        return all((root / path).read_bytes() == early.files[path] for path in files)
+    except OSError:
+        return False
 
 
 def discard() -> None:
@@ -194,7 +223,8 @@ def _stop(tool: str) -> None:
 
 def _staged(head_sha: str) -> dict[str, bytes]:
     """Path -> staged content of each added or modified regular text file (empty when the
-    change is unusual: a path git should never give, a very large change)."""
+    change is unusual: a path git should never give, a very large change; or when HEAD holds a
+    policy of its own)."""
     env = {**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"}
     listing = subprocess.run(
         ["git", "diff-index", "--cached", "-z", "--no-renames", "--diff-filter=d",
@@ -212,6 +242,19 @@ def _staged(head_sha: str) -> dict[str, bytes]:
         wanted[path] = parts[3].decode()
     if not wanted or len(wanted) > _MOST_FILES:
         return {}
+    # Sizes first (and whether HEAD holds a policy of its own): a staged 400 MB file is not
+    # read at all.
+    policies = [f"{head_sha}:{name}" for name in (".gate.yaml", ".gate.yml")] if head_sha else []
+    checked = subprocess.run(["git", "cat-file", "--batch-check"], capture_output=True, env=env,
+                             input="".join(f"{n}\n" for n in (*policies, *wanted.values()))
+                             .encode(), check=True, timeout=10).stdout.splitlines()
+    if len(checked) != len(policies) + len(wanted) \
+            or any(not line.endswith(b" missing") for line in checked[:len(policies)]):
+        return {}
+    sizes = [line.split() for line in checked[len(policies):]]
+    if any(len(f) != 3 or f[1] != b"blob" for f in sizes) \
+            or sum(int(f[2]) for f in sizes) > _MOST_BYTES:
+        return {}
     out = subprocess.run(["git", "cat-file", "--batch"], capture_output=True, env=env,
                          input="".join(f"{sha}\n" for sha in wanted.values()).encode(),
                          check=True, timeout=10).stdout
@@ -227,7 +270,7 @@ def _staged(head_sha: str) -> dict[str, bytes]:
         at = eol + 2 + size
         if b"\0" not in content[:8000]:  # git's own test for binary content
             files[path] = content
-    return files if sum(map(len, files.values())) <= _MOST_BYTES else {}
+    return files
 
 
 def _write(folder: Path, path: str, content: bytes) -> None:

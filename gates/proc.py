@@ -70,6 +70,23 @@ def cores() -> int:
     return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
 
 
+def tool_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment the gate's own tools run in: this one, plus ``extra``, with the working
+    directory kept off Python's import path. An empty or relative ``PYTHONPATH`` entry (``export
+    PYTHONPATH=$PYTHONPATH:/x`` with it unset) puts the working directory there, and the
+    scanners are Python run inside a folder of the change's files: a staged ``argparse.py``
+    would run inside bandit. ``PYTHONSAFEPATH`` keeps the script's own folder off it too."""
+    environment = {**os.environ, **(extra or {})}
+    entries = [p for p in environment.get("PYTHONPATH", "").split(os.pathsep)
+               if p and os.path.isabs(p)]
+    if entries:
+        environment["PYTHONPATH"] = os.pathsep.join(entries)
+    else:
+        environment.pop("PYTHONPATH", None)
+    environment["PYTHONSAFEPATH"] = "1"
+    return environment
+
+
 def which(name: str) -> str:
     """The executable PATH gives for ``name``, or the bare name (which then fails to start).
 
@@ -84,9 +101,12 @@ def which(name: str) -> str:
 
 
 def run(argv: Sequence[str], *, timeout: float, cwd: str | Path | None = None,
-        env: Mapping[str, str] | None = None, stdin: bytes | None = None) -> Completed:
-    """Run ``argv`` to completion (or kill it at ``timeout`` seconds)."""
-    environment = {**os.environ, **(env or {})}
+        env: Mapping[str, str] | None = None, stdin: bytes | None = None,
+        own: bool = True) -> Completed:
+    """Run ``argv`` to completion (or kill it at ``timeout`` seconds). ``own``: one of the
+    gate's tools, run in :func:`tool_environment`; a policy's command gets the environment as
+    it is."""
+    environment = tool_environment(env) if own else {**os.environ, **(env or {})}
     started = time.perf_counter()
     with _LIVE_LOCK:  # held across the start, so stop_all cannot miss a group being born
         if STOPPING.is_set():

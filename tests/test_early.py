@@ -9,13 +9,12 @@ with ``DRAFTGATE_NO_REUSE=1`` (which does not).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from gates import early
+from gates import early, proc
 from gates.policy import source
 from gates.scanners.semgrep import ENV, Semgrep
 
@@ -78,28 +77,29 @@ def test_content_that_differs_from_what_was_staged_is_scanned_again(staged: Repo
     changed in between, or the stage rewrote a file for the scanners), the early run is not
     used and the finding in the judged content is found."""
     early.start(_head(staged))
+    running = early._running["semgrep"]
     root = _workspace(tmp_path, {"app/net.py": SAFE, "app/util.py": RISKY})
     try:
         found = _scan(staged, root, ["app/net.py", "app/util.py"])
-        assert "semgrep" in early._running  # not taken
+        assert "semgrep" not in early._running  # not taken: stopped at once
+        assert running.process.poll() is not None
     finally:
         early.discard()
     assert found == [("app/util.py", "python-aiohttp-ssl-verification-disabled", 5)]
 
 
-def test_fewer_files_get_the_early_report_cut_to_them(staged: Repo, tmp_path: Path) -> None:
-    """The others' results came from the scan cache: the early report is cut to the files asked
-    for, so the finding in the file not asked for does not appear twice."""
+def test_fewer_files_than_were_scanned_early_are_scanned_by_the_stage(staged: Repo,
+                                                                      tmp_path: Path) -> None:
+    """The others' results came from the scan cache (or the policy excludes them): the early run
+    over more files is not waited for, and the stage's own run finds what is in its files."""
     early.start(_head(staged))
+    running = early._running["semgrep"]
     root = _workspace(tmp_path, {"app/net.py": RISKY, "app/util.py": SAFE})
-    assert _scan(staged, root, ["app/util.py"]) == []
-    assert "semgrep" not in early._running
-    early.discard()
-    early.start(_head(staged))
-    assert _scan(staged, root, ["app/net.py"]) == [
-        ("app/net.py", "python-aiohttp-ssl-verification-disabled", 5)]
-    assert "semgrep" not in early._running
-    early.discard()
+    try:
+        assert _scan(staged, root, ["app/util.py"]) == []
+        assert "semgrep" not in early._running and running.process.poll() is not None
+    finally:
+        early.discard()
 
 
 @pytest.mark.parametrize("change", ["command", "environment", "config file"])
@@ -118,10 +118,10 @@ def test_another_command_or_environment_or_semgrep_config_is_not_the_same_run(
             monkeypatch.setenv("SEMGREP_RULES", "p/ci")
         head = [*running.head[:-1], "other-rules"] if change == "command" else running.head
         root = _workspace(tmp_path, files)
-        env = {**os.environ, **ENV}
+        env = proc.tool_environment(ENV)
         assert early.take("semgrep", head, ["app/net.py", "app/util.py"], root, env=env,
                           timeout=60) is None
-        assert "semgrep" in early._running
+        assert "semgrep" not in early._running  # stopped: the stage asks only once
     finally:
         early.discard()
     assert not running.folder.exists() and running.process.poll() is not None
@@ -206,9 +206,9 @@ def test_a_cold_check_answers_as_one_without_the_early_run(staged: Repo, tmp_pat
 
 
 @pytest.mark.cli
-def test_an_early_run_the_policy_does_not_want_is_stopped(repo: Repo, tmp_path: Path) -> None:
-    """A committed policy without semgrep: the early run (started with the default command) is
-    never taken, and the gate stops it and removes its folder when it exits."""
+def test_a_repository_policy_means_no_early_run(repo: Repo, tmp_path: Path) -> None:
+    """A committed policy may exclude files, skip tests or turn a scanner off: the early runs
+    use the default's command lines, so they do not start."""
     repo.write(".gate.yaml", "extends: default\nsast:\n  semgrep:\n    enabled: false\n")
     repo.commit("policy")
     repo.write("app/net.py", RISKY)
@@ -219,5 +219,5 @@ def test_an_early_run_the_policy_does_not_want_is_stopped(repo: Repo, tmp_path: 
     report = _report(repo, TMPDIR=str(temp), **path)
     assert report["exit"] == 0
     assert "python-aiohttp-ssl-verification-disabled" not in json.dumps(report["stages"])
-    assert _starts(log)["semgrep"] == 1  # the early run, started and not taken
+    assert _starts(log)["semgrep"] == 0  # a policy of its own at HEAD: no early run at all
     assert not any(temp.glob("draftgate-early-*"))

@@ -8,7 +8,6 @@ can be counted and shown; the gate applies ``# nosec`` itself.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,13 +87,11 @@ class Bandit:
     def _run(self, root: Path, files: list[str], timeout: float) -> dict[str, Any]:
         """One bandit process over ``files``: its JSON report, checked for the parts read."""
         head = early.bandit_command(self.executable, self.settings.skip)
-        taken = early.take("bandit", head, files, root, env=os.environ, timeout=timeout)
-        done = taken[0] if taken is not None else \
-            proc.run([*head, "--", *files], timeout=timeout, cwd=root)
+        done = early.take("bandit", head, files, root, env=proc.tool_environment(),
+                          timeout=timeout) \
+            or proc.run([*head, "--", *files], timeout=timeout, cwd=root)
         try:
             report = json.loads(done.stdout.decode("utf-8", "surrogateescape"))
-            if taken is not None and taken[1]:
-                report = _cut(report, files)
             if not isinstance(report["results"], list) or not isinstance(report["errors"], list):
                 raise TypeError("results and errors are not lists")
         except (ValueError, KeyError, TypeError):
@@ -103,20 +100,6 @@ class Bandit:
         if done.returncode not in (0, 1):
             raise ToolFailure(f"bandit failed (exit {done.returncode}): {done.last_line()}")
         return report  # type: ignore[no-any-return]
-
-
-def _cut(report: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
-    """An early run's report (gates.early) reduced to ``files``: their results, errors and
-    per-file metrics (the totals are kept)."""
-    wanted = set(files)
-
-    def kept(name: object) -> bool:
-        return _relative(str(name)) in wanted
-
-    return {**report, "results": [r for r in report["results"] if kept(r.get("filename"))],
-            "errors": [e for e in report["errors"] if kept(e.get("filename", ""))],
-            "metrics": {k: v for k, v in report.get("metrics", {}).items()
-                        if k == "_totals" or kept(k)}}
 
 
 def _relative(name: str) -> str:

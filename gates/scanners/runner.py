@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates import __version__
+from gates import __version__, early
 from gates import cache as caching
 from gates.errors import GateError
 from gates.model import Finding
@@ -112,6 +112,7 @@ def cached_scan(scanner: Scanner, root: Path, items: Sequence[tuple[str, str]],
         else:
             missing.append((path, scanned))
     if not missing:
+        early.skip(scanner.name)  # an early run of it would only compete for the cores
         return ScanOutcome(tuple(findings))
     logical = {scanned: path for path, scanned in missing}
     outcome = scanner.scan(root, [scanned for _, scanned in missing], timeout)

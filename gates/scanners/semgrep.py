@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -88,14 +86,11 @@ class Semgrep:
     def scan(self, root: Path, files: Sequence[str], timeout: float) -> ScanOutcome:
         """Run semgrep over ``files`` and parse its JSON (or take the run gates.early started,
         when it was this very run)."""
-        taken = early.take("semgrep", self.head(len(files)), files, root,
-                           env={**os.environ, **ENV}, timeout=timeout)
-        done = taken[0] if taken is not None else \
-            proc.run(self.argv(files), timeout=timeout, cwd=root, env=ENV)
+        done = early.take("semgrep", self.head(len(files)), files, root,
+                          env=proc.tool_environment(ENV), timeout=timeout) \
+            or proc.run(self.argv(files), timeout=timeout, cwd=root, env=ENV)
         try:
             report = json.loads(done.stdout.decode("utf-8", "surrogateescape"))
-            if taken is not None and taken[1]:
-                report = _cut(report, files)
             results, errors = report["results"], report.get("errors", [])
         except (ValueError, KeyError, TypeError):
             raise ToolFailure(f"semgrep gave no JSON report (exit {done.returncode}): "
@@ -154,19 +149,6 @@ class Semgrep:
             if check_id == declared or check_id.endswith(f".{declared}"):
                 return declared
         return check_id
-
-
-def _cut(report: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
-    """An early run's report (gates.early) reduced to ``files``: their results and errors, and
-    the errors of no file."""
-    wanted = {f.removeprefix("./") for f in files}
-
-    def kept(item: Any) -> bool:
-        path = item.get("path") if isinstance(item, dict) else None
-        return path is None or str(path).removeprefix("./") in wanted
-
-    return {**report, "results": [r for r in report["results"] if kept(r)],
-            "errors": [e for e in report.get("errors", []) if kept(e)]}
 
 
 def _config(rule: str, repo_root: Path) -> str:

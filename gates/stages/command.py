@@ -29,7 +29,7 @@ def run_command(stage: CommandStage, ctx: StageContext) -> StageResult:
     if not cwd.is_dir():
         return StageResult(stage.name, StageStatus.ERROR,
                            f"working directory {stage.cwd} is missing")
-    done = proc.run(stage.run, timeout=stage.timeout, cwd=cwd)
+    done = proc.run(stage.run, timeout=stage.timeout, cwd=cwd, own=False)
     if done.returncode == 0:
         return StageResult(stage.name, StageStatus.PASSED, f"{stage.run[0]} exited 0",
                            duration=done.duration)
