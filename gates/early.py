@@ -29,9 +29,11 @@ at worst it spends CPU.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -47,6 +49,8 @@ _REGULAR = (b"100644", b"100755")
 _MOST_FILES = 200  # a larger change is not the hook's common case: no early start
 _MOST_BYTES = 8 << 20
 _ONE_JOB = 20  # semgrep gets one worker for this many target files or fewer
+KNOWN = "scanned"  # beside the scan cache: which files' results it holds (remember)
+_KNOWN_BYTES = 1 << 20
 BANDIT_CHUNK = 40  # files below which a second bandit process costs more (its start) than it saves
 
 
@@ -100,16 +104,26 @@ _running: dict[str, _Early] = {}  # by tool name
 _folder: list[Path] = []  # the one folder every early run of this process works in
 
 
-def start(head_sha: str) -> None:
+def start(head_sha: str, git_dir: str) -> None:
     """Start semgrep and bandit on the staged version of the files that differ from
-    ``head_sha`` (called from the current directory, inside the repository). Never raises: any
-    surprise means no early run."""
+    ``head_sha`` (called from the current directory, inside the repository), leaving out, per
+    scanner, the files whose results the scan cache of ``git_dir`` holds (:func:`remember`).
+    Never raises: any surprise means no early run."""
     if _folder:
         return
     from gates import proc
 
     try:
-        files = _staged(head_sha)
+        staged = _staged(head_sha)
+        if not staged:
+            return
+        known = _known(Path(git_dir) / "draftgate" / KNOWN)
+        digests = {path: hashlib.sha256(content).hexdigest() for path, content in staged.items()}
+        wanted = {tool: {p: c for p, c in staged.items()
+                         if f"{tool} {digests[p]} {p}" not in known}
+                  for tool in ("semgrep", "bandit")}
+        wanted["bandit"] = {p: c for p, c in wanted["bandit"].items() if p.endswith(".py")}
+        files = {**wanted["semgrep"], **wanted["bandit"]}
         if not files:
             return
         folder = Path(tempfile.mkdtemp(prefix="draftgate-early-"))
@@ -121,12 +135,13 @@ def start(head_sha: str) -> None:
         for path, content in files.items():
             _write(folder / "files", path, content)
         semgrep, bandit = shutil.which("semgrep"), shutil.which("bandit")
-        if semgrep is not None:
+        if semgrep is not None and wanted["semgrep"]:
             _launch("semgrep", semgrep_command(semgrep, "auto", [str(shipped_rules())], [],
-                                               len(files)), files, proc.tool_environment(ENV))
-        python = {p: c for p, c in files.items() if p.endswith(".py")}
-        if bandit is not None and python and len(python) < 2 * BANDIT_CHUNK:
-            _launch("bandit", bandit_command(bandit, ()), python, proc.tool_environment())
+                                               len(wanted["semgrep"])),
+                    wanted["semgrep"], proc.tool_environment(ENV))
+        if bandit is not None and 0 < len(wanted["bandit"]) < 2 * BANDIT_CHUNK:
+            _launch("bandit", bandit_command(bandit, ()), wanted["bandit"],
+                    proc.tool_environment())
     except (OSError, ValueError, subprocess.SubprocessError):
         discard()
 
@@ -182,6 +197,48 @@ def take(tool: str, head: Sequence[str], files: Sequence[str], root: Path, *,
                           (early.folder / f"{tool}.out").read_bytes(),
                           (early.folder / f"{tool}.err").read_bytes(),
                           time.perf_counter() - early.started)
+
+
+def remember(cache: Path | None, tool: str, known: Sequence[tuple[str, str]]) -> None:
+    """Note beside the scan cache (a file in the folder of ``cache``) that ``tool``'s results
+    for these (path, content digest) pairs are cached, so the next early start leaves them out
+    and scans exactly what the stage will ask for. A line per pair; past 1 MB the older half is
+    dropped. Only a speed hint: a wrong line makes the early run not taken, never a result."""
+    if cache is None or not known:
+        return
+    record = cache.parent / KNOWN
+    lines = "".join(f"{tool} {digest} {path}\n" for path, digest in known
+                    if "\n" not in path and "\r" not in path)
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
+        descriptor = os.open(record, flags, 0o600)
+        with os.fdopen(descriptor, "ab") as handle:
+            handle.write(lines.encode("utf-8", "surrogateescape"))
+            size = handle.tell()
+        if size > _KNOWN_BYTES:
+            kept = _read(record)[-_KNOWN_BYTES // 2:]
+            descriptor = os.open(record, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(kept[kept.find(b"\n") + 1:])
+    except OSError:
+        return
+
+
+def _known(record: Path) -> frozenset[str]:
+    return frozenset(_read(record).decode("utf-8", "surrogateescape").splitlines())
+
+
+def _read(record: Path) -> bytes:
+    """The record's bytes: a regular file, not through a link, at most 2 MB (a hint is never a
+    reason to hang on a FIFO or read a device)."""
+    try:
+        descriptor = os.open(record, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return b""
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return b""
+        return handle.read(2 * _KNOWN_BYTES)
 
 
 def skip(tool: str) -> None:

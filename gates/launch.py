@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         if head is not None:  # semgrep, the slowest scanner, starts now (gates.early)
             from gates import early
 
-            early.start(head)
+            early.start(head, named[0])
     out, err = _Tee(sys.stdout), _Tee(sys.stderr)
     quick.offered = None
     quick.resolved.clear()

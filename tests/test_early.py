@@ -53,13 +53,13 @@ def _scan(repo: Repo, root: Path, files: list[str]) -> list[tuple[str, str, int 
     return sorted((f.path, f.rule, f.line) for f in outcome.findings)
 
 
-def _head(repo: Repo) -> str:
-    return repo.git("rev-parse", "HEAD").strip()
+def _start(repo: Repo) -> None:
+    early.start(repo.git("rev-parse", "HEAD").strip(), str(repo.root / ".git"))
 
 
 def test_the_stage_takes_the_early_run_when_it_is_the_same_run(staged: Repo,
                                                                  tmp_path: Path) -> None:
-    early.start(_head(staged))
+    _start(staged)
     running = early._running.get("semgrep")
     assert running is not None and sorted(running.files) == ["app/net.py", "app/util.py"]
     root = _workspace(tmp_path, {"app/net.py": RISKY, "app/util.py": SAFE})
@@ -76,7 +76,7 @@ def test_content_that_differs_from_what_was_staged_is_scanned_again(staged: Repo
     """The workspace is what the stage judges: if it is not what the early run read (the index
     changed in between, or the stage rewrote a file for the scanners), the early run is not
     used and the finding in the judged content is found."""
-    early.start(_head(staged))
+    _start(staged)
     running = early._running["semgrep"]
     root = _workspace(tmp_path, {"app/net.py": SAFE, "app/util.py": RISKY})
     try:
@@ -92,7 +92,7 @@ def test_fewer_files_than_were_scanned_early_are_scanned_by_the_stage(staged: Re
                                                                       tmp_path: Path) -> None:
     """The others' results came from the scan cache (or the policy excludes them): the early run
     over more files is not waited for, and the stage's own run finds what is in its files."""
-    early.start(_head(staged))
+    _start(staged)
     running = early._running["semgrep"]
     root = _workspace(tmp_path, {"app/net.py": RISKY, "app/util.py": SAFE})
     try:
@@ -111,7 +111,7 @@ def test_another_command_or_environment_or_semgrep_config_is_not_the_same_run(
         staged.write(".semgrepignore", "app/\n")
         staged.git("add", "-A")
         files[".semgrepignore"] = "app/\n"
-    early.start(_head(staged))
+    _start(staged)
     try:
         running = early._running["semgrep"]
         if change == "environment":
@@ -143,7 +143,7 @@ def test_bandit_takes_its_early_run_too_and_cuts_it_to_the_files_asked(
         return sorted((f.path, f.rule, f.line) for f in outcome.findings)
 
     try:
-        early.start(_head(staged))
+        _start(staged)
         assert sorted(early._running["bandit"].files) == sorted(files)
         asked = ["app/run.py", "app/util.py"]
         taken = findings(asked)
@@ -163,7 +163,7 @@ def test_no_early_run_for_deleted_links_or_binary_files(repo: Repo,
     (repo.root / "blob.bin").write_bytes(b"\0\1\2" * 100)
     repo.git("add", "-A")
     monkeypatch.chdir(repo.root)
-    early.start(_head(repo))
+    _start(repo)
     assert early._running == {}
     early.discard()
 
@@ -221,3 +221,22 @@ def test_a_repository_policy_means_no_early_run(repo: Repo, tmp_path: Path) -> N
     assert "python-aiohttp-ssl-verification-disabled" not in json.dumps(report["stages"])
     assert _starts(log)["semgrep"] == 0  # a policy of its own at HEAD: no early run at all
     assert not any(temp.glob("draftgate-early-*"))
+
+
+@pytest.mark.cli
+def test_after_an_edit_only_the_files_the_cache_lacks_are_scanned_early(staged: Repo,
+                                                                        tmp_path: Path) -> None:
+    """The hook's common case: one file edited after a check. The scan cache notes what it holds
+    (.git/draftgate/scanned), so the early runs scan only the edited file, and the stage, which
+    asks for exactly that file, takes them: each scanner starts once, on that file."""
+    path, log = logged_scanners(tmp_path)
+    assert _report(staged, **path)["exit"] == 1
+    staged.write("app/util.py", SAFE + "\n\ndef sub(a, b):\n    return a - b\n")
+    staged.git("add", "-A")
+    log.write_text("")
+    again = _report(staged, **path)
+    lines = log.read_text().splitlines()
+    assert [line.rsplit(" -- ", 1)[1] for line in lines] == ["app/util.py", "app/util.py"]
+    assert _starts(log) == {"semgrep": 1, "bandit": 1}
+    assert again["exit"] == 1  # app/net.py's finding, from the cache
+    assert "python-aiohttp-ssl-verification-disabled" in json.dumps(again["stages"])

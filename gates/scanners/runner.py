@@ -101,8 +101,9 @@ def cached_scan(scanner: Scanner, root: Path, items: Sequence[tuple[str, str]],
     if not scanner.cacheable:
         cache = caching.Cache.disabled()
     identity = scanner.fingerprint()
+    digests = {path: _digest(root / scanned) for path, scanned in items}
     keys = {path: caching.key(CACHE_SCHEMA, __version__, scanner.name, identity, path,
-                              _digest(root / scanned)) for path, scanned in items}
+                              digests[path]) for path, _ in items}
     findings: list[Finding] = []
     missing = []
     for path, scanned in items:
@@ -111,8 +112,10 @@ def cached_scan(scanner: Scanner, root: Path, items: Sequence[tuple[str, str]],
             findings.extend(Finding(**item) for item in stored)
         else:
             missing.append((path, scanned))
+    known = [(path, digests[path]) for path, _ in items]
     if not missing:
         early.skip(scanner.name)  # an early run of it would only compete for the cores
+        early.remember(cache.path, scanner.name, known)
         return ScanOutcome(tuple(findings))
     logical = {scanned: path for path, scanned in missing}
     outcome = scanner.scan(root, [scanned for _, scanned in missing], timeout)
@@ -124,6 +127,7 @@ def cached_scan(scanner: Scanner, root: Path, items: Sequence[tuple[str, str]],
         for path, _ in missing:
             if path not in failed:
                 cache.put(keys[path], [dataclasses.asdict(f) for f in fresh if f.path == path])
+        early.remember(cache.path, scanner.name, [k for k in known if k[0] not in failed])
     return ScanOutcome((*findings, *fresh), errors, skipped)
 
 
