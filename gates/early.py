@@ -101,6 +101,7 @@ class _Early:
 
 
 _running: dict[str, _Early] = {}  # by tool name
+_signal = {"starting": 0, "pending": 0}  # a scanner being started; a stop signal that waits
 _folder: list[Path] = []  # the one folder every early run of this process works in
 
 
@@ -129,8 +130,9 @@ def start(head_sha: str, git_dir: str) -> None:
         folder = Path(tempfile.mkdtemp(prefix="draftgate-early-"))
         _folder.append(folder)
         atexit.register(discard)
-        for number in (signal.SIGTERM, signal.SIGHUP):
-            if signal.getsignal(number) is signal.SIG_DFL:
+        for number, default in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGHUP, signal.SIG_DFL),
+                                (signal.SIGINT, signal.default_int_handler)):
+            if signal.getsignal(number) is default:
                 signal.signal(number, _stopped)
         for path, content in files.items():
             _write(folder / "files", path, content)
@@ -148,8 +150,15 @@ def start(head_sha: str, git_dir: str) -> None:
 
 def _stopped(number: int, _frame: object) -> None:
     """A stop signal before the CLI handles them: no early run or copy of the change outlives
-    the gate; then the signal does what it would have done."""
+    the gate; then the signal does what it would have done. While a scanner is being started its
+    process is not known yet (the signal may come from it, at once): the signal waits for it."""
+    if _signal["starting"]:
+        _signal["pending"] = number
+        return
     discard()
+    if number == signal.SIGINT:
+        signal.signal(number, signal.default_int_handler)
+        raise KeyboardInterrupt
     signal.signal(number, signal.SIG_DFL)
     os.kill(os.getpid(), number)
 
@@ -159,17 +168,22 @@ def _launch(tool: str, head: list[str], files: dict[str, bytes], env: dict[str, 
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     out = os.open(folder / f"{tool}.out", flags, 0o600)
     err = os.open(folder / f"{tool}.err", flags, 0o600)
+    from gates import proc
+
+    _signal["starting"] = 1
     try:
         process = subprocess.Popen([*head, "--", *files], cwd=folder / "files", env=env,
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                    start_new_session=True)
+        proc.adopt(process.pid)  # stopped with the gate's other tools on Ctrl-C
+        _running[tool] = _Early(process, folder, head, env, files, time.perf_counter())
     finally:
         os.close(out)
         os.close(err)
-    from gates import proc
-
-    proc.adopt(process.pid)  # stopped with the gate's other tools on Ctrl-C
-    _running[tool] = _Early(process, folder, head, env, files, time.perf_counter())
+        _signal["starting"] = 0
+        pending, _signal["pending"] = _signal["pending"], 0
+        if pending:
+            _stopped(pending, None)
 
 
 def take(tool: str, head: Sequence[str], files: Sequence[str], root: Path, *,
