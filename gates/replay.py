@@ -115,15 +115,15 @@ def replay(repo: GitRepo, selected: history.Span, policies: Sequence[Policy],
         rows = _rows(repo, selected, policies, progress)
     else:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(len(parts) - 1,
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            others = [pool.submit(_part, repo.opened, part, tuple(policies))
+        # A pool, not an executor: leaving its block on an error or a stop signal terminates
+        # the other processes at once instead of waiting for their runs to end.
+        with multiprocessing.get_context("spawn").Pool(len(parts) - 1) as pool:
+            others = [pool.apply_async(_part, (repo.opened, part, tuple(policies)))
                       for part in parts[1:]]
             rows = _rows(repo, parts[0], policies, progress)
-            for future in others:
-                more = future.result()
+            for result in others:
+                more = result.get()
                 rows.extend(more)
                 if progress is not None:
                     progress(len(more))
