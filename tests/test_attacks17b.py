@@ -335,7 +335,7 @@ FRAGMENTS = [b'"""', b"'''", b"else:", b"x = (", b")", b"@dec", b"def sign_key()
 MEMBERS = [
     b"    def test_a(self):\n        return 1\n", b"    x = 1\n", b"    a = 1; b = 2\n", b"\n",
     b"    # c\n", b"# col0 comment\n",
-    b"    @skip\n    def test_auth(self):\n        assert 1\n",
+    b"    @skip\n    def test_auth(self):\n        assert self.token\n",
     b"    class Inner:\n        def verify_token(self):\n            pass\n",
     b'    """Doc."""\n', b'    s = """\nfree\n"""\n', b"    t = (\n1,\n)\n",
     b"    u = 1 + \\\n        2\n", b"    if x:\n        y = 1\n    else:\n        y = 2\n",

@@ -222,13 +222,7 @@ def test_scanners_never_import_drafted_modules_from_the_workspace(repo: Repo,
     # started in the workspace of staged files, import the drafted argparse.py: code from the
     # change runs on the developer's machine (here: exit 4, both scanners crash).
     _base(repo)
-    marker = tmp_path / "ran"
-    repo.write("argparse.py", _PAYLOAD.format(marker=str(marker)))
-    repo.write("app/x.py", SAFE)
-    temp = tmp_path / "temp"
-    temp.mkdir()
-    _run(repo, temp, {"PYTHONPATH": ":/nonexistent", "DRAFTGATE_NO_REUSE": "1"})
-    assert not marker.exists(), marker.read_text()
+    _assert_not_imported(repo, tmp_path, "argparse.py", staged=True)
 
 
 
@@ -239,14 +233,20 @@ def test_the_gate_never_imports_a_drafted_module_from_the_work_tree(repo: Repo,
     # puts first on sys.path, but the empty PYTHONPATH entry puts it back a second time: a
     # drafted click.py at the top of the work tree (not even staged) runs inside the gate.
     _base(repo)
+    _assert_not_imported(repo, tmp_path, "click.py", staged=False)
+
+
+def _assert_not_imported(repo: Repo, tmp_path: Path, name: str, *, staged: bool) -> None:
+    """A drafted module ``name`` at the top of the work tree (staged, or only on disk) is not
+    imported by the gate or its scanners, with the working directory put on the import path
+    by an empty ``PYTHONPATH`` entry."""
     marker = tmp_path / "ran"
-    (repo.root / "click.py").write_text(_PAYLOAD.format(marker=str(marker)))
+    repo.write(name, _PAYLOAD.format(marker=str(marker)), stage=staged)
     repo.write("app/x.py", SAFE)
     temp = tmp_path / "temp"
     temp.mkdir()
     _run(repo, temp, {"PYTHONPATH": ":/nonexistent", "DRAFTGATE_NO_REUSE": "1"})
     assert not marker.exists(), marker.read_text()
-
 
 # ------------------------------------------------------------------------------ attacks held
 
